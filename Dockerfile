@@ -1,0 +1,29 @@
+# One image for web, worker and beat (see docker-compose.yml).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY static ./static
+RUN npm run build
+
+FROM python:3.13-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN useradd --create-home --uid 1000 ssp
+WORKDIR /app
+COPY pyproject.toml ./
+COPY ssp ./ssp
+COPY schools ./schools
+COPY agreements ./agreements
+COPY incidents ./incidents
+COPY referrals ./referrals
+COPY reports ./reports
+RUN pip install --no-cache-dir .
+COPY . .
+COPY --from=assets /app/static/dist ./static/dist
+COPY --from=assets /app/node_modules/govuk-frontend/dist ./node_modules/govuk-frontend/dist
+COPY --from=assets /app/node_modules/@ministryofjustice/frontend/moj ./node_modules/@ministryofjustice/frontend/moj
+RUN DJANGO_SECRET_KEY=build-only MFA_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    python manage.py collectstatic --no-input
+USER ssp
+EXPOSE 8000
+CMD ["gunicorn", "ssp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

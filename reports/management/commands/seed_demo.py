@@ -1,0 +1,268 @@
+"""A deterministic, idempotent demo: one force, its officers, six schools and their people."""
+
+import datetime
+import random
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from stdnum.gb import upn as stdnum_upn
+
+from agreements.models import Partnership
+from schools.models import Assignment, Force, Membership, Officer, Pupil, School, Team
+from schools.services import assignment_create
+from ssp.models import User
+
+DEMO_PASSWORD = "safer-schools-demo"  # noqa: S105 - the demo's published password
+
+# name, urn, laestab, local authority, figures, meets the criteria, partnership
+SCHOOLS = [
+    (
+        "Oakfield Academy",
+        "137001",
+        "8734001",
+        "Northshire",
+        (48, 61, 9, "21.4", 2),
+        True,
+        "active",
+    ),
+    (
+        "Riverside High School",
+        "137002",
+        "8734002",
+        "Northshire",
+        (39, 44, 7, "18.9", 3),
+        True,
+        "active",
+    ),
+    (
+        "St Aidan's Catholic School",
+        "137003",
+        "8734003",
+        "Northshire",
+        (31, 35, 5, "16.2", 4),
+        True,
+        "active",
+    ),
+    (
+        "Kingsmead School",
+        "137004",
+        "8734004",
+        "Northshire",
+        (27, 30, 4, "15.0", 4),
+        True,
+        "active",
+    ),
+    (
+        "Hillcrest Community College",
+        "137005",
+        "8734005",
+        "Northshire",
+        (22, 26, 4, "14.1", 5),
+        True,
+        "proposed",
+    ),
+    ("Westbrook School", "137006", "8734006", "Northshire", (6, 8, 1, "7.3", 8), False, None),
+]
+SSPOS = [("Dan", "Okafor", "3101"), ("Claire", "Hughes", "3102"), ("Tom", "Reed", "3103")]
+SSPO_SCHOOLS = [(0, 1), (2, 3), (4,)]  # two, two and one school
+FIRST_NAMES = [
+    "Amelia",
+    "Noah",
+    "Isla",
+    "Leo",
+    "Ava",
+    "Oscar",
+    "Mia",
+    "Arthur",
+    "Freya",
+    "Theo",
+    "Ivy",
+    "Finley",
+    "Grace",
+    "Jacob",
+    "Poppy",
+    "Harry",
+]
+LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Khan",
+]
+STAFF_PEOPLE = [
+    ("head", "Helen", "Marsh", "Head teacher", True),
+    ("spoc", "Sam", "Ellis", "Deputy head (safeguarding)", True),
+    ("staff1", "Ruth", "Parker", "Head of Year 9", False),
+    ("staff2", "Omar", "Hussain", "Teacher of English", False),
+    ("staff3", "Lucy", "Grant", "Assistant head", True),
+]
+
+
+def _slug(name: str) -> str:
+    return name.removeprefix("St ").split()[0].lower().replace("'", "")
+
+
+def demo_upn(laestab: str, year: int, serial: int) -> str:
+    body = f"{laestab}{year % 100:02d}{serial:03d}"
+    return stdnum_upn.calc_check_digit(body) + body
+
+
+class Command(BaseCommand):
+    help = "Load the demo force, schools and people (safe to run again)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            people = self.seed()
+        self.print_sign_ins(people)
+
+    def person(self, email, first, last, *, superuser=False) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=superuser,
+                is_superuser=superuser,
+            )
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            # The demo signs in with the DEBUG-only bypass code; this real secret is unused.
+            TOTP.activate(user, generate_totp_secret())
+        return user
+
+    def seed(self) -> list[tuple[str, str]]:
+        rng = random.Random(2026)
+        people: list[tuple[str, str]] = []
+        force, _ = Force.objects.get_or_create(name="Northshire Police")
+        safer, _ = Team.objects.get_or_create(
+            force=force, name="Safer Schools Team", kind=Team.Kind.SAFER_SCHOOLS
+        )
+        yet, _ = Team.objects.get_or_create(
+            force=force, name="Youth Engagement Team", kind=Team.Kind.YOUTH_ENGAGEMENT
+        )
+        admin = self.person("admin@demo.example", "Alex", "Admin", superuser=True)
+        people.append(("Administrator", admin.email))
+
+        sergeant = self.person("sergeant@police.example", "Priya", "Shah")
+        Officer.objects.get_or_create(
+            user=sergeant,
+            defaults={"team": safer, "collar_number": "2101", "rank": Officer.Rank.SERGEANT},
+        )
+        people.append(("Sergeant", sergeant.email))
+
+        schools = []
+        for index, (name, urn, laestab, la, figures, meets, status) in enumerate(SCHOOLS):
+            crimes, asb, fte, absence, idaci = figures
+            school, _ = School.objects.get_or_create(
+                urn=urn,
+                defaults={
+                    "laestab": laestab,
+                    "name": name,
+                    "local_authority": la,
+                    "force": force,
+                    "recorded_crimes": crimes,
+                    "asb_incidents": asb,
+                    "first_time_entrants": fte,
+                    "persistent_absence_pct": absence,
+                    "idaci_decile": idaci,
+                    "meets_sspo_criteria": meets,
+                },
+            )
+            schools.append(school)
+            if status:
+                Partnership.objects.get_or_create(
+                    school=school,
+                    defaults={
+                        "force": force,
+                        "status": status,
+                        "dsa_in_force_until": timezone.localdate() + datetime.timedelta(days=365)
+                        if status == "active"
+                        else None,
+                    },
+                )
+            slug = _slug(name)
+            for key, first, last, title, slt in STAFF_PEOPLE:
+                user = self.person(f"{key}.{slug}@school.example", first, last)
+                Membership.objects.get_or_create(
+                    user=user,
+                    school=school,
+                    defaults={
+                        "position": Membership.Position.HEAD
+                        if key == "head"
+                        else Membership.Position.STAFF,
+                        "job_title": title,
+                        "is_slt": slt,
+                        "designation": Membership.Designation.SPOC if key == "spoc" else "",
+                    },
+                )
+                if index == 0 or key == "head":
+                    label = {"head": "Head teacher", "spoc": "SPOC"}.get(key, "Staff")
+                    people.append((f"{label}, {name}", user.email))
+            if not school.pupils.exists():
+                for serial in range(1, 13):
+                    year_group = 7 + serial % 5
+                    born = datetime.date(
+                        2026 - year_group - 5, rng.randint(1, 12), rng.randint(1, 28)
+                    )
+                    Pupil.objects.create(
+                        school=school,
+                        first_name=rng.choice(FIRST_NAMES),
+                        last_name=rng.choice(LAST_NAMES),
+                        date_of_birth=born,
+                        year_group=year_group,
+                        upn=demo_upn(laestab, 2026 - year_group + 4, serial),
+                    )
+
+        for (first, last, collar), held in zip(SSPOS, SSPO_SCHOOLS, strict=True):
+            user = self.person(f"sspo.{last.lower()}@police.example", first, last)
+            officer, _ = Officer.objects.get_or_create(
+                user=user, defaults={"team": safer, "collar_number": collar}
+            )
+            for i in held:
+                if not Assignment.objects.filter(officer=officer, school=schools[i]).exists():
+                    assignment_create(
+                        officer=officer,
+                        school=schools[i],
+                        starts_on=datetime.date(2026, 9, 1),
+                        by=sergeant,
+                    )
+            people.append((f"SSPO, {len(held)} school{'s' if len(held) > 1 else ''}", user.email))
+
+        yet_user = self.person("yet@police.example", "Amy", "Lewis")
+        Officer.objects.get_or_create(
+            user=yet_user, defaults={"team": yet, "collar_number": "4101"}
+        )
+        people.append(("Youth Engagement Team", yet_user.email))
+        return people
+
+    def print_sign_ins(self, people):
+        bypass = getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None)
+        out = self.stdout
+        out.write("\nSSP Portal demo: http://127.0.0.1:8000\n")
+        out.write(f"Every demo account's password: {DEMO_PASSWORD}\n")
+        if bypass and settings.DEBUG:
+            out.write(f"Authentication code (demo only, DEBUG): {bypass}\n")
+        out.write("Other staff: staff1/staff2/staff3.<school>@school.example\n\n")
+        width = max(len(role) for role, _ in people)
+        for role, email in people:
+            out.write(f"  {role.ljust(width)}  {email}\n")
+        out.write("\n")

@@ -1,0 +1,66 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect, render
+
+from schools.models import Assignment, Membership, Officer, School, today
+from ssp.roles import Role
+
+
+def _schools_at_a_glance(user):
+    sspos = Assignment.objects.current().select_related("officer__user")
+    leads = (
+        Membership.objects.current()
+        .exclude(designation="")
+        .select_related("user")
+        .order_by("-designation")
+    )
+    return (
+        School.objects.visible_to(user)
+        .select_related("partnership")
+        .prefetch_related(
+            Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
+            Prefetch("memberships", queryset=leads, to_attr="leads"),
+        )
+    )
+
+
+@login_required
+def home(request):
+    """Each role's own home page, showing its own slice of the portal."""
+    user = request.user
+    role = user.role
+    if role is None:
+        if user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "reports/home_no_role.html")
+    if role == Role.ADMIN:
+        return redirect("admin:index")
+    context = {"role": role, "schools": _schools_at_a_glance(user)}
+    if role == Role.SERGEANT:
+        now = today()
+        context["officers"] = (
+            Officer.objects.filter(team=user.officer.team_id)
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=now))
+            .select_related("user")
+            .annotate(
+                school_count=Count(
+                    "assignments",
+                    filter=Q(assignments__starts_on__lte=now)
+                    & (Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gte=now)),
+                )
+            )
+            .order_by("rank", "user__last_name")
+        )
+        context["team"] = user.officer.team
+    if role in (Role.SSPO, Role.YET):
+        context["team"] = user.officer.team
+    template = {
+        Role.STAFF: "reports/home_staff.html",
+        Role.SPOC: "reports/home_school_lead.html",
+        Role.DEPUTY_SPOC: "reports/home_school_lead.html",
+        Role.HEAD: "reports/home_school_lead.html",
+        Role.SSPO: "reports/home_sspo.html",
+        Role.SERGEANT: "reports/home_sergeant.html",
+        Role.YET: "reports/home_yet.html",
+    }[role]
+    return render(request, template, context)

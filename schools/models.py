@@ -1,0 +1,411 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.gb import upn as stdnum_upn
+
+from ssp.roles import Role
+
+validate_urn = RegexValidator(r"^\d{6}\Z", "A URN is 6 digits, for example 100000.")
+validate_laestab = RegexValidator(
+    r"^\d{7}\Z", "A LAESTAB is 7 digits: the 3-digit LA number then the 4-digit DfE number."
+)
+
+
+def validate_upn(value: str) -> None:
+    """The DfE's Unique Pupil Number: a check letter then 12 characters."""
+    try:
+        stdnum_upn.validate(value)
+    except StdnumError:
+        raise ValidationError(
+            "Enter a valid UPN: 13 characters, a check letter then 12 characters, "
+            "for example B801200005001.",
+            code="invalid_upn",
+        ) from None
+
+
+def today():
+    return timezone.localdate()
+
+
+class Force(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120, unique=True)
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    class Kind(models.TextChoices):
+        SAFER_SCHOOLS = "safer_schools", "Safer Schools team"
+        YOUTH_ENGAGEMENT = "youth_engagement", "Youth Engagement Team"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["force", "name"], name="team_name_unique_in_force")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Officer(models.Model):
+    """A police officer who uses the portal. A sergeant leads the officers of their team."""
+
+    class Rank(models.TextChoices):
+        CONSTABLE = "pc", "Police Constable"
+        SERGEANT = "ps", "Police Sergeant"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="officers")
+    collar_number = models.CharField(
+        max_length=10,
+        validators=[RegexValidator(r"^[A-Z]{0,2}\d{1,6}\Z", "Enter a collar number, like 1234.")],
+    )
+    rank = models.CharField(max_length=2, choices=Rank.choices, default=Rank.CONSTABLE)
+    left_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "collar_number"], name="collar_unique_in_team")
+        ]
+
+    def __str__(self):
+        return f"{self.get_rank_display()} {self.collar_number} {self.user}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None or self.left_on > today()
+
+    @property
+    def role(self) -> Role:
+        if self.rank == self.Rank.SERGEANT:
+            return Role.SERGEANT
+        if self.team.kind == Team.Kind.YOUTH_ENGAGEMENT:
+            return Role.YET
+        return Role.SSPO
+
+
+class SchoolQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The schools a person may see anything of: the school-scope rule, written once."""
+        role = getattr(user, "role", None)
+        if role is None or role == Role.ADMIN:
+            return self.none()
+        now = today()
+        if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            return self.filter(
+                Q(memberships__user=user),
+                Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=now),
+            ).distinct()
+        officer = user.officer
+        if role == Role.SSPO:
+            return self.filter(
+                pk__in=Assignment.objects.current(now).filter(officer=officer).values("school")
+            )
+        if role == Role.SERGEANT:
+            return self.filter(
+                pk__in=Assignment.objects.current(now)
+                .filter(officer__team=officer.team_id)
+                .values("school")
+            )
+        if role == Role.YET:
+            return self.filter(force=officer.team.force_id, meets_sspo_criteria=False)
+        return self.none()
+
+    def held_as(self, user, *roles: Role):
+        """Schools where the person currently holds one of these school roles."""
+        return self.filter(
+            pk__in=Membership.objects.current().holding(user, *roles).values("school")
+        )
+
+
+class School(models.Model):
+    class Phase(models.TextChoices):
+        SECONDARY = "secondary", "Secondary"
+        ALL_THROUGH = "all_through", "All-through"
+        MIDDLE = "middle_deemed_secondary", "Middle (deemed secondary)"
+        PRIMARY = "primary", "Primary"
+        SIXTEEN_PLUS = "16_plus", "16 plus"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    urn = models.CharField("URN", max_length=6, unique=True, validators=[validate_urn])
+    laestab = models.CharField("LAESTAB", max_length=7, unique=True, validators=[validate_laestab])
+    name = models.CharField(max_length=200)
+    phase = models.CharField(max_length=30, choices=Phase.choices, default=Phase.SECONDARY)
+    local_authority = models.CharField(max_length=120)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="schools")
+
+    # The need assessment: the figures a force ranks its schools by (last 12 months).
+    recorded_crimes = models.PositiveIntegerField(default=0)
+    asb_incidents = models.PositiveIntegerField("ASB incidents", default=0)
+    first_time_entrants = models.PositiveIntegerField(
+        default=0, help_text="Pupils entering the youth justice system for the first time."
+    )
+    persistent_absence_pct = models.DecimalField(
+        "persistent absence (%)",
+        max_digits=4,
+        decimal_places=1,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    idaci_decile = models.PositiveSmallIntegerField(
+        "IDACI decile",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Income Deprivation Affecting Children Index: 1 is the most deprived.",
+    )
+    meets_sspo_criteria = models.BooleanField(
+        "meets the SSPO criteria",
+        default=False,
+        help_text="Schools that do not are served by the Youth Engagement Team.",
+    )
+
+    objects = SchoolQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def served_by_yet(self) -> bool:
+        return not self.meets_sspo_criteria
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or today()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+
+    def holding(self, user, *roles: Role):
+        wanted = Q()
+        for role in roles:
+            wanted |= Membership.role_filter(role)
+        return self.filter(wanted, user=user)
+
+
+class Membership(models.Model):
+    """A person's place at a school. The head names the SPOC and deputy from the SLT."""
+
+    class Position(models.TextChoices):
+        HEAD = "head", "Head teacher"
+        STAFF = "staff", "Staff"
+
+    class Designation(models.TextChoices):
+        NONE = "", "None"
+        SPOC = "spoc", "SPOC"
+        DEPUTY = "deputy", "Deputy SPOC"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="memberships")
+    position = models.CharField(max_length=10, choices=Position.choices, default=Position.STAFF)
+    job_title = models.CharField(max_length=120, blank=True)
+    is_slt = models.BooleanField("member of the senior leadership team", default=False)
+    designation = models.CharField(
+        max_length=10, choices=Designation.choices, default=Designation.NONE, blank=True
+    )
+    joined_on = models.DateField(default=today)
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="one_membership_per_school"),
+            models.UniqueConstraint(
+                fields=["school", "designation"],
+                condition=Q(designation__in=["spoc", "deputy"], left_on__isnull=True),
+                name="one_spoc_and_one_deputy_per_school",
+            ),
+            models.CheckConstraint(
+                condition=Q(designation="") | Q(is_slt=True) | Q(position="head"),
+                name="spoc_must_be_slt",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} at {self.school}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None or self.left_on > today()
+
+    @property
+    def role_here(self) -> Role:
+        if self.position == self.Position.HEAD:
+            return Role.HEAD
+        if self.designation == self.Designation.SPOC:
+            return Role.SPOC
+        if self.designation == self.Designation.DEPUTY:
+            return Role.DEPUTY_SPOC
+        return Role.STAFF
+
+    @classmethod
+    def role_filter(cls, role: Role) -> Q:
+        return {
+            Role.HEAD: Q(position=cls.Position.HEAD),
+            Role.SPOC: Q(designation=cls.Designation.SPOC),
+            Role.DEPUTY_SPOC: Q(designation=cls.Designation.DEPUTY),
+            Role.STAFF: Q(position=cls.Position.STAFF),
+        }[role]
+
+    def clean(self):
+        if self.designation and not (self.is_slt or self.position == self.Position.HEAD):
+            raise ValidationError(
+                {
+                    "designation": "The SPOC and deputy must be members of the senior leadership "
+                    "team."
+                }
+            )
+
+
+class PupilQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Until concerns exist, only school people reach pupils; police see pupils through
+        # what was shared with them (a later capability).
+        if getattr(user, "role", None) not in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            return self.none()
+        return self.filter(school__in=School.objects.visible_to(user))
+
+
+class Pupil(models.Model):
+    YEAR_GROUPS = [(n, f"Year {n}") for n in range(7, 14)]
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    year_group = models.PositiveSmallIntegerField(choices=YEAR_GROUPS)
+    # An education identifier: never a key, may change, never shown to police users.
+    upn = models.CharField("UPN", max_length=13, blank=True, validators=[validate_upn])
+
+    objects = PupilQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["school", "last_name", "first_name"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        if self.upn:
+            self.upn = stdnum_upn.compact(self.upn)
+        super().save(*args, **kwargs)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or today()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+
+    def overlapping(self, starts_on, ends_on):
+        """Assignments that share at least one day with [starts_on, ends_on]."""
+        qs = self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+        if ends_on is not None:
+            qs = qs.filter(starts_on__lte=ends_on)
+        return qs
+
+
+class Assignment(models.Model):
+    """An SSPO working with a school between two dates. At most two schools at once."""
+
+    MAX_SCHOOLS = 2
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="assignments")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="assignments")
+    starts_on = models.DateField(default=today)
+    ends_on = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="assignment_ends_after_it_starts",
+            )
+        ]
+        indexes = [models.Index(fields=["officer", "starts_on", "ends_on"])]
+
+    def __str__(self):
+        return f"{self.officer} at {self.school}"
+
+
+class Invitation(models.Model):
+    """An invitation to join the portal in one role. Nobody signs themselves up.
+
+    Only a hash of the token is stored; the link in the e-mail carries the token itself,
+    works once, and expires.
+    """
+
+    VALID_FOR_DAYS = 7
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+    is_slt = models.BooleanField("member of the senior leadership team", default=False)
+    collar_number = models.CharField(max_length=10, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(school__isnull=True) | Q(team__isnull=True),
+                name="invitation_to_a_school_or_a_team",
+            )
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email} ({self.get_role_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,199 @@
+import logging
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from ssp.roles import Role
+
+from . import services
+from .access import can_invite_to_school, can_invite_to_team, can_name_spoc, get_school_for
+from .forms import (
+    AcceptInvitationForm,
+    InviteAnyoneForm,
+    InviteOfficerForm,
+    InviteStaffForm,
+    NameSpocForm,
+)
+from .models import Assignment, Membership
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def school_detail(request, code):
+    school = get_school_for(request.user, code)
+    people = (
+        Membership.objects.current()
+        .filter(school=school)
+        .select_related("user")
+        .order_by("position", "user__last_name")
+    )
+    assignments = (
+        Assignment.objects.current().filter(school=school).select_related("officer__user")
+    )
+    return render(
+        request,
+        "schools/school_detail.html",
+        {
+            "school": school,
+            "partnership": getattr(school, "partnership", None),
+            "people": people
+            if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+            else None,
+            "assignments": assignments,
+            "can_invite": can_invite_to_school(request.user, school),
+            "can_name_spoc": can_name_spoc(request.user, school),
+        },
+    )
+
+
+def _send_invitation(request, invitation, token):
+    try:
+        services.invitation_send(invitation=invitation, token=token)
+    except OSError:
+        logger.exception("Invitation e-mail could not be sent")
+        messages.warning(
+            request,
+            f"The invitation for {invitation.email} is saved, but the "
+            "email could not be sent. Ask an administrator to check the mail "
+            "server.",
+        )
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite_staff(request, code):
+    school = get_school_for(request.user, code, require=can_invite_to_school)
+    form = InviteStaffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, token = services.invitation_create(
+            by=request.user, role=Role.STAFF, school=school, **form.cleaned_data
+        )
+        _send_invitation(request, invitation, token)
+        return redirect("school_detail", code=school.code)
+    return render(
+        request,
+        "schools/invite.html",
+        {
+            "form": form,
+            "title": f"Invite a member of staff to {school.name}",
+            "back": reverse("school_detail", args=[school.code]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite_officer(request):
+    if request.user.role != Role.SERGEANT:
+        raise PermissionDenied
+    team = request.user.officer.team
+    if not can_invite_to_team(request.user, team):
+        raise PermissionDenied
+    form = InviteOfficerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation, token = services.invitation_create(
+            by=request.user, role=Role.SSPO, team=team, **form.cleaned_data
+        )
+        _send_invitation(request, invitation, token)
+        return redirect("home")
+    return render(
+        request,
+        "schools/invite.html",
+        {
+            "form": form,
+            "title": f"Invite an officer to the {team.name}",
+            "back": reverse("home"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite_anyone(request):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    form = InviteAnyoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        invitation, token = services.invitation_create(by=request.user, **data)
+        _send_invitation(request, invitation, token)
+        return redirect("invite_anyone")
+    return render(
+        request,
+        "schools/invite.html",
+        {
+            "form": form,
+            "title": "Invite someone to the portal",
+            "back": reverse("admin:index"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "schools/invitation_unusable.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            response = perform_login(request, user, redirect_url=reverse("mfa_activate_totp"))
+            record_authentication(request, user, method="password", email=user.email)
+            return response
+    return render(
+        request,
+        "schools/invitation_accept.html",
+        {
+            "form": form,
+            "invitation": invitation,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def name_spoc(request, code):
+    school = get_school_for(request.user, code, require=can_name_spoc)
+    current = {
+        m.designation: m for m in Membership.objects.filter(school=school).exclude(designation="")
+    }
+    form = NameSpocForm(
+        request.POST or None,
+        school=school,
+        initial={
+            "spoc": getattr(current.get("spoc"), "code", None),
+            "deputy": getattr(current.get("deputy"), "code", None),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.spoc_designate(
+                    school=school, membership=form.cleaned_data["spoc"], by=request.user
+                )
+                services.spoc_designate(
+                    school=school,
+                    membership=form.cleaned_data["deputy"],
+                    deputy=True,
+                    by=request.user,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The SPOC has been named.")
+            return redirect("school_detail", code=school.code)
+    return render(request, "schools/name_spoc.html", {"form": form, "school": school})

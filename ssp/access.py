@@ -1,0 +1,25 @@
+"""The access-policy helpers every app's gate builds on.
+
+Each protected model has one gate in its app's access.py, shaped like
+`get_school_for(user, code, require=can_manage)`: it fetches through the model's
+`visible_to(user)` queryset, so a record outside the person's scope answers 404 exactly as
+if it did not exist, then applies a predicate, so a record in scope that the person may not
+act on answers 403.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+
+Predicate = Callable[..., bool]
+
+
+def get_visible_or_404(
+    user, queryset: QuerySet, *, require: Predicate | None = None, **lookup
+) -> Model:
+    obj = get_object_or_404(queryset.visible_to(user), **lookup)
+    if require is not None and not require(user, obj):
+        raise PermissionDenied
+    return obj

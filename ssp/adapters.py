@@ -1,0 +1,40 @@
+import base64
+import os
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_PREFIX = "aesgcm1:"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        # People join by invitation only (ssp.invitations), never by signing themselves up.
+        return False
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Keeps TOTP secrets and recovery-code seeds encrypted at rest (AES-256-GCM)."""
+
+    def encrypt(self, text: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(settings.MFA_ENCRYPTION_KEY).encrypt(nonce, text.encode(), None)
+        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(_PREFIX):
+            raise ValueError("An MFA secret is stored unencrypted; refusing to use it.")
+        raw = base64.urlsafe_b64decode(encrypted_text.removeprefix(_PREFIX))
+        return AESGCM(settings.MFA_ENCRYPTION_KEY).decrypt(raw[:12], raw[12:], None).decode()
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        # MFA is mandatory: the last way to prove a second factor cannot be removed.
+        others = (
+            Authenticator.objects.filter(user=authenticator.user)
+            .exclude(pk=authenticator.pk)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        )
+        return others.exists()

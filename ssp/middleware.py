@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+
+SESSION_STARTED_KEY = "ssp_signed_in_at"
+MFA_ENROLLED_KEY = "ssp_mfa_enrolled"
+
+# While someone has no authenticator these, and nothing else, are open to them.
+ENROLMENT_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "account_reauthenticate",
+        "mfa_reauthenticate",
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+    }
+)
+
+
+class SessionLifetimeMiddleware:
+    """Ends a signed-in session 8 hours after sign-in, however busy it has been.
+
+    The 30-minute idle limit is the session's own expiry (SESSION_COOKIE_AGE, refreshed on
+    every request), enforced by the server-side session store.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            now = timezone.now().timestamp()
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now
+            elif now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+                logout(request)
+                return redirect(settings.LOGIN_URL)
+        response = self.get_response(request)
+        if request.user.is_authenticated and SESSION_STARTED_KEY not in request.session:
+            # Signed in by this very request: the clock starts now.
+            request.session[SESSION_STARTED_KEY] = timezone.now().timestamp()
+        return response
+
+
+class RequireMFAMiddleware:
+    """Sends a signed-in person without an authenticator to enrolment, and nowhere else.
+
+    allauth can ask for a second factor but has no setting that requires one; this is that
+    requirement, for every role and for the Django admin alike.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or request.session.get(MFA_ENROLLED_KEY):
+            return None
+        from allauth.mfa.adapter import get_adapter
+
+        if get_adapter().is_mfa_enabled(request.user):
+            request.session[MFA_ENROLLED_KEY] = True
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in ENROLMENT_URL_NAMES:
+            return None
+        return redirect("mfa_activate_totp")
+
+
+class NoStoreMiddleware:
+    """Pages for signed-in people carry personal data: no browser or proxy may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated or request.path.startswith("/accounts/"):
+            add_never_cache_headers(response)
+        return response

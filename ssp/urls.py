@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from reports import views as reports_views
+from schools import views as schools_views
+
+# The admin signs in through allauth's pages, so MFA and throttling apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "SSP Portal administration"
+
+urlpatterns = [
+    path("", reports_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", schools_views.invitation_accept, name="invitation_accept"),
+    path("invite/", schools_views.invite_anyone, name="invite_anyone"),
+    path("team/invite/", schools_views.invite_officer, name="invite_officer"),
+    path("schools/", include("schools.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,142 @@
+import pytest
+from django.urls import reverse
+
+from schools.models import Assignment
+from tests.factories import MembershipFactory, PartnershipFactory
+
+HOME = "/"
+
+
+def home_text(client, user) -> str:
+    client.force_login(user)
+    response = client.get(HOME)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_staff_see_their_school_and_its_spoc(client, staff_a, spoc_a, school_b):
+    body = home_text(client, staff_a)
+    assert "Ashdown Academy" in body
+    assert spoc_a.get_full_name() in body
+    assert "Brookfield School" not in body
+
+
+def test_spoc_sees_their_school_partnership_and_sspo(client, spoc_a, sspo_a, school_b, sspo_b):
+    body = home_text(client, spoc_a)
+    assert "Ashdown Academy" in body
+    assert "Active" in body
+    assert sspo_a.get_full_name() in body
+    assert "Brookfield School" not in body
+    assert sspo_b.get_full_name() not in body
+
+
+def test_head_sees_their_school(client, head_a, school_b):
+    body = home_text(client, head_a)
+    assert "Ashdown Academy" in body
+    assert "Brookfield School" not in body
+
+
+def test_head_of_a_school_without_an_sspo_sees_the_yet_serves_it(client, head_c):
+    body = home_text(client, head_c)
+    assert "Coldharbour School" in body
+    assert "Youth Engagement Team" in body
+
+
+def test_sspo_sees_only_their_schools(client, sspo_a, sspo_b, school_c):
+    body = home_text(client, sspo_a)
+    assert "Ashdown Academy" in body
+    assert "Brookfield School" not in body
+    assert "Coldharbour School" not in body
+
+
+def test_sergeant_sees_the_teams_schools_and_officers(
+    client, sergeant, sspo_a, sspo_b, school_c, other_sergeant
+):
+    body = home_text(client, sergeant)
+    assert "Ashdown Academy" in body and "Brookfield School" in body
+    assert sspo_a.get_full_name() in body and sspo_b.get_full_name() in body
+    assert "Coldharbour School" not in body
+    assert other_sergeant.get_full_name() not in body
+
+
+def test_yet_officer_sees_the_schools_they_serve(client, yet_officer, school_a, school_c):
+    body = home_text(client, yet_officer)
+    assert "Coldharbour School" in body
+    assert "Ashdown Academy" not in body
+
+
+def test_an_sspo_whose_assignment_ended_no_longer_sees_the_school(client, sspo_a, school_a):
+    import datetime
+
+    assignment = Assignment.objects.get(officer=sspo_a.officer)
+    assignment.ends_on = datetime.date.today() - datetime.timedelta(days=1)
+    assignment.save()
+    assert "Ashdown Academy" not in home_text(client, sspo_a)
+
+
+def test_admin_goes_to_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(HOME)["Location"] == reverse("admin:index")
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, db):
+    assert client.get(HOME)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    "who, school, status",
+    [
+        ("staff_a", "school_a", 200),
+        ("staff_a", "school_b", 404),
+        ("head_a", "school_a", 200),
+        ("head_a", "school_b", 404),
+        ("spoc_b", "school_b", 200),
+        ("spoc_b", "school_a", 404),
+        ("sspo_a", "school_a", 200),
+        ("sspo_a", "school_b", 404),
+        ("sspo_a", "school_c", 404),
+        ("sergeant", "school_a", 200),
+        ("sergeant", "school_c", 404),
+        ("other_sergeant", "school_a", 404),
+        ("yet_officer", "school_c", 200),
+        ("yet_officer", "school_a", 404),
+        ("admin_user", "school_a", 404),
+    ],
+)
+def test_a_school_page_answers_404_outside_scope(
+    request, client, sspo_a, sspo_b, who, school, status
+):
+    client.force_login(request.getfixturevalue(who))
+    school = request.getfixturevalue(school)
+    assert client.get(reverse("school_detail", args=[school.code])).status_code == status
+
+
+def test_a_made_up_school_code_is_404(client, staff_a):
+    client.force_login(staff_a)
+    assert client.get("/schools/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_police_never_see_pupil_upns_on_school_pages(client, sspo_a, pupil_a, school_a):
+    client.force_login(sspo_a)
+    body = client.get(reverse("school_detail", args=[school_a.code])).content.decode()
+    assert pupil_a.upn not in body
+
+
+def test_sergeant_home_query_count_is_flat(
+    client, sergeant, safer_team, django_assert_max_num_queries
+):
+    from tests.factories import OfficerFactory
+
+    client.force_login(sergeant)
+    with django_assert_max_num_queries(12) as few:
+        client.get(HOME)
+    for _ in range(6):
+        officer = OfficerFactory(team=safer_team)
+        for _ in range(2):
+            school = PartnershipFactory().school
+            MembershipFactory(school=school, is_slt=True, designation="spoc")
+            Assignment.objects.create(officer=officer, school=school)
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
+        body = client.get(HOME).content.decode()
+    assert body.count("govuk-table__row") > 12
+    assert len(many.captured_queries) == len(few.captured_queries)
