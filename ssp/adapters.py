@@ -1,7 +1,9 @@
 import base64
 import os
+import time
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -12,8 +14,24 @@ _PREFIX = "aesgcm1:"
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
-        # People join by invitation only (ssp.invitations), never by signing themselves up.
+        # People join by invitation only (schools.services), never by signing themselves up.
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        # Someone setting up their first authenticator has just proved their password to
+        # reach enrolment; asking for it again straight away proves nothing more. Every later
+        # change to authenticators asks again.
+        request = self.request
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+
+            if not get_mfa_adapter().is_mfa_enabled(request.user):
+                records = get_authentication_records(request, request.user)
+                if records and time.time() - records[-1]["at"] < (
+                    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+                ):
+                    return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
 
 class MFAAdapter(DefaultMFAAdapter):

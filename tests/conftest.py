@@ -37,6 +37,12 @@ def _real_services(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; the cast's many passwords need not be.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Throttling and used TOTP codes live in the shared Redis cache; each test starts clean.
     from django.core.cache import cache

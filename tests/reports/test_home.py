@@ -127,15 +127,20 @@ def test_sergeant_home_query_count_is_flat(
 ):
     from tests.factories import OfficerFactory
 
-    client.force_login(sergeant)
-    with django_assert_max_num_queries(12) as few:
-        client.get(HOME)
-    for _ in range(6):
+    def add_officer_with_two_schools():
         officer = OfficerFactory(team=safer_team)
         for _ in range(2):
             school = PartnershipFactory().school
             MembershipFactory(school=school, is_slt=True, designation="spoc")
             Assignment.objects.create(officer=officer, school=school)
+
+    add_officer_with_two_schools()
+    client.force_login(sergeant)
+    client.get(HOME)  # the first request after sign-in also starts the session clock
+    with django_assert_max_num_queries(12) as few:
+        client.get(HOME)
+    for _ in range(6):
+        add_officer_with_two_schools()
     with django_assert_max_num_queries(len(few.captured_queries)) as many:
         body = client.get(HOME).content.decode()
     assert body.count("govuk-table__row") > 12

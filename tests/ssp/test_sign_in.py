@@ -145,9 +145,10 @@ class TestAdmin:
 
     def test_a_password_alone_does_not_open_the_admin(self, client, admin_user):
         password_step(client, admin_user)
-        response = client.get("/admin/")
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
+        response = client.get("/admin/", follow=True)
+        # Back to the sign-in, which resumes at the second factor it is still waiting for.
+        assert response.redirect_chain[-1][0] == reverse("mfa_authenticate")
+        assert "_auth_user_id" not in client.session
 
     def test_both_factors_open_the_admin(self, client, admin_user):
         sign_in(client, admin_user)
@@ -156,11 +157,12 @@ class TestAdmin:
     def test_the_admin_is_no_way_round_enrolment(self, client, db):
         user = UserFactory(mfa=False, is_staff=True, is_superuser=True)
         password_step(client, user)
-        assert client.get("/admin/")["Location"] == reverse("mfa_activate_totp")
+        for url in ("/admin/", "/admin/ssp/user/", "/admin/login/"):
+            assert client.get(url)["Location"] == reverse("mfa_activate_totp"), url
 
     def test_school_people_are_refused_by_the_admin(self, client, staff_a):
         sign_in(client, staff_a)
-        assert client.get("/admin/").status_code == 403
+        assert client.get("/admin/", follow=True).status_code == 403
 
 
 class TestSessions:
@@ -274,3 +276,26 @@ def test_a_long_passphrase_without_composition_rules_is_accepted(db):
     from django.contrib.auth.password_validation import validate_password
 
     validate_password("the quick brown fox jumps over the lazy dog " * 3)
+
+
+def test_changing_authenticators_later_asks_to_reauthenticate(client, staff_a):
+    sign_in(client, staff_a)
+    response = client.get(reverse("mfa_add_webauthn"))
+    assert response.status_code == 302
+    assert "reauthenticate" in response["Location"]
+
+
+def test_a_passkey_can_be_the_first_authenticator(client, school_a):
+    from tests.factories import MembershipFactory
+
+    user = UserFactory(mfa=False)
+    MembershipFactory(user=user, school=school_a)
+    password_step(client, user)
+    response = client.get(reverse("mfa_add_webauthn"))
+    assert response.status_code == 200
+    assert 'name="credential"' in response.content.decode()
+
+
+def test_passkey_sign_in_is_offered_on_the_sign_in_page(client, db):
+    body = client.get(LOGIN).content.decode()
+    assert reverse("mfa_login_webauthn") in body
