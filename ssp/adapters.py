@@ -18,19 +18,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
-        # Someone setting up their first authenticator has just proved their password to
-        # reach enrolment; asking for it again straight away proves nothing more. Every later
-        # change to authenticators asks again.
+        # Managing authenticators straight after signing in needs no second prompt: the
+        # sign-in itself is the recent proof (for a first authenticator, the password just
+        # given). Five minutes on, any change to authenticators asks again.
         request = self.request
         if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
-            from allauth.mfa.adapter import get_adapter as get_mfa_adapter
-
-            if not get_mfa_adapter().is_mfa_enabled(request.user):
-                records = get_authentication_records(request, request.user)
-                if records and time.time() - records[-1]["at"] < (
-                    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
-                ):
-                    return False
+            records = get_authentication_records(request, request.user)
+            if records and time.time() - records[-1]["at"] < (
+                settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+            ):
+                return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
 

@@ -280,6 +280,11 @@ def test_a_long_passphrase_without_composition_rules_is_accepted(db):
 
 def test_changing_authenticators_later_asks_to_reauthenticate(client, staff_a):
     sign_in(client, staff_a)
+    assert client.get(reverse("mfa_add_webauthn")).status_code == 200  # just signed in
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= 6 * 60
+    session.save()
     response = client.get(reverse("mfa_add_webauthn"))
     assert response.status_code == 302
     assert "reauthenticate" in response["Location"]
@@ -299,3 +304,8 @@ def test_a_passkey_can_be_the_first_authenticator(client, school_a):
 def test_passkey_sign_in_is_offered_on_the_sign_in_page(client, db):
     body = client.get(LOGIN).content.decode()
     assert reverse("mfa_login_webauthn") in body
+
+
+def test_the_admin_home_offers_invitations(client, admin_user):
+    sign_in(client, admin_user)
+    assert reverse("invite_anyone") in client.get("/admin/").content.decode()
