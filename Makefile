@@ -67,7 +67,6 @@ lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format --check .
 
 test: $(VENV)/.test-installed assets $(CHROMIUM) lint
-	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
