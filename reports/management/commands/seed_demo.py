@@ -106,12 +106,76 @@ LAST_NAMES = [
     "White",
     "Khan",
 ]
-STAFF_PEOPLE = [
-    ("head", "Helen", "Marsh", "Head teacher", True),
-    ("spoc", "Sam", "Ellis", "Deputy head (safeguarding)", True),
-    ("staff1", "Ruth", "Parker", "Head of Year 9", False),
-    ("staff2", "Omar", "Hussain", "Teacher of English", False),
-    ("staff3", "Lucy", "Grant", "Assistant head", True),
+STAFF_ROLES = [
+    ("head", "Head teacher", True),
+    ("spoc", "Deputy head (safeguarding)", True),
+    ("staff1", "Head of Year 9", False),
+    ("staff2", "Teacher of English", False),
+    ("staff3", "Assistant head", True),
+]
+STAFF_FIRST = [
+    "Helen",
+    "Sam",
+    "Ruth",
+    "Omar",
+    "Lucy",
+    "Martin",
+    "Aisha",
+    "Gareth",
+    "Nadia",
+    "Paul",
+    "Joanna",
+    "Kwame",
+    "Sarah",
+    "David",
+    "Priti",
+    "Callum",
+    "Fiona",
+    "Tariq",
+    "Emma",
+    "Rhys",
+    "Hannah",
+    "Ben",
+    "Zara",
+    "Iain",
+    "Megan",
+    "Ade",
+    "Claire",
+    "Stuart",
+    "Leah",
+    "Imran",
+]
+STAFF_LAST = [
+    "Marsh",
+    "Ellis",
+    "Parker",
+    "Hussain",
+    "Grant",
+    "Fletcher",
+    "Begum",
+    "Owen",
+    "Ahmed",
+    "Turner",
+    "Doyle",
+    "Mensah",
+    "Cooper",
+    "Lloyd",
+    "Shah",
+    "Reid",
+    "Bell",
+    "Malik",
+    "Hayes",
+    "Morgan",
+    "Price",
+    "Carter",
+    "Ali",
+    "Fraser",
+    "Hughes",
+    "Adeyemi",
+    "Ward",
+    "Kerr",
+    "Stone",
+    "Iqbal",
 ]
 
 
@@ -200,8 +264,13 @@ class Command(BaseCommand):
                     },
                 )
             slug = _slug(name)
-            for key, first, last, title, slt in STAFF_PEOPLE:
-                user = self.person(f"{key}.{slug}@school.example", first, last)
+            for k, (key, title, slt) in enumerate(STAFF_ROLES):
+                n = index * len(STAFF_ROLES) + k
+                user = self.person(
+                    f"{key}.{slug}@school.example",
+                    STAFF_FIRST[n],
+                    STAFF_LAST[(n * 7) % len(STAFF_LAST)],
+                )
                 Membership.objects.get_or_create(
                     user=user,
                     school=school,
