@@ -1,1 +1,278 @@
-# Models arrive with the capability that needs them.
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from agreements.models import Partnership
+from schools.models import Pupil, School
+from ssp.roles import Role
+
+
+class Category(models.TextChoices):
+    # The nine the force's guidance says the police should be involved in and must record.
+    SERIOUS_INJURY = "serious_injury", "Serious visible injuries"
+    SEXUAL_ASSAULT = "sexual_assault", "Sexual assault"
+    SEXUAL_GROOMING = "sexual_grooming", "Sexual grooming"
+    INDECENT_IMAGES = "indecent_images", "Possession or sending of indecent images"
+    EXTREME_PORNOGRAPHY = "extreme_pornography", "Extreme pornographic images"
+    EXTREME_VIOLENCE_IMAGES = "extreme_violence_images", "Images of extreme violence"
+    DRUGS = "drugs", "Possession of drugs"
+    BLADES = "blades", "Possession of blades (any type)"
+    WEAPONS = "weapons", "Possession of any weapon"
+    # Concerns the school handles, sharing when it judges it right.
+    WELFARE = "welfare", "General welfare"
+    BULLYING = "bullying", "Bullying"
+    ASB = "asb", "Anti-social behaviour"
+    TRUANCY = "truancy", "Truancy"
+    ONLINE_SAFETY = "online_safety", "Online safety"
+    OTHER = "other", "Other"
+
+
+POLICE_RELEVANT = frozenset(list(Category)[:9])
+# National guidance: never copy, store or share such imagery. These refuse any upload.
+IMAGE_CATEGORIES = frozenset(
+    {Category.INDECENT_IMAGES, Category.EXTREME_PORNOGRAPHY, Category.EXTREME_VIOLENCE_IMAGES}
+)
+
+
+class ConcernQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Need to know: the one place that decides which concerns a person may see."""
+        role = getattr(user, "role", None)
+        if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            return self.filter(Q(reported_by=user) | Q(school__in=leads))
+        if role == Role.SSPO:
+            return (
+                self.shared_and_in_force()
+                .filter(shares__shared_with=user, school__in=School.objects.visible_to(user))
+                .distinct()
+            )
+        if role == Role.SERGEANT:
+            return self.shared_and_in_force().filter(school__in=School.objects.visible_to(user))
+        return self.none()
+
+    def shared_and_in_force(self):
+        return self.filter(
+            status=Concern.Status.SHARED,
+            school__partnership__status=Partnership.Status.ACTIVE,
+            school__partnership__dsa_in_force_until__gte=timezone.localdate(),
+        )
+
+    def awaiting_triage(self):
+        return self.filter(status=Concern.Status.NEW)
+
+
+class Concern(models.Model):
+    """A safeguarding or safety concern logged by school staff. Never silently edited."""
+
+    class Kind(models.TextChoices):
+        CONCERN = "concern", "Safeguarding concern"
+        EARLY_INTERVENTION = "early_intervention", "Early intervention identification"
+
+    class Location(models.TextChoices):
+        IN_SCHOOL = "in_school", "In school"
+        TO_SCHOOL = "to_school", "Travelling to school"
+        FROM_SCHOOL = "from_school", "Travelling from school"
+        ELSEWHERE = "elsewhere", "Elsewhere"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Awaiting triage"
+        IN_SCHOOL = "in_school", "Handled within school"
+        SHARED = "shared", "Shared with the SSPO"
+        EARLY_INTERVENTION = "early_intervention", "Referred for early intervention"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+
+    # The allowed moves. A decision can be escalated later; a share cannot be undone.
+    MOVES = {
+        Status.NEW: {
+            Status.IN_SCHOOL,
+            Status.SHARED,
+            Status.EARLY_INTERVENTION,
+            Status.NO_FURTHER_ACTION,
+        },
+        Status.IN_SCHOOL: {Status.SHARED, Status.EARLY_INTERVENTION, Status.NO_FURTHER_ACTION},
+        Status.EARLY_INTERVENTION: {Status.SHARED},
+        Status.NO_FURTHER_ACTION: {Status.SHARED, Status.IN_SCHOOL},
+        Status.SHARED: set(),
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="concerns")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CONCERN)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns_reported"
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    narrative = models.TextField("what happened")
+    happened_at = models.DateTimeField("when it happened")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    location = models.CharField(max_length=20, choices=Location.choices)
+    immediate_risk = models.BooleanField("a child is at immediate risk", default=False)
+    # For the image categories, instead of any file:
+    image_description = models.TextField(blank=True)
+    device_location = models.CharField("where the device is now", max_length=300, blank=True)
+    who_has_been_told = models.CharField(max_length=300, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    version = models.PositiveIntegerField(default=1)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    triage_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ConcernQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["school", "status", "-recorded_at"]),
+            models.Index(fields=["school", "-immediate_risk", "-recorded_at"]),
+            models.Index(fields=["reported_by", "-recorded_at"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_police_relevant(self) -> bool:
+        return self.category in POLICE_RELEVANT
+
+    @property
+    def is_image_category(self) -> bool:
+        return self.category in IMAGE_CATEGORIES
+
+    def can_move_to(self, status) -> bool:
+        return status in self.MOVES[self.Status(self.status)]
+
+
+class ConcernPupil(models.Model):
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Alleged victim"
+        PERPETRATOR = "perpetrator", "Alleged perpetrator"
+        WITNESS = "witness", "Witness"
+        OTHER = "other", "Other"
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="involved")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="concern_links")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "pupil"], name="pupil_once_per_concern")
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} in concern {self.concern_id}"
+
+
+class ConcernEvent(models.Model):
+    """One step in a concern's life: who, when, from which status to which, and why."""
+
+    class Kind(models.TextChoices):
+        LOGGED = "logged", "Logged"
+        TRIAGED = "triaged", "Triage decision"
+        SHARED = "shared", "Shared with the SSPO"
+        NOTE = "note", "Correction note added"
+
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    rationale = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def from_label(self) -> str:
+        return Concern.Status(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return Concern.Status(self.to_status).label if self.to_status else ""
+
+
+class CorrectionNote(models.Model):
+    """Entries are never edited: a correction is added beside the original."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"Note {self.code}"
+
+
+def attachment_path(instance, filename):
+    # The server names every stored file; the uploader's name is kept only as text.
+    return f"attachments/{instance.concern.school_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return self.original_name
+
+
+class Share(models.Model):
+    """A disclosure from school to police: what, by whom, to whom, when, under what."""
+
+    LAWFUL_BASIS = (
+        "UK GDPR Art. 6(1)(e) public task and Art. 9(2)(g) substantial public interest "
+        "(DPA 2018 Sch. 1 para 18, safeguarding of children)"
+    )
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="shares")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns_shared_with_me"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    agreement = models.CharField(
+        max_length=100, help_text="The data sharing agreement in force when shared."
+    )
+    lawful_basis = models.CharField(max_length=300, default=LAWFUL_BASIS)
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"Share {self.code}"

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 
+from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
 from ssp.roles import Role
 
@@ -54,6 +55,21 @@ def home(request):
         context["team"] = user.officer.team
     if role in (Role.SSPO, Role.YET):
         context["team"] = user.officer.team
+    if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+        waiting = (
+            Concern.objects.visible_to(user)
+            .awaiting_triage()
+            .filter(
+                school__in=School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            )
+        )
+        context.update(
+            waiting.aggregate(
+                awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))
+            )
+        )
+    if role in (Role.SSPO, Role.SERGEANT):
+        context["shared_count"] = Concern.objects.visible_to(user).count()
     template = {
         Role.STAFF: "reports/home_staff.html",
         Role.SPOC: "reports/home_school_lead.html",

@@ -52,3 +52,83 @@ class User(AbstractUser):
     @cached_property
     def role(self) -> Role | None:
         return role_of(self)
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The access log cannot be rewritten.")
+
+    def delete(self):
+        raise PermissionError("The access log cannot be deleted.")
+
+
+class AccessLog(models.Model):
+    """Who looked at what, when, from where, and with what outcome. Append-only.
+
+    Holds identifiers only: never narrative text or children's names. PostgreSQL refuses
+    UPDATE and DELETE on this table (see the migration), so not even a bug can rewrite it.
+    """
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        DENIED = "denied", "Denied"
+        NOT_FOUND = "not_found", "Not found or out of scope"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_code = models.UUIDField(null=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    purpose = models.CharField(max_length=200, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_code", "at"])]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type} {self.object_code} ({self.outcome})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The access log cannot be rewritten.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log cannot be deleted.")
+
+
+class Notification(models.Model):
+    """Something for a person to look at, in the portal and by e-mail through the outbox.
+
+    The text says only that there is something to look at; the link leads to it, and the
+    page behind the link applies the usual access rules.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    link = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # E-mail delivery: the outbox. Pending until a worker has handed it to the mail server.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["created_at"],
+                name="outbox_pending",
+                condition=models.Q(email_sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

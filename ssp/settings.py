@@ -117,7 +117,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict = {}
+# The beat schedule lives here, in code (django-celery-beat does not support Django 6.1).
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+TRIAGE_REMINDER_HOURS = env.int("TRIAGE_REMINDER_HOURS", default=24)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "ssp.tasks.sweep_outbox", "schedule": 60.0},
+    "remind-untriaged-concerns": {
+        "task": "incidents.tasks.remind_untriaged_concerns",
+        "schedule": 60.0 * 60,
+    },
+}
 
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.
 AUTH_USER_MODEL = "ssp.User"

@@ -16,5 +16,6 @@ urlpatterns = [
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),
     path("team/invite/", schools_views.invite_officer, name="invite_officer"),
     path("schools/", include("schools.urls")),
+    path("concerns/", include("incidents.urls")),
     path("admin/", admin.site.urls),
 ]

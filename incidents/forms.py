@@ -1,0 +1,267 @@
+import datetime
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from schools.models import Pupil
+
+from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Category, Concern, ConcernPupil
+from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload
+
+CATEGORY_CHOICES = [
+    ("", "Choose a category"),
+    (
+        "Police should be involved, and it must be recorded",
+        [(c.value, c.label) for c in Category if c in POLICE_RELEVANT],
+    ),
+    ("Other concerns", [(c.value, c.label) for c in Category if c not in POLICE_RELEVANT]),
+]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the pattern from Django's documentation)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class ConcernForm(forms.Form):
+    """A concern in the reporter's words. Pupils are added by name (see PupilPicker)."""
+
+    category = forms.ChoiceField(
+        choices=CATEGORY_CHOICES,
+        help_text="The first group are incidents the police should be involved in and which "
+        "must be recorded. Your SPOC decides what happens next.",
+    )
+    narrative = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="In your own words: what you saw or were told, by whom, and what was said. "
+        "Use the pupils' own words where you can.",
+        max_length=20000,
+    )
+    happened_on = forms.DateField(
+        label="Date it happened",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave the date the portal records for you alone: this is when it "
+        "happened, which may be earlier.",
+    )
+    happened_time = forms.TimeField(
+        label="Time it happened",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    location = forms.ChoiceField(
+        label="Where it happened", choices=Concern.Location.choices, widget=forms.RadioSelect
+    )
+    immediate_risk = forms.TypedChoiceField(
+        label="Do you believe a child is at immediate risk of harm?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+        help_text="If a child is in immediate danger, call 999 first.",
+    )
+    image_description = forms.CharField(
+        label="Describe the images (do not copy, save or forward them)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    device_location = forms.CharField(
+        label="Where is the device now?", required=False, max_length=300
+    )
+    who_has_been_told = forms.CharField(label="Who has been told?", required=False, max_length=300)
+    attachments = MultipleFileField(
+        label="Attachments",
+        required=False,
+        help_text=f"Optional. {ALLOWED_DESCRIPTION}. Never attach images of the kinds above.",
+    )
+
+    def __init__(self, *args, too_large=(), **kwargs):
+        self.too_large = list(too_large)
+        super().__init__(*args, **kwargs)
+
+    def clean_happened_on(self):
+        day = self.cleaned_data["happened_on"]
+        if day > timezone.localdate():
+            raise ValidationError("The date it happened must be today or in the past.")
+        return day
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        errors = [f"“{name}” is larger than 10 MB." for name in self.too_large]
+        if len(files) > MAX_FILES:
+            errors.append(f"Attach at most {MAX_FILES} files.")
+        cleaned = []
+        for upload in files:
+            try:
+                cleaned.append(clean_upload(upload))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+    def clean(self):
+        data = super().clean()
+        category = data.get("category")
+        if category in IMAGE_CATEGORIES:
+            if self.files.getlist("attachments") or self.too_large:
+                self.add_error(
+                    "attachments",
+                    "Do not attach any file for this category. "
+                    "Describe the images instead, and say where the device is.",
+                )
+            for name in ("image_description", "device_location", "who_has_been_told"):
+                if not data.get(name, "").strip():
+                    self.add_error(name, "This is needed for a concern about images.")
+        happened_on, at = data.get("happened_on"), data.get("happened_time")
+        if happened_on:
+            moment = timezone.make_aware(
+                datetime.datetime.combine(happened_on, at or datetime.time(0, 0))
+            )
+            if moment > timezone.now():
+                self.add_error("happened_time", "The time it happened must be in the past.")
+            data["happened_at"] = moment
+        return data
+
+
+class EarlyInterventionForm(forms.Form):
+    narrative = forms.CharField(
+        label="What have you noticed, and why might they need early help?",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        help_text="For example changes in behaviour, attendance, friendships, or signs of "
+        "exploitation. Your SPOC decides whether to refer.",
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+class PupilPicker:
+    """The pupils added to a concern so far, each with their own role.
+
+    Kept in the form as hidden pupil codes and one role field each, so search, add and
+    remove are plain form posts and nothing typed is lost between them.
+    """
+
+    def __init__(self, data, pupils_qs):
+        self.data = data
+        self.pupils_qs = pupils_qs
+        codes = [c for c in (data.getlist("pupils") if data else []) if _is_uuid(c)]
+        self.pupils = list(pupils_qs.filter(code__in=codes)) if codes else []
+        self.rejected = len(set(data.getlist("pupils") if data else [])) != len(self.pupils)
+        self.errors: list[str] = []
+
+    def add(self, code: str) -> None:
+        pupil = self.pupils_qs.filter(code=code).first() if _is_uuid(code) else None
+        if pupil is not None and pupil not in self.pupils:
+            self.pupils.append(pupil)
+
+    def remove(self, code: str) -> None:
+        self.pupils = [p for p in self.pupils if str(p.code) != code]
+
+    def role_of(self, pupil) -> str:
+        return self.data.get(f"role_{pupil.code}", "") if self.data else ""
+
+    def rows(self):
+        return [(p, self.role_of(p)) for p in self.pupils]
+
+    def is_valid(self) -> bool:
+        if self.rejected:
+            self.errors.append("Choose pupils from your own school.")
+        if not self.pupils:
+            self.errors.append("Add at least one pupil.")
+        valid_roles = set(ConcernPupil.Role.values)
+        for pupil in self.pupils:
+            if self.role_of(pupil) not in valid_roles:
+                self.errors.append(f"Choose {pupil}'s role.")
+        return not self.errors
+
+
+def search_pupils(pupils_qs, query: str):
+    words = query.split()[:3]
+    if not words:
+        return Pupil.objects.none()
+    found = pupils_qs
+    for word in words:
+        found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return found.order_by("last_name", "first_name")[:20]
+
+
+class TriageForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        widget=forms.RadioSelect,
+        choices=[
+            (Concern.Status.IN_SCHOOL, "Handle within school"),
+            (Concern.Status.SHARED, "Share with the Safer Schools Police Officer"),
+            (Concern.Status.EARLY_INTERVENTION, "Refer for early intervention"),
+            (Concern.Status.NO_FURTHER_ACTION, "No further action"),
+        ],
+    )
+    rationale = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="Record your reasons, including why you are or are not sharing with the police.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, concern: Concern, share_block: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = Concern.MOVES[Concern.Status(concern.status)]
+        self.fields["decision"].choices = [
+            (
+                value,
+                label
+                + (
+                    f" (not possible: {share_block})"
+                    if value == Concern.Status.SHARED and share_block
+                    else ""
+                ),
+            )
+            for value, label in self.fields["decision"].choices
+            if value in allowed
+        ]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Add a correction or further information",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="The original entry is never changed; your note appears beside it.",
+    )
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *Concern.Status.choices]
+    )
+    category = forms.ChoiceField(required=False, choices=[("", "Any category"), *Category.choices])
+    date_from = forms.DateField(
+        label="Logged from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="Logged to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pupil = forms.CharField(label="Pupil name", required=False, max_length=100)

@@ -1,0 +1,342 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agreements.services import sharing_allowed
+from schools.models import Pupil, School
+from ssp.audit import log_access
+from ssp.models import AccessLog
+from ssp.roles import POLICE_ROLES, Role
+
+from . import services
+from .access import (
+    SCHOOL_LEADS,
+    can_add_note,
+    can_log_concern,
+    can_see_access_log,
+    can_triage,
+    get_concern_for,
+)
+from .forms import (
+    ConcernForm,
+    EarlyInterventionForm,
+    NoteForm,
+    PupilPicker,
+    QueueFilterForm,
+    TriageForm,
+    search_pupils,
+)
+from .models import POLICE_RELEVANT, Concern, ConcernPupil
+from .uploads import SizeCapUploadHandler
+
+PAGE_SIZE = 25
+
+
+def _audited_concern(request, code, *, action="view", require=None) -> Concern:
+    """The gate, with every attempt written to the access log, allowed or not."""
+    try:
+        concern = get_concern_for(request.user, code, require=require)
+    except Http404:
+        log_access(
+            request,
+            action=action,
+            object_type="concern",
+            object_code=code,
+            outcome=AccessLog.Outcome.NOT_FOUND,
+        )
+        raise
+    except PermissionDenied:
+        log_access(
+            request,
+            action=action,
+            object_type="concern",
+            object_code=code,
+            outcome=AccessLog.Outcome.DENIED,
+        )
+        raise
+    purpose = ""
+    if request.user.role in POLICE_ROLES:
+        purpose = services.police_purpose(request.user, concern)
+    log_access(request, action=action, object_type="concern", object_code=code, purpose=purpose)
+    return concern
+
+
+def _own_school(user) -> School:
+    school = School.objects.held_as(user, Role.STAFF, *SCHOOL_LEADS).first()
+    if school is None or not can_log_concern(user, school):
+        raise PermissionDenied
+    return school
+
+
+@csrf_exempt
+@login_required
+def concern_new(request, kind=Concern.Kind.CONCERN):
+    # The size cap must be in place before anything reads the request body.
+    request.upload_handlers.insert(0, SizeCapUploadHandler(request))
+    return _concern_new(request, kind)
+
+
+ACTIONS = ("search", "add", "remove")
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _concern_new(request, kind):
+    school = _own_school(request.user)
+    pupils_here = Pupil.objects.visible_to(request.user).filter(school=school)
+    early = kind == Concern.Kind.EARLY_INTERVENTION
+    form_class = EarlyInterventionForm if early else ConcernForm
+    data = request.POST if request.method == "POST" else None
+    extra = {} if early else {"too_large": getattr(request, "too_large_uploads", ())}
+    picker = PupilPicker(data, pupils_here)
+    query = data.get("pupil_query", "").strip() if data else ""
+    action = next((a for a in ACTIONS if data and a in data), None)
+    results = []
+    if action == "search":
+        results = [p for p in search_pupils(pupils_here, query) if p not in picker.pupils]
+    elif action == "add":
+        picker.add(data["add"])
+        query = ""
+    elif action == "remove":
+        picker.remove(data["remove"])
+    if action or data is None:
+        # Searching for or adding a pupil is not submitting: keep what was typed, judge nothing.
+        form = form_class(initial=data.dict() if data else None, **extra)
+    else:
+        form = form_class(data, request.FILES or None, **extra)
+        form_ok, picker_ok = form.is_valid(), picker.is_valid()
+        if form_ok and picker_ok:
+            concern = _log(request, school, kind, form.cleaned_data, picker)
+            if concern is not None:
+                return redirect("concern_detail", code=concern.code)
+            picker.errors.append("Pupils must be at your school.")
+    return render(
+        request,
+        "incidents/concern_form.html",
+        {
+            "form": form,
+            "picker": picker,
+            "results": results,
+            "query": query,
+            "searched": action == "search",
+            "roles": ConcernPupil.Role.choices,
+            "school": school,
+            "early": early,
+            "show_errors": data is not None and not action,
+        },
+    )
+
+
+def _log(request, school, kind, data, picker):
+    involved = [services.Involvement(p, picker.role_of(p)) for p in picker.pupils]
+    early = kind == Concern.Kind.EARLY_INTERVENTION
+    try:
+        concern = services.concern_log(
+            by=request.user,
+            school=school,
+            kind=kind,
+            category="welfare" if early else data["category"],
+            narrative=data["narrative"],
+            happened_at=timezone.now() if early else data["happened_at"],
+            location=Concern.Location.IN_SCHOOL if early else data["location"],
+            immediate_risk=False if early else data["immediate_risk"],
+            involved=involved,
+            image_description=data.get("image_description", ""),
+            device_location=data.get("device_location", ""),
+            who_has_been_told=data.get("who_has_been_told", ""),
+            files=data.get("attachments") or [],
+        )
+    except ValidationError:
+        return None
+    messages.success(
+        request,
+        f"{concern.get_kind_display()} logged. Your reference is "
+        f"{concern.reference}. Your SPOC has been told.",
+    )
+    return concern
+
+
+def _detail_context(request, concern, *, triage_form=None, note_form=None, conflict=None):
+    user = request.user
+    check = sharing_allowed(concern.school) if can_triage(user, concern) else None
+    share_block = "" if check is None or check.allowed else check.reason
+    concern_pupils = concern.involved.select_related("pupil").order_by("pupil__last_name")
+    return {
+        "concern": concern,
+        "involved": concern_pupils,
+        "events": concern.events.select_related("actor"),
+        "notes": concern.notes.select_related("author"),
+        "attachments": concern.attachments.all(),
+        "shares": concern.shares.select_related("shared_with", "shared_by"),
+        "can_triage": can_triage(user, concern) and bool(Concern.MOVES[concern.status]),
+        "can_add_note": can_add_note(user, concern),
+        "can_see_access_log": can_see_access_log(user, concern),
+        "share_block": share_block,
+        "triage_form": triage_form
+        or TriageForm(
+            concern=concern, share_block=share_block, initial={"version": concern.version}
+        ),
+        "note_form": note_form or NoteForm(),
+        "conflict": conflict,
+    }
+
+
+@login_required
+def concern_detail(request, code):
+    concern = _audited_concern(request, code)
+    return render(request, "incidents/concern_detail.html", _detail_context(request, concern))
+
+
+@login_required
+@require_POST
+def concern_triage(request, code):
+    concern = _audited_concern(request, code, action="triage", require=can_triage)
+    share_block = ""
+    check = sharing_allowed(concern.school)
+    if not check.allowed:
+        share_block = check.reason
+    form = TriageForm(request.POST, concern=concern, share_block=share_block)
+    if form.is_valid():
+        try:
+            services.concern_triage(
+                concern=concern,
+                by=request.user,
+                decision=form.cleaned_data["decision"],
+                rationale=form.cleaned_data["rationale"],
+                seen_version=form.cleaned_data["version"],
+            )
+        except services.ConcernChanged:
+            concern.refresh_from_db()
+            context = _detail_context(request, concern, conflict=True)
+            return render(request, "incidents/concern_detail.html", context, status=409)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Decision recorded.")
+            return redirect("concern_detail", code=concern.code)
+    context = _detail_context(request, concern, triage_form=form)
+    return render(request, "incidents/concern_detail.html", context, status=200)
+
+
+@login_required
+@require_POST
+def concern_note(request, code):
+    concern = _audited_concern(request, code, action="add_note", require=can_add_note)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.concern_add_note(concern=concern, by=request.user, text=form.cleaned_data["text"])
+        messages.success(request, "Your note has been added.")
+        return redirect("concern_detail", code=concern.code)
+    context = _detail_context(request, concern, note_form=form)
+    return render(request, "incidents/concern_detail.html", context)
+
+
+@login_required
+def attachment_download(request, code, attachment):
+    concern = _audited_concern(request, code, action="view_attachment")
+    item = concern.attachments.filter(code=attachment).first()
+    if item is None:
+        raise Http404
+    log_access(request, action="download", object_type="attachment", object_code=item.code)
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=item.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def concern_access_log(request, code):
+    concern = _audited_concern(request, code, action="view_access_log", require=can_see_access_log)
+    rows = (
+        AccessLog.objects.filter(object_type="concern", object_code=concern.code)
+        .order_by("-at")
+        .select_related("user")
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "incidents/access_log.html", {"concern": concern, "page": page})
+
+
+def _with_pupils(queryset):
+    involved = ConcernPupil.objects.select_related("pupil").order_by("pupil__last_name")
+    return queryset.select_related("reported_by").prefetch_related(
+        Prefetch("involved", queryset=involved)
+    )
+
+
+@login_required
+def triage_queue(request):
+    user = request.user
+    if user.role not in SCHOOL_LEADS:
+        raise PermissionDenied
+    leads = School.objects.held_as(user, *SCHOOL_LEADS)
+    concerns = Concern.objects.visible_to(user).filter(school__in=leads)
+    params = request.GET if request.GET else {"status": Concern.Status.NEW}
+    filters = QueueFilterForm(params)
+    if filters.is_valid():
+        f = filters.cleaned_data
+        if f["status"]:
+            concerns = concerns.filter(status=f["status"])
+        if f["category"]:
+            concerns = concerns.filter(category=f["category"])
+        if f["date_from"]:
+            concerns = concerns.filter(recorded_at__date__gte=f["date_from"])
+        if f["date_to"]:
+            concerns = concerns.filter(recorded_at__date__lte=f["date_to"])
+        if f["pupil"]:
+            named = ConcernPupil.objects.filter(
+                Q(pupil__last_name__icontains=f["pupil"])
+                | Q(pupil__first_name__icontains=f["pupil"]),
+                concern=OuterRef("pk"),
+            )
+            concerns = concerns.filter(Exists(named))
+    concerns = _with_pupils(concerns.order_by("-immediate_risk", "-recorded_at", "-pk"))
+    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/triage_queue.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "police_relevant": POLICE_RELEVANT,
+        },
+    )
+
+
+@login_required
+def my_concerns(request):
+    user = request.user
+    if user.role not in (Role.STAFF, *SCHOOL_LEADS):
+        raise PermissionDenied
+    concerns = _with_pupils(
+        Concern.objects.visible_to(user).filter(reported_by=user).order_by("-recorded_at", "-pk")
+    )
+    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/my_concerns.html", {"page": page})
+
+
+@login_required
+def shared_with_me(request):
+    if request.user.role not in (Role.SSPO, Role.SERGEANT):
+        raise PermissionDenied
+    concerns = _with_pupils(
+        Concern.objects.visible_to(request.user)
+        .select_related("school")
+        .order_by("-immediate_risk", "-recorded_at", "-pk")
+    )
+    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/shared_with_me.html", {"page": page})
