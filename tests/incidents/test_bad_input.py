@@ -69,7 +69,7 @@ def test_a_pupil_from_another_school_is_refused(client, staff_a, pupil_a, pupil_
 def test_search_never_finds_pupils_of_another_school(client, staff_a, pupil_a, pupil_b):
     client.force_login(staff_a)
     body = client.post(NEW, {"search": "1", "pupil_query": "Bella"}).content.decode()
-    assert "Add <span class=\"govuk-visually-hidden\">pupil </span>Bella" not in body
+    assert 'Add <span class="govuk-visually-hidden">pupil </span>Bella' not in body
     assert "No pupil at" in body
 
 

@@ -1,0 +1,210 @@
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Partnership
+from incidents.models import Concern, ConcernEvent, Share
+from incidents.services import ConcernChanged, concern_triage
+from schools.models import Assignment
+from ssp.models import Notification
+
+
+def triage(
+    client, user, concern, decision="shared", rationale="Sharing: weapon reported.", version=None
+):
+    client.force_login(user)
+    return client.post(
+        reverse("concern_triage", args=[concern.code]),
+        {
+            "decision": decision,
+            "rationale": rationale,
+            "version": concern.version if version is None else version,
+        },
+    )
+
+
+def test_spoc_shares_with_the_sspo_and_everyone_concerned_is_told(
+    client, concern_a, spoc_a, sspo_a, staff_a
+):
+    response = triage(client, spoc_a, concern_a)
+    assert response.status_code == 302
+    concern_a.refresh_from_db()
+    assert concern_a.status == Concern.Status.SHARED
+    share = Share.objects.get(concern=concern_a)
+    assert (share.shared_by, share.shared_with) == (spoc_a, sspo_a)
+    assert "in force until" in share.agreement and share.lawful_basis
+    event = concern_a.events.get(kind=ConcernEvent.Kind.TRIAGED)
+    assert (event.actor, event.from_status, event.to_status) == (spoc_a, "new", "shared")
+    assert event.rationale == "Sharing: weapon reported."
+    assert concern_a.history.first().history_user == spoc_a
+    assert Notification.objects.filter(recipient=sspo_a).exists()
+    assert Notification.objects.filter(recipient=staff_a).exists()
+
+
+@pytest.mark.parametrize("decision", ["in_school", "early_intervention", "nfa"])
+def test_other_decisions_share_nothing(client, concern_a, spoc_a, sspo_a, decision):
+    assert triage(client, spoc_a, concern_a, decision=decision).status_code == 302
+    concern_a.refresh_from_db()
+    assert concern_a.status == decision
+    assert not Share.objects.exists()
+    assert not Notification.objects.filter(recipient=sspo_a).exists()
+
+
+def test_a_rationale_is_required(client, concern_a, spoc_a, sspo_a):
+    response = triage(client, spoc_a, concern_a, rationale="")
+    assert "This field is required" in response.content.decode()
+    concern_a.refresh_from_db()
+    assert concern_a.status == Concern.Status.NEW
+
+
+def _assert_not_shared(client, concern, spoc, why):
+    response = triage(client, spoc, concern)
+    assert response.status_code == 200
+    assert why in response.content.decode()
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.NEW
+    assert not Share.objects.exists()
+
+
+def test_no_sharing_when_the_dsa_has_lapsed(client, concern_a, spoc_a, sspo_a, school_a):
+    partnership = school_a.partnership
+    partnership.dsa_in_force_until = timezone.localdate() - datetime.timedelta(days=1)
+    partnership.save()
+    _assert_not_shared(client, concern_a, spoc_a, "data sharing agreement is not signed")
+
+
+def test_no_sharing_when_the_partnership_is_suspended(client, concern_a, spoc_a, sspo_a, school_a):
+    partnership = school_a.partnership
+    partnership.status = Partnership.Status.SUSPENDED
+    partnership.save()
+    _assert_not_shared(client, concern_a, spoc_a, "partnership is suspended")
+
+
+def test_no_sharing_without_an_sspo(client, concern_a, spoc_a):
+    _assert_not_shared(client, concern_a, spoc_a, "No Safer Schools Police Officer")
+
+
+def test_the_detail_page_says_why_sharing_is_not_possible(client, concern_a, spoc_a):
+    client.force_login(spoc_a)
+    body = client.get(reverse("concern_detail", args=[concern_a.code])).content.decode()
+    assert "Sharing with the SSPO is not possible now" in body
+
+
+def test_a_share_cannot_be_undone(client, shared_concern_a, spoc_a):
+    response = triage(client, spoc_a, shared_concern_a, decision="in_school")
+    assert response.status_code == 200
+    shared_concern_a.refresh_from_db()
+    assert shared_concern_a.status == Concern.Status.SHARED
+
+
+def test_a_stale_decision_is_refused_and_shows_the_new_state(
+    client, concern_a, spoc_a, head_a, sspo_a
+):
+    concern_triage(
+        concern=concern_a,
+        by=head_a,
+        decision="in_school",
+        rationale="Handled by pastoral team.",
+        seen_version=1,
+    )
+    response = triage(client, spoc_a, concern_a, decision="nfa", version=1)
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else decided first" in body and "Handled within school" in body
+    concern_a.refresh_from_db()
+    assert concern_a.status == "in_school"
+    assert concern_a.events.filter(kind="triaged").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_triaging_at_once_one_wins_and_the_other_is_told(
+    make_concern, school_a, staff_a, spoc_a, head_a, pupil_a, sspo_a
+):
+    concern = make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(user, decision):
+        try:
+            barrier.wait()
+            concern_triage(
+                concern=concern,
+                by=user,
+                decision=decision,
+                rationale=f"{decision} decided",
+                seen_version=1,
+            )
+            outcomes[decision] = "won"
+        except ConcernChanged:
+            outcomes[decision] = "told"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=args)
+        for args in ((spoc_a, "shared"), (head_a, "nfa"))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes.values()) == ["told", "won"]
+    concern.refresh_from_db()
+    winner = next(d for d, o in outcomes.items() if o == "won")
+    assert concern.status == winner and concern.version == 2
+    assert concern.events.filter(kind="triaged").count() == 1
+
+
+def test_service_refuses_a_move_outside_the_table(concern_a, spoc_a, sspo_a, shared_concern_a):
+    with pytest.raises(ValidationError):
+        concern_triage(
+            concern=shared_concern_a,
+            by=spoc_a,
+            decision="nfa",
+            rationale="No.",
+            seen_version=shared_concern_a.version,
+        )
+
+
+class TestWhatTheSSPOSees:
+    def url(self, concern):
+        return reverse("concern_detail", args=[concern.code])
+
+    def test_not_before_it_is_shared(self, client, concern_a, sspo_a):
+        client.force_login(sspo_a)
+        assert client.get(self.url(concern_a)).status_code == 404
+
+    def test_once_shared(self, client, shared_concern_a, sspo_a, pupil_a):
+        client.force_login(sspo_a)
+        response = client.get(self.url(shared_concern_a))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "Amelia Ashby" in body
+        assert pupil_a.upn not in body
+
+    def test_not_once_the_dsa_lapses(self, client, shared_concern_a, sspo_a, school_a):
+        partnership = school_a.partnership
+        partnership.dsa_in_force_until = timezone.localdate() - datetime.timedelta(days=1)
+        partnership.save()
+        client.force_login(sspo_a)
+        assert client.get(self.url(shared_concern_a)).status_code == 404
+        assert (
+            shared_concern_a.reference
+            not in client.get(reverse("shared_with_me")).content.decode()
+        )
+
+    def test_not_once_their_assignment_ends(self, client, shared_concern_a, sspo_a):
+        assignment = Assignment.objects.get(officer=sspo_a.officer)
+        assignment.ends_on = timezone.localdate() - datetime.timedelta(days=1)
+        assignment.save()
+        client.force_login(sspo_a)
+        assert client.get(self.url(shared_concern_a)).status_code == 404
+
+    def test_not_another_schools_sspo(self, client, shared_concern_a, sspo_b):
+        client.force_login(sspo_b)
+        assert client.get(self.url(shared_concern_a)).status_code == 404
