@@ -101,6 +101,10 @@ def _concern_new(request, kind):
     results = []
     if action == "search":
         results = [p for p in search_pupils(pupils_here, query) if p not in picker.pupils]
+        # Names seen in search results are pupil records read: logged, without the names.
+        for pupil in results:
+            log_access(request, action="search_result", object_type="pupil",
+                       object_code=pupil.code)
     elif action == "add":
         picker.add(data["add"])
         query = ""

@@ -233,3 +233,10 @@ def test_a_concern_is_never_silently_edited(client, concern_a, staff_a):
     assert concern.narrative == concern_a.narrative
     assert concern.notes.get().text == "Correction: it was Tuesday, not Monday."
     assert concern.events.filter(kind="note").count() == 1
+
+
+def test_pupils_seen_in_search_results_are_logged(client, staff_a, pupil_a):
+    client.force_login(staff_a)
+    client.post(reverse("concern_new"), {"search": "1", "pupil_query": "Amelia"})
+    row = AccessLog.objects.get(object_type="pupil")
+    assert (row.object_code, row.user, row.action) == (pupil_a.code, staff_a, "search_result")

@@ -2,6 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from incidents.models import Concern, Share
 from schools.models import Assignment, Membership, Officer, Pupil, School, validate_upn
 from ssp.models import User
 from ssp.roles import Role
@@ -15,12 +16,17 @@ def seed() -> str:
 
 def test_the_demo_is_complete_and_can_be_loaded_twice(db):
     printed = seed()
-    counts = [m.objects.count() for m in (User, School, Membership, Officer, Assignment, Pupil)]
+    counts = [
+        m.objects.count()
+        for m in (User, School, Membership, Officer, Assignment, Pupil, Concern, Share)
+    ]
     seed()
     assert [
-        m.objects.count() for m in (User, School, Membership, Officer, Assignment, Pupil)
+        m.objects.count()
+        for m in (User, School, Membership, Officer, Assignment, Pupil, Concern, Share)
     ] == counts
     assert School.objects.count() == 6
+    assert Concern.objects.filter(status="new").exists() and Share.objects.exists()
     assert School.objects.filter(meets_sspo_criteria=True).count() == 5
     held = sorted(
         Assignment.objects.current().filter(officer__user__email=e).count()

@@ -13,6 +13,9 @@ from django.utils import timezone
 from stdnum.gb import upn as stdnum_upn
 
 from agreements.models import Partnership
+from agreements.services import sharing_allowed
+from incidents.models import Concern
+from incidents.services import Involvement, concern_log, concern_triage
 from schools.models import Assignment, Force, Membership, Officer, Pupil, School, Team
 from schools.services import assignment_create
 from ssp.models import User
@@ -68,6 +71,46 @@ SCHOOLS = [
     ),
     ("Westbrook School", "137006", "8734006", "Northshire", (6, 8, 1, "7.3", 8), False, None),
 ]
+DEMO_CONCERNS = [
+    (
+        "blades",
+        True,
+        "A pupil was seen showing a folding knife to friends by the bike sheds "
+        "at lunchtime. He said it was for protection on the walk home.",
+        None,
+    ),
+    (
+        "bullying",
+        False,
+        "Two pupils have been sending unkind messages in a group chat and "
+        "excluding a classmate at break. The classmate was upset in form time.",
+        None,
+    ),
+    (
+        "drugs",
+        False,
+        "A small bag of what looked like cannabis fell out of a pupil's blazer "
+        "in PE. It was handed to the head of year.",
+        "shared",
+    ),
+    (
+        "welfare",
+        False,
+        "Pupil has come in hungry three days running and said there is no food at home this week.",
+        "in_school",
+    ),
+    (
+        "online_safety",
+        False,
+        "Pupil said an adult they met in a game has asked for photos and to meet up.",
+        None,
+    ),
+]
+DEMO_RATIONALE = {
+    "shared": "Possession of drugs on site: police-relevant and must be recorded. Shared "
+    "with the SSPO under the DSA.",
+    "in_school": "Family support worker to visit; food bank referral. Not a police matter.",
+}
 SSPOS = [("Dan", "Okafor", "3101"), ("Claire", "Hughes", "3102"), ("Tom", "Reed", "3103")]
 SSPO_SCHOOLS = [(0, 1), (2, 3), (4,)]  # two, two and one school
 FIRST_NAMES = [
@@ -321,7 +364,41 @@ class Command(BaseCommand):
             user=yet_user, defaults={"team": yet, "collar_number": "4101"}
         )
         people.append(("Youth Engagement Team", yet_user.email))
+        self.seed_concerns(schools)
         return people
+
+    def seed_concerns(self, schools):
+        """A few concerns at each partnered school: some waiting, some decided, one shared."""
+        if Concern.objects.exists():
+            return
+        now = timezone.now()
+        for school in schools[:5]:
+            staff = Membership.objects.get(school=school, user__email__startswith="staff1.").user
+            spoc = Membership.objects.get(school=school, designation="spoc").user
+            pupils = list(school.pupils.order_by("pk"))
+            for n, (category, risk, narrative, decision) in enumerate(DEMO_CONCERNS):
+                concern = concern_log(
+                    by=staff,
+                    school=school,
+                    kind=Concern.Kind.CONCERN,
+                    category=category,
+                    narrative=narrative,
+                    happened_at=now - datetime.timedelta(days=n, hours=3),
+                    location=Concern.Location.IN_SCHOOL,
+                    immediate_risk=risk,
+                    involved=[
+                        Involvement(pupils[n], "victim"),
+                        Involvement(pupils[n + 5], "perpetrator"),
+                    ],
+                )
+                if decision and (decision != "shared" or sharing_allowed(school).allowed):
+                    concern_triage(
+                        concern=concern,
+                        by=spoc,
+                        decision=decision,
+                        rationale=DEMO_RATIONALE[decision],
+                        seen_version=1,
+                    )
 
     def print_sign_ins(self, people):
         bypass = getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None)
