@@ -43,8 +43,9 @@ class ConcernForm(forms.Form):
 
     category = forms.ChoiceField(
         choices=CATEGORY_CHOICES,
-        help_text="The first group are incidents the police should be involved in and which "
-        "must be recorded. Your SPOC decides what happens next.",
+        help_text="The first group, “Police should be involved”, are incidents that must be "
+        "recorded. Your SPOC decides what happens next.",
+        error_messages={"required": "Choose the category that fits best"},
     )
     narrative = forms.CharField(
         label="What happened",
@@ -52,12 +53,17 @@ class ConcernForm(forms.Form):
         help_text="In your own words: what you saw or were told, by whom, and what was said. "
         "Use the pupils' own words where you can.",
         max_length=20000,
+        error_messages={"required": "Say what happened, in your own words"},
     )
     happened_on = forms.DateField(
         label="Date it happened",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave the date the portal records for you alone: this is when it "
-        "happened, which may be earlier.",
+        help_text="The portal records when you logged this. Give the date it happened, "
+        "which may be earlier.",
+        error_messages={
+            "required": "Enter the date it happened",
+            "invalid": "Enter the date it happened as a real date",
+        },
     )
     happened_time = forms.TimeField(
         label="Time it happened",
@@ -65,7 +71,10 @@ class ConcernForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
     location = forms.ChoiceField(
-        label="Where it happened", choices=Concern.Location.choices, widget=forms.RadioSelect
+        label="Where it happened",
+        choices=Concern.Location.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where it happened"},
     )
     immediate_risk = forms.TypedChoiceField(
         label="Do you believe a child is at immediate risk of harm?",
@@ -73,6 +82,9 @@ class ConcernForm(forms.Form):
         widget=forms.RadioSelect,
         coerce=lambda v: v == "yes",
         help_text="If a child is in immediate danger, call 999 first.",
+        error_messages={
+            "required": "Choose yes if you believe a child is at immediate risk of harm"
+        },
     )
     image_description = forms.CharField(
         label="Describe the images (do not copy, save or forward them)",
@@ -86,7 +98,7 @@ class ConcernForm(forms.Form):
     attachments = MultipleFileField(
         label="Attachments",
         required=False,
-        help_text=f"Optional. {ALLOWED_DESCRIPTION}. Never attach images of the kinds above.",
+        help_text=f"{ALLOWED_DESCRIPTION}. Never attach images of the three image categories.",
     )
 
     def __init__(self, *args, too_large=(), **kwargs):
@@ -141,6 +153,7 @@ class ConcernForm(forms.Form):
 class EarlyInterventionForm(forms.Form):
     narrative = forms.CharField(
         label="What have you noticed, and why might they need early help?",
+        error_messages={"required": "Say what you have noticed and why"},
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
         help_text="For example changes in behaviour, attendance, friendships, or signs of "
@@ -210,6 +223,7 @@ def search_pupils(pupils_qs, query: str):
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
+        error_messages={"required": "Choose a decision"},
         widget=forms.RadioSelect,
         choices=[
             (Concern.Status.IN_SCHOOL, "Handle within school"),
@@ -219,7 +233,8 @@ class TriageForm(forms.Form):
         ],
     )
     rationale = forms.CharField(
-        label="Why",
+        label="Why you decided this",
+        error_messages={"required": "Explain why you made this decision"},
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         help_text="Record your reasons, including why you are or are not sharing with the police.",
@@ -246,6 +261,7 @@ class TriageForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(
+        error_messages={"required": "Enter the correction or further information"},
         label="Add a correction or further information",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,

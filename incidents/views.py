@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -103,8 +104,9 @@ def _concern_new(request, kind):
         results = [p for p in search_pupils(pupils_here, query) if p not in picker.pupils]
         # Names seen in search results are pupil records read: logged, without the names.
         for pupil in results:
-            log_access(request, action="search_result", object_type="pupil",
-                       object_code=pupil.code)
+            log_access(
+                request, action="search_result", object_type="pupil", object_code=pupil.code
+            )
     elif action == "add":
         picker.add(data["add"])
         query = ""
@@ -134,6 +136,7 @@ def _concern_new(request, kind):
             "school": school,
             "early": early,
             "show_errors": data is not None and not action,
+            "files_lost": bool(request.FILES) or bool(getattr(request, "too_large_uploads", ())),
         },
     )
 
@@ -172,8 +175,19 @@ def _detail_context(request, concern, *, triage_form=None, note_form=None, confl
     check = sharing_allowed(concern.school) if can_triage(user, concern) else None
     share_block = "" if check is None or check.allowed else check.reason
     concern_pupils = concern.involved.select_related("pupil").order_by("pupil__last_name")
+    back_url, back_label = reverse("home"), "Home"
+    if can_triage(user, concern):
+        back_url, back_label = reverse("triage_queue"), "Triage queue"
+    elif user.role in POLICE_ROLES:
+        back_url, back_label = reverse("shared_with_me"), "Shared concerns"
+    elif concern.reported_by_id == user.pk:
+        back_url, back_label = reverse("my_concerns"), "Your concerns"
     return {
         "concern": concern,
+        "back_url": back_url,
+        "back_label": back_label,
+        "is_reporter": concern.reported_by_id == user.pk,
+        "sspo": check.sspo if check is not None and check.allowed else None,
         "involved": concern_pupils,
         "events": concern.events.select_related("actor"),
         "notes": concern.notes.select_related("author"),

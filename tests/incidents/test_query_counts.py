@@ -19,7 +19,7 @@ def bulk_concerns(school, reporter, count, pupils, sspo):
     now = timezone.now()
     made = Concern.objects.bulk_create(
         Concern(
-            reference=f"Q-{school.pk}-{reporter.pk}-{n:06d}-{count}",
+            reference=f"Q-{count}-{n}",
             school=school,
             reported_by=reporter,
             category="welfare" if n % 3 else "weapons",

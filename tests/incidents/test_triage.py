@@ -57,7 +57,7 @@ def test_other_decisions_share_nothing(client, concern_a, spoc_a, sspo_a, decisi
 
 def test_a_rationale_is_required(client, concern_a, spoc_a, sspo_a):
     response = triage(client, spoc_a, concern_a, rationale="")
-    assert "This field is required" in response.content.decode()
+    assert "Explain why you made this decision" in response.content.decode()
     concern_a.refresh_from_db()
     assert concern_a.status == Concern.Status.NEW
 
