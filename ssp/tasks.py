@@ -1,59 +1,26 @@
-from datetime import timedelta
-
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError
 
-from .models import Notification
+from . import notifications
+from .notifications import NotificationBusy
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None, default_retry_delay=30)
-def deliver_notification(self, pk: int) -> str:
-    """E-mail one notification, once. Safe to run twice: the row is locked and marked."""
-    try:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(skip_locked=True)
-                .select_related("recipient")
-                .filter(pk=pk)
-                .first()
-            )
-            if notification is None:
-                return "busy-or-missing"  # another worker holds it, or it never existed
-            if notification.email_sent_at is not None:
-                return "already-sent"
-            notification.email_attempts += 1
-            message = EmailMessage(
-                subject=f"SSP Portal: {notification.subject}",
-                body=render_to_string(
-                    "ssp/email/notification.txt",
-                    {
-                        "notification": notification,
-                        "url": settings.SITE_URL.rstrip("/") + notification.link,
-                    },
-                ),
-                to=[notification.recipient.email],
-                # A receiving server can drop a duplicate by its Message-ID.
-                headers={"Message-ID": f"<notification-{notification.code}@ssp-portal>"},
-            )
-            message.send()
-            notification.email_sent_at = timezone.now()
-            notification.save(update_fields=["email_sent_at", "email_attempts"])
-            return "sent"
-    except OSError as error:  # the mail server is unreachable: try again later
-        raise self.retry(exc=error) from error
+# acks_late with reject_on_worker_lost: a worker that dies mid-task leaves the message to be
+# delivered again; the row lock and the sent mark make that second run send nothing twice.
+# OSError covers SMTP errors and an unreachable mail server; the database may blink too.
+# After the last retry the row is still pending, and the sweep queues it again later.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, OperationalError, InterfaceError, NotificationBusy),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def deliver_notification(pk: int) -> str:
+    return notifications.send_notification_email(pk)
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Queue every notification still waiting for its e-mail (after a broker outage)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
-    pending = Notification.objects.filter(email_sent_at__isnull=True, created_at__lte=cutoff)
-    count = 0
-    for pk in pending.values_list("pk", flat=True)[:500]:
-        deliver_notification.delay(pk)
-        count += 1
-    return count
+    return notifications.sweep_outbox()

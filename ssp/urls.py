@@ -5,6 +5,8 @@ from django.urls import include, path
 from reports import views as reports_views
 from schools import views as schools_views
 
+from . import views
+
 # The admin signs in through allauth's pages, so MFA and throttling apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "SSP Portal administration"
@@ -16,6 +18,8 @@ urlpatterns = [
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),
     path("team/invite/", schools_views.invite_officer, name="invite_officer"),
     path("schools/", include("schools.urls")),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),
     path("admin/", admin.site.urls),
 ]
