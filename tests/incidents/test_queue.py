@@ -1,0 +1,54 @@
+import datetime
+import re
+
+from django.urls import reverse
+from django.utils import timezone
+
+QUEUE = reverse("triage_queue")
+
+
+def test_immediate_risk_first_then_newest(
+    client, make_concern, school_a, staff_a, spoc_a, pupil_a
+):
+    old_urgent = make_concern(
+        school=school_a, reported_by=staff_a, pupils=[pupil_a], immediate_risk=True
+    )
+    old_urgent.recorded_at = timezone.now() - datetime.timedelta(days=3)
+    old_urgent.save()
+    newer = make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    client.force_login(spoc_a)
+    body = client.get(QUEUE).content.decode()
+    assert body.index(old_urgent.reference) < body.index(newer.reference)
+
+
+def test_filters_by_status_category_pupil_and_date(
+    client, make_concern, school_a, staff_a, spoc_a, pupil_a, pupil_a2
+):
+    knife = make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a], category="blades")
+    other = make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a2])
+    decided = make_concern(
+        school=school_a, reported_by=staff_a, pupils=[pupil_a], status="in_school"
+    )
+    client.force_login(spoc_a)
+
+    def shown(**params):
+        body = client.get(QUEUE, params).content.decode()
+        return {c.reference for c in (knife, other, decided) if c.reference in body}
+
+    assert shown() == {knife.reference, other.reference}  # awaiting triage by default
+    assert shown(status="in_school") == {decided.reference}
+    assert shown(status="", category="blades") == {knife.reference}
+    assert shown(status="", pupil="Noah") == {other.reference}
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    assert shown(status="", date_from=tomorrow) == set()
+
+
+def test_pages_of_25_keep_the_filters(client, make_concern, school_a, staff_a, spoc_a, pupil_a):
+    for _ in range(30):
+        make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    client.force_login(spoc_a)
+    body = client.get(QUEUE, {"status": "new", "category": ""}).content.decode()
+    assert "Page 1 of 2" in body
+    assert "?status=new&amp;category=&amp;page=2" in body
+    second = client.get(QUEUE, {"status": "new", "page": 2}).content.decode()
+    assert len(re.findall(r'href="/concerns/[0-9a-f-]{36}/"', second)) == 5
