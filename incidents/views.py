@@ -298,8 +298,7 @@ def triage_queue(request):
     user = request.user
     if user.role not in SCHOOL_LEADS:
         raise PermissionDenied
-    leads = School.objects.held_as(user, *SCHOOL_LEADS)
-    concerns = Concern.objects.visible_to(user).filter(school__in=leads)
+    concerns = Concern.objects.in_schools_led_by(user)
     params = request.GET if request.GET else {"status": Concern.Status.NEW}
     filters = QueueFilterForm(params)
     if filters.is_valid():

@@ -56,13 +56,7 @@ def home(request):
     if role in (Role.SSPO, Role.YET):
         context["team"] = user.officer.team
     if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
-        waiting = (
-            Concern.objects.visible_to(user)
-            .awaiting_triage()
-            .filter(
-                school__in=School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
-            )
-        )
+        waiting = Concern.objects.in_schools_led_by(user).awaiting_triage()
         context.update(
             waiting.aggregate(
                 awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))

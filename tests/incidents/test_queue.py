@@ -52,3 +52,29 @@ def test_pages_of_25_keep_the_filters(client, make_concern, school_a, staff_a, s
     assert "?status=new&amp;category=&amp;page=2" in body
     second = client.get(QUEUE, {"status": "new", "page": 2}).content.decode()
     assert len(re.findall(r'href="/concerns/[0-9a-f-]{36}/"', second)) == 5
+
+
+def test_the_leads_scope_is_visible_to_narrowed_to_their_schools(
+    request,
+    make_concern,
+    school_a,
+    school_b,
+    staff_a,
+    staff_a2,
+    spoc_a,
+    spoc_b,
+    head_a,
+    sspo_a,
+    pupil_a,
+):
+    from incidents.models import Concern
+
+    for school, reporter in ((school_a, staff_a), (school_a, staff_a2), (school_b, spoc_b)):
+        make_concern(school=school, reported_by=reporter)
+    for lead in (spoc_a, head_a, spoc_b):
+        led = set(Concern.objects.in_schools_led_by(lead))
+        assert led and led == set(
+            Concern.objects.visible_to(lead).filter(school__memberships__user=lead)
+        )
+    for other in (staff_a, sspo_a):
+        assert not Concern.objects.in_schools_led_by(other).exists()

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from schools.models import Assignment
 from tests.factories import MembershipFactory, PartnershipFactory
@@ -145,3 +146,21 @@ def test_sergeant_home_query_count_is_flat(
         body = client.get(HOME).content.decode()
     assert body.count("govuk-table__row") > 12
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_spoc_home_counts_concerns_awaiting_triage(client, spoc_a, staff_a, school_a):
+    from incidents.models import Concern
+
+    for risk in (True, False):
+        Concern.objects.create(
+            reference=f"H-{risk}",
+            school=school_a,
+            reported_by=staff_a,
+            category="welfare",
+            narrative="x",
+            location="in_school",
+            happened_at=timezone.now(),
+            immediate_risk=risk,
+        )
+    body = home_text(client, spoc_a)
+    assert "2 concerns awaiting triage" in body and "1 at immediate risk" in body
