@@ -46,3 +46,60 @@ class Partnership(models.Model):
             and self.dsa_in_force_until is not None
             and self.dsa_in_force_until >= timezone.localdate()
         )
+
+
+class DisclosureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Heads see their school's side; SSPOs their schools'; sergeants their team's."""
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        if role == Role.HEAD:
+            return self.filter(school__in=School.objects.held_as(user, Role.HEAD))
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(school__in=School.objects.visible_to(user))
+        return self.none()
+
+
+class Disclosure(models.Model):
+    """The information-sharing log: one row per disclosure between school and police.
+
+    What (a kind and the record's code, never its content), from whom, to whom, when,
+    under which agreement and on what lawful basis.
+    """
+
+    class Direction(models.TextChoices):
+        TO_POLICE = "to_police", "School to police"
+        TO_SCHOOL = "to_school", "Police to school"
+
+    class Kind(models.TextChoices):
+        CONCERN_SHARED = "concern_shared", "Concern shared with the SSPO"
+        ENQUIRY_ANSWER = "enquiry_answer", "Answer to an enquiry"
+        INCIDENT_SUMMARY = "incident_summary", "Incident summary sent to the school"
+        REFERRAL_UPDATE = "referral_update", "Referral update"
+
+    SAFEGUARDING_BASIS = (
+        "UK GDPR Art. 6(1)(e) public task and Art. 9(2)(g) substantial public interest "
+        "(DPA 2018 Sch. 1 para 18, safeguarding of children)"
+    )
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="disclosures")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    record_code = models.UUIDField(help_text="The record disclosed, by its public code.")
+    disclosed_by = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
+    disclosed_to = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
+    agreement = models.CharField(max_length=120)
+    lawful_basis = models.CharField(max_length=300, default=SAFEGUARDING_BASIS)
+
+    objects = DisclosureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from schools.models import Assignment, School
 
-from .models import Partnership
+from .models import Disclosure, Partnership
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,29 @@ def sharing_allowed(school: School) -> SharingCheck:
     if assignment is None:
         return SharingCheck(False, "No Safer Schools Police Officer is assigned.", partnership)
     return SharingCheck(True, "", partnership, assignment.officer.user)
+
+
+def agreement_label(partnership: Partnership) -> str:
+    return f"Data sharing agreement in force until {partnership.dsa_in_force_until:%d %B %Y}"
+
+
+def disclosure_record(
+    *, school: School, direction: str, kind: str, record_code, by, to
+) -> Disclosure:
+    """Log one disclosure. Refuses if the school's agreement does not allow sharing now."""
+    check = sharing_allowed(school)
+    if not check.allowed:
+        raise ValidationError(f"Nothing can be shared: {check.reason}")
+    disclosure = Disclosure(
+        school=school,
+        partnership=check.partnership,
+        direction=direction,
+        kind=kind,
+        record_code=record_code,
+        disclosed_by=by,
+        disclosed_to=to,
+        agreement=agreement_label(check.partnership),
+    )
+    disclosure._history_user = by
+    disclosure.save()
+    return disclosure

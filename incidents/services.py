@@ -7,7 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.services import sharing_allowed
+from agreements.models import Disclosure
+from agreements.services import agreement_label, disclosure_record, sharing_allowed
 from schools.models import Membership, Pupil
 from ssp.notifications import notify
 from ssp.roles import Role
@@ -142,8 +143,7 @@ def concern_triage(
             shared_by=by,
             shared_with=check.sspo,
             partnership=check.partnership,
-            agreement=f"Data sharing agreement in force until "
-            f"{check.partnership.dsa_in_force_until:%d %B %Y}",
+            agreement=agreement_label(check.partnership),
         )
     before = concern.status
     concern.status = decision
@@ -164,6 +164,14 @@ def concern_triage(
     if share is not None:
         share._history_user = by
         share.save()
+        disclosure_record(
+            school=concern.school,
+            direction=Disclosure.Direction.TO_POLICE,
+            kind=Disclosure.Kind.CONCERN_SHARED,
+            record_code=concern.code,
+            by=by,
+            to=share.shared_with,
+        )
         ConcernEvent.objects.create(
             concern=concern,
             kind=ConcernEvent.Kind.SHARED,
