@@ -21,5 +21,6 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),
+    path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),
 ]
