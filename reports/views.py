@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import redirect, render
 
+from agreements.access import can_read_sharing_log
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
 from ssp.roles import Role
@@ -36,7 +37,11 @@ def home(request):
         return render(request, "reports/home_no_role.html")
     if role == Role.ADMIN:
         return redirect("admin:index")
-    context = {"role": role, "schools": _schools_at_a_glance(user)}
+    context = {
+        "role": role,
+        "schools": _schools_at_a_glance(user),
+        "can_read_sharing_log": can_read_sharing_log(user),
+    }
     if role == Role.SERGEANT:
         now = today()
         context["officers"] = (

@@ -22,5 +22,6 @@ urlpatterns = [
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),
     path("referrals/", include("referrals.urls")),
+    path("partnerships/", include("agreements.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,68 @@
+from allauth.account.decorators import reauthentication_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from ssp.exports import csv_response
+from ssp.roles import POLICE_ROLES
+
+from .access import can_read_sharing_log
+from .models import Disclosure
+
+
+def _sharing_log(user):
+    if not can_read_sharing_log(user):
+        raise PermissionDenied
+    return (
+        Disclosure.objects.visible_to(user)
+        .select_related("school", "disclosed_by", "disclosed_to")
+        .order_by("-at", "-pk")
+    )
+
+
+@login_required
+def sharing_log(request):
+    page = Paginator(_sharing_log(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "agreements/sharing_log.html", {"page": page})
+
+
+@login_required
+@reauthentication_required
+def sharing_log_csv(request):
+    rows = (
+        (
+            d.at.isoformat(),
+            d.school.name,
+            d.school.urn,
+            d.get_direction_display(),
+            d.get_kind_display(),
+            d.record_code,
+            d.disclosed_by.get_full_name(),
+            d.disclosed_to.get_full_name(),
+            d.agreement,
+            d.lawful_basis,
+        )
+        for d in _sharing_log(request.user).iterator()
+    )
+    purpose = "Review of disclosures" if request.user.role in POLICE_ROLES else ""
+    return csv_response(
+        request,
+        filename=f"information-sharing-log-{timezone.localdate():%Y-%m-%d}.csv",
+        header=[
+            "when",
+            "school",
+            "urn",
+            "direction",
+            "what",
+            "record",
+            "from",
+            "to",
+            "agreement",
+            "lawful basis",
+        ],
+        rows=rows,
+        what="sharing_log",
+        purpose=purpose,
+    )
