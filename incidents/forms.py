@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schools.models import Pupil
+from ssp.forms import GovukDateField
 
 from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Category, Concern, ConcernPupil
 from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload
@@ -55,15 +56,10 @@ class ConcernForm(forms.Form):
         max_length=20000,
         error_messages={"required": "Say what happened, in your own words"},
     )
-    happened_on = forms.DateField(
+    happened_on = GovukDateField(
         label="Date it happened",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The portal records when you logged this. Give the date it happened, "
-        "which may be earlier.",
-        error_messages={
-            "required": "Enter the date it happened",
-            "invalid": "Enter the date it happened as a real date",
-        },
+        help_text="For example, 27 11 2026. The portal records when you logged this; give "
+        "the date it happened, which may be earlier.",
     )
     happened_time = forms.TimeField(
         label="Time it happened",

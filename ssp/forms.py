@@ -1,3 +1,6 @@
+import datetime
+
+from django import forms
 from django.forms.renderers import TemplatesSetting
 
 
@@ -6,3 +9,48 @@ class GovukFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/govuk_form.html"
     field_template_name = "forms/govuk_field.html"
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes, not the browser's date picker."""
+
+    template_name = "forms/widgets/govuk_date.html"
+
+    def __init__(self, attrs=None):
+        def box(width):
+            return forms.TextInput(attrs={"inputmode": "numeric", "class": width})
+
+        widgets = [
+            box("govuk-input--width-2"),
+            box("govuk-input--width-2"),
+            box("govuk-input--width-4"),
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    widget = GovukDateWidget
+
+    def __init__(self, *, label="Date", **kwargs):
+        self.noun = label[0].lower() + label[1:]
+        fields = (forms.IntegerField(), forms.IntegerField(), forms.IntegerField())
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("required", f"Enter the {self.noun}")
+        kwargs["error_messages"].setdefault(
+            "incomplete", f"The {self.noun} must include a day, month and year"
+        )
+        super().__init__(fields=fields, require_all_fields=False, label=label, **kwargs)
+        for field in self.fields:
+            field.error_messages["invalid"] = f"The {self.noun} must be numbers"
+
+    def compress(self, data_list):
+        if not data_list or all(v in (None, "") for v in data_list):
+            return None
+        day, month, year = data_list
+        try:
+            return datetime.date(year, month, day)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(f"The {self.noun} must be a real date") from None

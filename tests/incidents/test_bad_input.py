@@ -45,7 +45,8 @@ def assert_refused_and_kept(response, message):
     ],
 )
 def test_each_missing_field_is_named_and_the_rest_kept(client, staff_a, pupil_a, missing, message):
-    response = post(client, staff_a, pupil_a, **{missing: ""})
+    blank = {f"{missing}_{i}": "" for i in range(3)} if missing == "happened_on" else {missing: ""}
+    response = post(client, staff_a, pupil_a, **blank)
     body = response.content.decode()
     assert message in body and "govuk-error-summary" in body
     assert not Concern.objects.exists()
@@ -81,10 +82,48 @@ def test_search_never_finds_pupils_of_another_school(client, staff_a, pupil_a, p
 
 
 def test_a_date_in_the_future_is_refused(client, staff_a, pupil_a):
-    tomorrow = (timezone.localdate() + timezone.timedelta(days=1)).isoformat()
-    assert_refused_and_kept(
-        post(client, staff_a, pupil_a, happened_on=tomorrow), "must be today or in the past"
+    tomorrow = timezone.localdate() + timezone.timedelta(days=1)
+    response = post(
+        client,
+        staff_a,
+        pupil_a,
+        happened_on_0=tomorrow.day,
+        happened_on_1=tomorrow.month,
+        happened_on_2=tomorrow.year,
     )
+    assert_refused_and_kept(response, "must be today or in the past")
+
+
+@pytest.mark.parametrize(
+    "parts, message",
+    [
+        (("31", "2", "2026"), "must be a real date"),
+        (("", "11", "2026"), "must include a day, month and year"),
+        (("x", "11", "2026"), "must be numbers"),
+    ],
+)
+def test_a_date_that_is_not_a_date_is_refused_and_kept(client, staff_a, pupil_a, parts, message):
+    response = post(
+        client, staff_a, pupil_a, **{f"happened_on_{i}": v for i, v in enumerate(parts)}
+    )
+    body = assert_refused_and_kept(response, message)
+    assert f'name="happened_on_1" type="text" value="{parts[1]}"' in body
+    assert 'href="#id_happened_on_0"' in body  # the summary links to the day box
+
+
+def test_searching_keeps_a_typed_date(client, staff_a, pupil_a):
+    client.force_login(staff_a)
+    body = client.post(
+        NEW,
+        {
+            "search": "1",
+            "pupil_query": "Ash",
+            "happened_on_0": "3",
+            "happened_on_1": "11",
+            "happened_on_2": "2026",
+        },
+    ).content.decode()
+    assert 'name="happened_on_0" type="text" value="3"' in body
 
 
 def test_searching_keeps_what_was_typed_and_shows_no_errors(client, staff_a, pupil_a):

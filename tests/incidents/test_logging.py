@@ -14,7 +14,9 @@ def base_form(**overrides):
     return {
         "category": "bullying",
         "narrative": "Pushed against the lockers and called names.",
-        "happened_on": yesterday.isoformat(),
+        "happened_on_0": yesterday.day,
+        "happened_on_1": yesterday.month,
+        "happened_on_2": yesterday.year,
         "happened_time": "12:30",
         "location": "in_school",
         "immediate_risk": "no",

@@ -214,7 +214,10 @@ def test_a_share_is_written_to_the_information_sharing_log(shared_concern_a, spo
     from agreements.models import Disclosure
 
     row = Disclosure.objects.get()
-    assert (row.kind, row.direction, row.record_code) == ("concern_shared", "to_police",
-                                                          shared_concern_a.code)
+    assert (row.kind, row.direction, row.record_code) == (
+        "concern_shared",
+        "to_police",
+        shared_concern_a.code,
+    )
     assert (row.disclosed_by, row.disclosed_to) == (spoc_a, sspo_a)
     assert "in force until" in row.agreement and "Art. 9(2)(g)" in row.lawful_basis
