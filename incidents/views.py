@@ -35,7 +35,7 @@ from .forms import (
     TriageForm,
     search_pupils,
 )
-from .models import POLICE_RELEVANT, Concern, ConcernPupil
+from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernPupil
 from .uploads import SizeCapUploadHandler
 
 PAGE_SIZE = 25
@@ -137,6 +137,7 @@ def _concern_new(request, kind):
             "school": school,
             "early": early,
             "show_errors": data is not None and not action,
+            "image_categories": ",".join(IMAGE_CATEGORIES),
             "files_lost": bool(request.FILES) or bool(getattr(request, "too_large_uploads", ())),
         },
     )

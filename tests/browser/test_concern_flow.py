@@ -135,3 +135,19 @@ def test_a_concern_is_logged_by_staff_shared_by_the_spoc_and_read_by_the_sspo(
     assert amelia.upn not in page.content()
 
     assert page.csp_violations == []
+
+
+def test_image_questions_replace_attachments_for_image_categories(page, staff_a):
+    sign_in(page, staff_a)
+    page.goto("/concerns/new/")
+    images = page.get_by_label("Where is the device now?")
+    attachments = page.locator("#id_attachments")
+    expect(images).to_be_hidden()
+    expect(attachments).to_be_visible()
+    page.select_option("#id_category", "indecent_images")
+    expect(images).to_be_visible()
+    expect(attachments).to_be_hidden()
+    page.select_option("#id_category", "bullying")
+    expect(images).to_be_hidden()
+    expect(attachments).to_be_visible()
+    assert page.csp_violations == []
