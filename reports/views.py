@@ -1,11 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from agreements.access import can_read_sharing_log
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
-from ssp.roles import Role
+from ssp.audit import log_access
+from ssp.models import AccessLog
+from ssp.roles import POLICE_ROLES, Role
+
+from .chronology import chronology, pupil_for_chronology
 
 
 def _schools_at_a_glance(user):
@@ -79,3 +84,35 @@ def home(request):
         Role.YET: "reports/home_yet.html",
     }[role]
     return render(request, template, context)
+
+
+@login_required
+def pupil_chronology(request, code):
+    try:
+        pupil = pupil_for_chronology(request.user, code)
+    except Http404:
+        log_access(
+            request,
+            action="view_chronology",
+            object_type="pupil",
+            object_code=code,
+            outcome=AccessLog.Outcome.NOT_FOUND,
+        )
+        raise
+    police = request.user.role in POLICE_ROLES
+    log_access(
+        request,
+        action="view_chronology",
+        object_type="pupil",
+        object_code=pupil.code,
+        purpose="Safeguarding: chronology of a pupil in shared records" if police else "",
+    )
+    return render(
+        request,
+        "reports/chronology.html",
+        {
+            "pupil": pupil,
+            "entries": chronology(request.user, pupil),
+            "police": police,
+        },
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),
     path("team/invite/", schools_views.invite_officer, name="invite_officer"),
     path("schools/", include("schools.urls")),
+    path("pupils/<uuid:code>/", reports_views.pupil_chronology, name="pupil_chronology"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),

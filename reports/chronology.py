@@ -1,0 +1,95 @@
+"""One chronology per pupil: everything the viewer may see about them, in order of when it
+happened (with when it was recorded beside it).
+
+Each source starts from its own `visible_to(user)`, so an entry appears only if the viewer
+could open the record itself: staff see what they logged, the school's leads the school's
+record, the SSPO what was shared with them, the sergeant their team's.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.urls import reverse
+
+from incidents.models import Concern, ConcernEvent, ConcernPupil
+from schools.models import Pupil
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES
+
+
+@dataclass(frozen=True)
+class Entry:
+    happened_at: datetime
+    recorded_at: datetime
+    kind: str
+    title: str
+    detail: str
+    link: str
+
+
+def pupil_for_chronology(user, code) -> Pupil:
+    """School people reach their school's pupils; police only pupils in what they may see."""
+    if user.role in SCHOOL_ROLES:
+        pupils = Pupil.objects.visible_to(user)
+    elif user.role in POLICE_ROLES:
+        seen = ConcernPupil.objects.filter(
+            pupil=OuterRef("pk"), concern__in=Concern.objects.visible_to(user)
+        )
+        pupils = Pupil.objects.filter(Exists(seen))
+    else:
+        pupils = Pupil.objects.none()
+    pupil = pupils.select_related("school").filter(code=code).first()
+    if pupil is None:
+        raise Http404
+    return pupil
+
+
+def _concern_entries(user, pupil) -> list[Entry]:
+    links = ConcernPupil.objects.filter(
+        pupil=pupil, concern__in=Concern.objects.visible_to(user)
+    ).select_related("concern__reported_by")
+    entries, concerns = [], {}
+    for link in links:
+        concern = link.concern
+        concerns[concern.pk] = concern
+        entries.append(
+            Entry(
+                happened_at=concern.happened_at,
+                recorded_at=concern.recorded_at,
+                kind="concern",
+                title=f"{concern.get_kind_display()}: {concern.get_category_display()}",
+                detail=f"{link.get_role_display()}. Logged by "
+                f"{concern.reported_by.get_full_name()} ({concern.reference}).",
+                link=reverse("concern_detail", args=[concern.code]),
+            )
+        )
+    events = ConcernEvent.objects.filter(
+        concern_id__in=concerns, kind__in=[ConcernEvent.Kind.TRIAGED, ConcernEvent.Kind.SHARED]
+    ).select_related("actor")
+    for event in events:
+        concern = concerns[event.concern_id]
+        title = (
+            f"Triage: {event.to_label}"
+            if event.kind == ConcernEvent.Kind.TRIAGED
+            else "Shared with the SSPO"
+        )
+        entries.append(
+            Entry(
+                happened_at=event.at,
+                recorded_at=event.at,
+                kind=event.kind,
+                title=title,
+                detail=f"By {event.actor.get_full_name()} ({concern.reference}).",
+                link=reverse("concern_detail", args=[concern.code]),
+            )
+        )
+    return entries
+
+
+SOURCES = [_concern_entries]
+
+
+def chronology(user, pupil) -> list[Entry]:
+    entries = [entry for source in SOURCES for entry in source(user, pupil)]
+    return sorted(entries, key=lambda e: (e.happened_at, e.recorded_at), reverse=True)

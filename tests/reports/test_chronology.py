@@ -1,0 +1,102 @@
+import pytest
+from django.urls import reverse
+
+from incidents.services import concern_triage
+from ssp.models import AccessLog
+
+
+def url(pupil):
+    return reverse("pupil_chronology", args=[pupil.code])
+
+
+@pytest.fixture
+def history_of_amelia(make_concern, school_a, staff_a, staff_a2, spoc_a, sspo_a, pupil_a):
+    """Three concerns about Amelia: one staff_a logged and the SPOC shared, one staff_a2
+    logged and the school handled, one staff_a logged still waiting."""
+    shared = make_concern(
+        school=school_a, reported_by=staff_a, pupils=[pupil_a], category="weapons"
+    )
+    concern_triage(
+        concern=shared, by=spoc_a, decision="shared", rationale="Weapon.", seen_version=1
+    )
+    handled = make_concern(
+        school=school_a, reported_by=staff_a2, pupils=[pupil_a], category="bullying"
+    )
+    concern_triage(
+        concern=handled, by=spoc_a, decision="in_school", rationale="Pastoral.", seen_version=1
+    )
+    waiting = make_concern(
+        school=school_a, reported_by=staff_a, pupils=[pupil_a], category="welfare"
+    )
+    return shared, handled, waiting
+
+
+def refs_seen(client, user, pupil):
+    client.force_login(user)
+    response = client.get(url(pupil))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_spoc_sees_the_whole_school_record_in_order(
+    client, history_of_amelia, spoc_a, pupil_a
+):
+    body = refs_seen(client, spoc_a, pupil_a)
+    shared, handled, waiting = history_of_amelia
+    for concern in (shared, handled, waiting):
+        assert concern.reference in body
+    assert "Triage: Shared with the SSPO" in body and "Triage: Handled within school" in body
+    assert pupil_a.upn in body
+
+
+def test_staff_see_only_what_they_logged(client, history_of_amelia, staff_a, pupil_a):
+    shared, handled, waiting = history_of_amelia
+    body = refs_seen(client, staff_a, pupil_a)
+    assert shared.reference in body and waiting.reference in body
+    assert handled.reference not in body
+
+
+def test_the_sspo_sees_what_was_shared_and_never_the_upn(
+    client, history_of_amelia, sspo_a, pupil_a
+):
+    shared, handled, waiting = history_of_amelia
+    body = refs_seen(client, sspo_a, pupil_a)
+    assert shared.reference in body
+    assert handled.reference not in body and waiting.reference not in body
+    assert pupil_a.upn not in body
+    row = AccessLog.objects.get(object_type="pupil", user=sspo_a)
+    assert row.purpose and row.outcome == "allowed"
+
+
+@pytest.mark.parametrize(
+    "who", ["spoc_b", "sspo_b", "other_sergeant", "yet_officer", "admin_user"]
+)
+def test_outsiders_get_404_and_the_attempt_is_logged(
+    request, client, history_of_amelia, pupil_a, who
+):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    assert client.get(url(pupil_a)).status_code == 404
+    assert AccessLog.objects.get(object_type="pupil", user=user).outcome == "not_found"
+
+
+def test_police_cannot_open_a_pupil_with_nothing_shared(
+    client, sspo_a, pupil_a, make_concern, school_a, staff_a
+):
+    make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])  # not shared
+    client.force_login(sspo_a)
+    assert client.get(url(pupil_a)).status_code == 404
+
+
+def test_the_chronology_answers_in_the_same_queries_however_long(
+    client, make_concern, school_a, staff_a, spoc_a, pupil_a, django_assert_max_num_queries
+):
+    make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    client.force_login(spoc_a)
+    client.get(url(pupil_a))
+    with django_assert_max_num_queries(12) as few:
+        client.get(url(pupil_a))
+    for _ in range(20):
+        make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url(pupil_a))
