@@ -1,7 +1,10 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from agreements.access import can_read_sharing_log
 from incidents.models import Concern
@@ -116,3 +119,46 @@ def pupil_chronology(request, code):
             "police": police,
         },
     )
+
+
+@login_required
+@reauthentication_required
+def pupil_chronology_pdf(request, code):
+    from weasyprint import HTML  # loads Pango; only this export needs it
+
+    try:
+        pupil = pupil_for_chronology(request.user, code)
+    except Http404:
+        log_access(
+            request,
+            action="export_pdf",
+            object_type="pupil",
+            object_code=code,
+            outcome=AccessLog.Outcome.NOT_FOUND,
+        )
+        raise
+    police = request.user.role in POLICE_ROLES
+    log_access(
+        request,
+        action="export_pdf",
+        object_type="pupil",
+        object_code=pupil.code,
+        purpose="Case conference: chronology of a pupil in shared records" if police else "",
+    )
+    html = render_to_string(
+        "reports/chronology_pdf.html",
+        {
+            "pupil": pupil,
+            "entries": chronology(request.user, pupil),
+            "police": police,
+            "printed_by": request.user,
+            "printed_at": timezone.now(),
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="chronology-{pupil.code}-{timezone.localdate():%Y-%m-%d}.pdf"'
+    )
+    return response

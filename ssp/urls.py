@@ -19,6 +19,11 @@ urlpatterns = [
     path("team/invite/", schools_views.invite_officer, name="invite_officer"),
     path("schools/", include("schools.urls")),
     path("pupils/<uuid:code>/", reports_views.pupil_chronology, name="pupil_chronology"),
+    path(
+        "pupils/<uuid:code>/chronology.pdf",
+        reports_views.pupil_chronology_pdf,
+        name="pupil_chronology_pdf",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),

@@ -100,3 +100,33 @@ def test_the_chronology_answers_in_the_same_queries_however_long(
         make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url(pupil_a))
+
+
+class TestPdf:
+    def test_asks_to_reauthenticate_first(self, client, history_of_amelia, spoc_a, pupil_a):
+        client.force_login(spoc_a)
+        response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
+        assert response.status_code == 302 and "reauthenticate" in response["Location"]
+
+    def test_downloads_a_pdf_of_what_the_viewer_may_see(
+        self, client, history_of_amelia, sspo_a, pupil_a
+    ):
+        client.force_login(sspo_a)
+        client.post(
+            reverse("account_reauthenticate"), {"password": "correct horse battery staple"}
+        )
+        response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith('attachment; filename="chronology-')
+        assert response.content.startswith(b"%PDF-")
+        row = AccessLog.objects.get(action="export_pdf")
+        assert row.user == sspo_a and row.purpose
+
+    def test_outsiders_get_404(self, client, history_of_amelia, spoc_b, pupil_a):
+        client.force_login(spoc_b)
+        client.post(
+            reverse("account_reauthenticate"), {"password": "correct horse battery staple"}
+        )
+        response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
+        assert response.status_code == 404
