@@ -8,6 +8,10 @@ RUN npm run build
 
 FROM python:3.13-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Pango and fonts for WeasyPrint (chronology PDFs).
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 ssp
 WORKDIR /app
 COPY pyproject.toml ./
