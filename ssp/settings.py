@@ -126,6 +126,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.remind_untriaged_concerns",
         "schedule": 60.0 * 60,
     },
+    "remind-follow-ups": {"task": "referrals.tasks.remind_follow_ups_due", "schedule": 3600.0},
 }
 
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.

@@ -1,0 +1,364 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents.models import Concern
+from ssp.audit import log_access
+from ssp.models import AccessLog
+from ssp.roles import POLICE_ROLES, Role
+
+from . import services
+from .access import (
+    SCHOOL_LEADS,
+    can_add_action,
+    can_edit_scheme,
+    can_make_referral,
+    can_manage_schemes,
+    can_mark_action_done,
+    can_move_referral,
+    can_read_full_referral,
+    can_read_schemes,
+    can_record_conference,
+    get_action_for,
+    get_conference_for,
+    get_police_pupil_or_404,
+    get_referral_for,
+    get_scheme_for,
+    police_pupils,
+)
+from .forms import (
+    ActionForm,
+    ConferenceForm,
+    MoveForm,
+    PupilSearchForm,
+    ReferralFilterForm,
+    ReferralForm,
+    SchemeForm,
+)
+from .models import Conference, ConferenceAction, Referral, Scheme
+
+PAGE_SIZE = 25
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _audited(request, gate, code, *, object_type, action="view", require=None):
+    """The gate, with every attempt written to the access log, allowed or not."""
+    try:
+        record = gate(request.user, code, require=require)
+    except Http404:
+        outcome = AccessLog.Outcome.NOT_FOUND
+    except PermissionDenied:
+        outcome = AccessLog.Outcome.DENIED
+    else:
+        purpose = ""
+        if request.user.role in POLICE_ROLES:
+            purpose = services.police_purpose(request.user, object_type)
+        log_access(
+            request, action=action, object_type=object_type, object_code=code, purpose=purpose
+        )
+        return record
+    log_access(request, action=action, object_type=object_type, object_code=code, outcome=outcome)
+    raise Http404 if outcome == AccessLog.Outcome.NOT_FOUND else PermissionDenied
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# Schemes
+
+
+@login_required
+def scheme_list(request):
+    _require(can_read_schemes(request.user))
+    schemes = Scheme.objects.visible_to(request.user).order_by("-active", "name")
+    return render(
+        request,
+        "referrals/scheme_list.html",
+        {"page": _page(request, schemes), "can_manage": can_manage_schemes(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_edit(request, code=None):
+    if code:
+        scheme = get_scheme_for(request.user, code, require=can_edit_scheme)
+    else:
+        _require(can_manage_schemes(request.user))
+        scheme = None
+    form = SchemeForm(request.POST or None, instance=scheme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scheme_save(by=request.user, scheme=scheme, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Scheme saved.")
+            return redirect("scheme_list")
+    return render(request, "referrals/scheme_form.html", {"form": form, "scheme": scheme})
+
+
+# Pupils, as police reach them: through the officer's schools
+
+
+@login_required
+def pupil_search(request):
+    _require(can_make_referral(request.user))
+    form = PupilSearchForm(request.GET)
+    results = []
+    if form.is_valid() and form.cleaned_data["q"].split():
+        found = police_pupils(request.user).select_related("school")
+        for word in form.cleaned_data["q"].split()[:3]:
+            found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        results = list(found.order_by("last_name", "first_name")[:20])
+        for pupil in results:
+            log_access(
+                request, action="search_result", object_type="pupil", object_code=pupil.code
+            )
+    return render(request, "referrals/pupil_search.html", {"form": form, "results": results})
+
+
+# Referrals
+
+
+def _police_referrals(user):
+    today = timezone.localdate()
+    # Follow-ups due first, then the other open referrals, then the closed ones.
+    due = When(status__in=Referral.OPEN, follow_up_on__lte=today, then=Value(0))
+    still_open = When(status__in=Referral.OPEN, then=Value(1))
+    return (
+        Referral.objects.visible_to(user)
+        .select_related("pupil", "scheme", "school")
+        .annotate(group=Case(due, still_open, default=Value(2), output_field=IntegerField()))
+    )
+
+
+@login_required
+def referral_list(request):
+    _require(request.user.role in (Role.SSPO, Role.SERGEANT))
+    referrals = _police_referrals(request.user)
+    filters = ReferralFilterForm(request.GET)
+    if filters.is_valid() and filters.cleaned_data["status"]:
+        status = filters.cleaned_data["status"]
+        referrals = referrals.open() if status == "open" else referrals.filter(status=status)
+    referrals = referrals.order_by("group", "follow_up_on", "-made_at", "-pk")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {
+            "page": _page(request, referrals),
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_make": can_make_referral(request.user),
+        },
+    )
+
+
+@login_required
+def school_referral_list(request):
+    _require(request.user.role in SCHOOL_LEADS)
+    referrals = (
+        Referral.objects.visible_to(request.user)
+        .select_related("pupil", "scheme")
+        .order_by("-made_at", "-pk")
+    )
+    return render(
+        request, "referrals/school_referral_list.html", {"page": _page(request, referrals)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_new(request, pupil):
+    _require(can_make_referral(request.user))
+    pupil = get_police_pupil_or_404(request.user, pupil)
+    log_access(request, action="refer", object_type="pupil", object_code=pupil.code)
+    concerns = Concern.objects.visible_to(request.user).filter(involved__pupil=pupil)
+    schemes = Scheme.objects.visible_to(request.user).filter(active=True)
+    initial = {"concern": request.GET.get("concern")} if request.method == "GET" else None
+    form = ReferralForm(
+        request.POST or None, initial=initial, schemes=schemes, concerns=concerns.distinct()
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_make(by=request.user, pupil=pupil, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Referral made. Its reference is {referral.reference}.")
+            return redirect("referral_detail", code=referral.code)
+    return render(request, "referrals/referral_form.html", {"form": form, "pupil": pupil})
+
+
+def _referral_context(request, referral, *, move_form=None, conflict=False):
+    user = request.user
+    return {
+        "referral": referral,
+        "full": can_read_full_referral(user, referral),
+        "events": referral.events.select_related("actor"),
+        "can_move": can_move_referral(user, referral),
+        "move_form": move_form
+        or MoveForm(referral=referral, initial={"version": referral.version}),
+        "conflict": conflict,
+        "is_police": user.role in POLICE_ROLES,
+    }
+
+
+@login_required
+def referral_detail(request, code):
+    referral = _audited(request, get_referral_for, code, object_type="referral")
+    return render(request, "referrals/referral_detail.html", _referral_context(request, referral))
+
+
+@login_required
+@require_POST
+def referral_move(request, code):
+    referral = _audited(
+        request,
+        get_referral_for,
+        code,
+        object_type="referral",
+        action="move",
+        require=can_move_referral,
+    )
+    form = MoveForm(request.POST, referral=referral)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_move(
+                referral=referral,
+                by=request.user,
+                status=data["status"],
+                note=data["note"],
+                outcome=data["outcome"],
+                follow_up_on=data["follow_up_on"],
+                seen_version=data["version"],
+            )
+        except services.ReferralChanged:
+            referral.refresh_from_db()
+            context = _referral_context(request, referral, conflict=True)
+            return render(request, "referrals/referral_detail.html", context, status=409)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Status changed.")
+            return redirect("referral_detail", code=referral.code)
+    context = _referral_context(request, referral, move_form=form)
+    return render(request, "referrals/referral_detail.html", context)
+
+
+# Case conferences
+
+
+@login_required
+def conference_list(request):
+    _require(request.user.role in (Role.SSPO, Role.SERGEANT, *SCHOOL_LEADS))
+    conferences = (
+        Conference.objects.visible_to(request.user)
+        .select_related("school")
+        .prefetch_related("pupils")
+        .order_by("-held_on", "-pk")
+    )
+    return render(
+        request,
+        "referrals/conference_list.html",
+        {"page": _page(request, conferences), "is_police": request.user.role in POLICE_ROLES},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conference_new(request, pupil):
+    _require(can_record_conference(request.user))
+    pupil = get_police_pupil_or_404(request.user, pupil)
+    log_access(request, action="conference", object_type="pupil", object_code=pupil.code)
+    pupils = police_pupils(request.user).filter(school=pupil.school_id).order_by("last_name")
+    initial = {"pupils": [pupil.code]} if request.method == "GET" else None
+    form = ConferenceForm(request.POST or None, initial=initial, pupils=pupils)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conference = services.conference_record(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Case conference recorded. Add its actions below.")
+            return redirect("conference_detail", code=conference.code)
+    return render(request, "referrals/conference_form.html", {"form": form, "pupil": pupil})
+
+
+def _conference_context(request, conference, *, action_form=None):
+    user = request.user
+    return {
+        "conference": conference,
+        "pupils": conference.pupils.order_by("last_name", "first_name"),
+        "actions": conference.actions.select_related("done_by"),
+        "can_add_action": can_add_action(user, conference),
+        "can_mark_done": can_mark_action_done(user, conference),
+        "action_form": action_form or ActionForm(),
+    }
+
+
+@login_required
+def conference_detail(request, code):
+    conference = _audited(request, get_conference_for, code, object_type="conference")
+    context = _conference_context(request, conference)
+    return render(request, "referrals/conference_detail.html", context)
+
+
+@login_required
+@require_POST
+def conference_action_add(request, code):
+    conference = _audited(
+        request,
+        get_conference_for,
+        code,
+        object_type="conference",
+        action="add_action",
+        require=can_add_action,
+    )
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        services.conference_add_action(conference=conference, by=request.user, **form.cleaned_data)
+        messages.success(request, "Action added.")
+        return redirect("conference_detail", code=conference.code)
+    context = _conference_context(request, conference, action_form=form)
+    return render(request, "referrals/conference_detail.html", context)
+
+
+@login_required
+@require_POST
+def conference_action_done(request, code, action):
+    conference = _audited(
+        request,
+        get_conference_for,
+        code,
+        object_type="conference",
+        action="action_done",
+        require=can_mark_action_done,
+    )
+    item: ConferenceAction = get_action_for(conference, action)
+    try:
+        services.conference_action_done(action=item, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Action marked done.")
+    return redirect("conference_detail", code=conference.code)
