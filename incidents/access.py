@@ -4,7 +4,7 @@ from schools.models import School
 from ssp.access import get_visible_or_404
 from ssp.roles import Role
 
-from .models import Concern
+from .models import Concern, Enquiry, Incident, IncidentSummary
 
 SCHOOL_LEADS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
 
@@ -44,4 +44,86 @@ def can_see_access_log(user, concern: Concern) -> bool:
 def get_concern_for(user, code, *, require=None) -> Concern:
     return get_visible_or_404(
         user, Concern.objects.select_related("school", "reported_by"), require=require, code=code
+    )
+
+
+# The police side of a shared concern. Reached only through visible_to: shared with this
+# officer, at one of their schools, with the agreement in force.
+
+
+def can_acknowledge(user, concern: Concern) -> bool:
+    return user.role == Role.SSPO
+
+
+def can_record_police_outcome(user, concern: Concern) -> bool:
+    return user.role == Role.SSPO
+
+
+# Incidents: police records. The SSPO records for their schools; the sergeant reads.
+
+
+def can_record_incident(user, school: School) -> bool:
+    return user.role == Role.SSPO and School.objects.visible_to(user).filter(pk=school.pk).exists()
+
+
+def can_read_incident(user, incident: Incident) -> bool:
+    return user.role in (Role.SSPO, Role.SERGEANT)
+
+
+def can_update_incident(user, incident: Incident) -> bool:
+    return user.role == Role.SSPO
+
+
+def get_incident_for(user, code, *, require=None) -> Incident:
+    return get_visible_or_404(
+        user,
+        Incident.objects.select_related("school", "recorded_by", "concern"),
+        require=require,
+        code=code,
+    )
+
+
+def get_summary_for(user, code, *, require=None) -> IncidentSummary:
+    return get_visible_or_404(
+        user,
+        IncidentSummary.objects.select_related("incident__school", "sent_by"),
+        require=require,
+        code=code,
+    )
+
+
+# Enquiries: the school side is the SPOC or deputy; the head reads; other staff never.
+
+SCHOOL_ENQUIRERS = (Role.SPOC, Role.DEPUTY_SPOC)
+
+
+def can_open_enquiry_as_school(user, school: School) -> bool:
+    return (
+        user.role in SCHOOL_ENQUIRERS
+        and School.objects.held_as(user, *SCHOOL_ENQUIRERS).filter(pk=school.pk).exists()
+    )
+
+
+def can_open_enquiry_as_police(user, school: School) -> bool:
+    return user.role == Role.SSPO and School.objects.visible_to(user).filter(pk=school.pk).exists()
+
+
+def can_reply(user, enquiry: Enquiry) -> bool:
+    if enquiry.status == Enquiry.Status.CLOSED:
+        return False
+    if user.role == Role.SSPO:
+        return True  # only reaches here through visible_to: one of their schools
+    return can_open_enquiry_as_school(user, enquiry.school)
+
+
+def can_close_enquiry(user, enquiry: Enquiry) -> bool:
+    return can_reply(user, enquiry)
+
+
+def get_enquiry_for(user, code, *, require=None) -> Enquiry:
+    return get_visible_or_404(
+        user,
+        Enquiry.objects.select_related("school", "sspo", "opened_by", "concern", "pupil"),
+        require=require,
+        code=code,
     )

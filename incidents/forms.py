@@ -9,7 +9,18 @@ from django.utils import timezone
 from schools.models import Pupil
 from ssp.forms import GovukDateField
 
-from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Category, Concern, ConcernPupil
+from .models import (
+    IMAGE_CATEGORIES,
+    POLICE_RELEVANT,
+    WEAPON_CATEGORIES,
+    Category,
+    Concern,
+    ConcernPupil,
+    Enquiry,
+    Incident,
+    PoliceOutcome,
+    police_reference_validator,
+)
 from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload
 
 CATEGORY_CHOICES = [
@@ -172,8 +183,9 @@ class PupilPicker:
     remove are plain form posts and nothing typed is lost between them.
     """
 
-    def __init__(self, data, pupils_qs):
+    def __init__(self, data, pupils_qs, roles=ConcernPupil.Role):
         self.data = data
+        self.roles = roles
         self.pupils_qs = pupils_qs
         codes = [c for c in (data.getlist("pupils") if data else []) if _is_uuid(c)]
         self.pupils = list(pupils_qs.filter(code__in=codes)) if codes else []
@@ -199,7 +211,7 @@ class PupilPicker:
             self.errors.append("Choose pupils from your own school.")
         if not self.pupils:
             self.errors.append("Add at least one pupil.")
-        valid_roles = set(ConcernPupil.Role.values)
+        valid_roles = set(self.roles.values)
         for pupil in self.pupils:
             if self.role_of(pupil) not in valid_roles:
                 self.errors.append(f"Choose {pupil}'s role.")
@@ -277,3 +289,231 @@ class QueueFilterForm(forms.Form):
         label="Logged to", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     pupil = forms.CharField(label="Pupil name", required=False, max_length=100)
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What did the police do?",
+        choices=PoliceOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the police did"},
+    )
+    rationale = forms.CharField(
+        label="Details",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="Required for “No police action”: say why. The school's SPOC sees this.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("outcome") == PoliceOutcome.NO_ACTION
+            and not data.get("rationale", "").strip()
+        ):
+            self.add_error("rationale", "Explain why there is no police action")
+        return data
+
+
+class IncidentForm(forms.Form):
+    school = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
+    )
+    category = forms.ChoiceField(
+        choices=CATEGORY_CHOICES, error_messages={"required": "Choose the category"}
+    )
+    narrative = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        error_messages={"required": "Say what happened"},
+    )
+    happened_on = forms.DateField(
+        label="Date it happened",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date it happened",
+            "invalid": "Enter the date it happened as a real date",
+        },
+    )
+    happened_time = forms.TimeField(
+        label="Time it happened", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    location = forms.ChoiceField(
+        label="Where it happened",
+        choices=Incident.Location.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where it happened"},
+    )
+    place = forms.CharField(label="Where exactly", required=False, max_length=300)
+    item_kind = forms.CharField(
+        label="Kind of item (weapons and blades)", required=False, max_length=200
+    )
+    item_seized = forms.TypedChoiceField(
+        label="Was the item seized? (weapons and blades)",
+        required=False,
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+    )
+    item_handed_to = forms.CharField(
+        label="Handed over to (weapons and blades)", required=False, max_length=200
+    )
+    drugs_description = forms.CharField(
+        label="What was found (drugs)", required=False, max_length=300
+    )
+    drugs_quantity = forms.CharField(label="How much (drugs)", required=False, max_length=100)
+    injury_nature = forms.CharField(
+        label="Nature of the injuries (injuries)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    device_status = forms.ChoiceField(
+        label="The device's status (image categories)",
+        required=False,
+        choices=[("", "Choose"), *Incident.DeviceStatus.choices],
+        help_text="Never copy, store or upload the images themselves.",
+    )
+    device_reference = forms.CharField(
+        label="Device reference (image categories)", required=False, max_length=100
+    )
+    police_reference = forms.CharField(
+        label="Police reference number",
+        required=False,
+        max_length=30,
+        validators=[police_reference_validator],
+        help_text="From the force's records system, if it has one yet. Letters, digits, "
+        "slashes and hyphens.",
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+
+    def clean_happened_on(self):
+        day = self.cleaned_data["happened_on"]
+        if day > timezone.localdate():
+            raise ValidationError("The date it happened must be today or in the past.")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        category = data.get("category")
+        if category in WEAPON_CATEGORIES:
+            if not data.get("item_kind", "").strip():
+                self.add_error("item_kind", "Say what kind of item it was")
+            if data.get("item_seized") is None:
+                self.add_error("item_seized", "Say whether the item was seized")
+        if category == Category.DRUGS and not data.get("drugs_description", "").strip():
+            self.add_error("drugs_description", "Say what was found")
+        if category == Category.SERIOUS_INJURY and not data.get("injury_nature", "").strip():
+            self.add_error("injury_nature", "Describe the injuries")
+        if category in IMAGE_CATEGORIES and not data.get("device_status"):
+            self.add_error("device_status", "Choose the device's status")
+        happened_on, at = data.get("happened_on"), data.get("happened_time")
+        if happened_on:
+            moment = timezone.make_aware(
+                datetime.datetime.combine(happened_on, at or datetime.time(0, 0))
+            )
+            if moment > timezone.now():
+                self.add_error("happened_time", "The time it happened must be in the past.")
+            data["happened_at"] = moment
+        return data
+
+
+class IncidentUpdateForm(forms.Form):
+    police_reference = forms.CharField(
+        label="Police reference number",
+        required=False,
+        max_length=30,
+        validators=[police_reference_validator],
+    )
+    outcome = forms.CharField(
+        label="Outcome", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    close = forms.BooleanField(label="Close the incident (final)", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("close") and not data.get("outcome", "").strip():
+            self.add_error("outcome", "Record the outcome before closing the incident")
+        return data
+
+
+class SummaryForm(forms.Form):
+    text = forms.CharField(
+        label="Summary for the school",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        error_messages={"required": "Write the summary for the school"},
+        help_text="Only what the school needs to know to keep pupils safe. The SPOC receives "
+        "it, and the disclosure is logged.",
+    )
+
+
+class EnquiryForm(forms.Form):
+    school = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
+    )
+    about = forms.ChoiceField(
+        label="What is it about?",
+        choices=Enquiry.About.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the enquiry is about"},
+    )
+    concern = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="code",
+        empty_label="Choose",
+        label="Concern",
+    )
+    pupil = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="code", empty_label="Choose", label="Pupil"
+    )
+    subject = forms.CharField(
+        max_length=150,
+        error_messages={"required": "Enter a subject"},
+        help_text="Shown in lists. Do not put a child's name here.",
+    )
+    text = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+        error_messages={"required": "Write your message"},
+    )
+
+    def __init__(self, *args, schools, concerns, pupils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["concern"].queryset = concerns
+        self.fields["concern"].label_from_instance = lambda c: c.reference
+        self.fields["pupil"].queryset = pupils
+
+    def clean(self):
+        data = super().clean()
+        about, school = data.get("about"), data.get("school")
+        concern, pupil = data.get("concern"), data.get("pupil")
+        if about == Enquiry.About.CONCERN and (
+            concern is None or (school and concern.school_id != school.pk)
+        ):
+            self.add_error("concern", "Choose a concern at this school")
+        if about == Enquiry.About.PUPIL and (
+            pupil is None or (school and pupil.school_id != school.pk)
+        ):
+            self.add_error("pupil", "Choose a pupil at this school")
+        return data
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label="Your message",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10000,
+        error_messages={"required": "Write your message"},
+        help_text="Messages are kept as sent; they cannot be edited.",
+    )

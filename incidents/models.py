@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -36,6 +37,15 @@ POLICE_RELEVANT = frozenset(list(Category)[:9])
 IMAGE_CATEGORIES = frozenset(
     {Category.INDECENT_IMAGES, Category.EXTREME_PORNOGRAPHY, Category.EXTREME_VIOLENCE_IMAGES}
 )
+
+
+class PoliceOutcome(models.TextChoices):
+    """What the SSPO did with a shared concern."""
+
+    INCIDENT = "incident", "Recordable incident created"
+    REFERRAL = "referral", "Referral made"
+    ADVICE = "advice", "Advice given to the school"
+    NO_ACTION = "no_action", "No police action"
 
 
 class ConcernQuerySet(models.QuerySet):
@@ -141,6 +151,20 @@ class Concern(models.Model):
         related_name="+",
     )
     triage_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The police side, once shared. The school's triage status above stays as it is.
+    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    police_outcome = models.CharField(
+        max_length=20, choices=PoliceOutcome.choices, blank=True, editable=False
+    )
+    police_outcome_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ConcernQuerySet.as_manager()
     history = HistoricalRecords()
@@ -165,6 +189,14 @@ class Concern(models.Model):
 
     def can_move_to(self, status) -> bool:
         return status in self.MOVES[self.Status(self.status)]
+
+    @property
+    def awaiting_acknowledgement(self) -> bool:
+        return self.status == self.Status.SHARED and self.acknowledged_at is None
+
+    @property
+    def awaiting_police_outcome(self) -> bool:
+        return self.acknowledged_at is not None and not self.police_outcome
 
 
 class ConcernPupil(models.Model):
@@ -196,6 +228,8 @@ class ConcernEvent(models.Model):
         TRIAGED = "triaged", "Triage decision"
         SHARED = "shared", "Shared with the SSPO"
         NOTE = "note", "Correction note added"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged by the SSPO"
+        POLICE_OUTCOME = "police_outcome", "Police outcome recorded"
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -288,3 +322,280 @@ class Share(models.Model):
 
     def __str__(self):
         return f"Share {self.code}"
+
+
+# ---------------------------------------------------------------------------------------
+# Recordable incidents: police records, for the SSPO's schools. Schools see only summaries.
+
+police_reference_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9/-]{0,29}\Z",
+    "Enter the police reference as letters, digits, slashes and hyphens (at most 30)",
+)
+WEAPON_CATEGORIES = frozenset({Category.WEAPONS, Category.BLADES})
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Police records: the SSPO's current schools, the sergeant's team. Nobody else."""
+        role = getattr(user, "role", None)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(school__in=School.objects.visible_to(user))
+        return self.none()
+
+
+class Incident(models.Model):
+    """A recordable incident in school or on the way to or from it, recorded by the SSPO."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    MOVES = {Status.OPEN: {Status.CLOSED}, Status.CLOSED: set()}
+
+    class Location(models.TextChoices):
+        IN_SCHOOL = "in_school", "In school"
+        TO_SCHOOL = "to_school", "Travelling to school"
+        FROM_SCHOOL = "from_school", "Travelling from school"
+
+    class DeviceStatus(models.TextChoices):
+        SEIZED = "seized", "Seized by police"
+        SECURED = "secured", "Secured by the school, awaiting police"
+        RETURNED = "returned", "Returned to its owner"
+        NOT_RECOVERED = "not_recovered", "Not recovered"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
+    concern = models.ForeignKey(
+        Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_recorded"
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    narrative = models.TextField("what happened")
+    location = models.CharField(max_length=20, choices=Location.choices)
+    place = models.CharField("where exactly", max_length=300, blank=True)
+    happened_at = models.DateTimeField("when it happened")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Weapons and blades
+    item_kind = models.CharField("kind of item", max_length=200, blank=True)
+    item_seized = models.BooleanField("item seized", null=True, blank=True)
+    item_handed_to = models.CharField("handed over to", max_length=200, blank=True)
+    # Drugs
+    drugs_description = models.CharField("what was found", max_length=300, blank=True)
+    drugs_quantity = models.CharField("how much", max_length=100, blank=True)
+    # Injuries
+    injury_nature = models.TextField("nature of the injuries", blank=True)
+    # Image categories: the device and a reference, never any imagery.
+    device_status = models.CharField(max_length=20, choices=DeviceStatus.choices, blank=True)
+    device_reference = models.CharField(max_length=100, blank=True)
+
+    police_reference = models.CharField(
+        max_length=30, blank=True, validators=[police_reference_validator]
+    )
+    outcome = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "status", "-recorded_at"])]
+
+    def __str__(self):
+        return self.reference
+
+    def can_move_to(self, status) -> bool:
+        return status in self.MOVES[self.Status(self.status)]
+
+    @property
+    def is_weapon_category(self) -> bool:
+        return self.category in WEAPON_CATEGORIES
+
+    @property
+    def is_drugs_category(self) -> bool:
+        return self.category == Category.DRUGS
+
+    @property
+    def is_injury_category(self) -> bool:
+        return self.category == Category.SERIOUS_INJURY
+
+    @property
+    def is_image_category(self) -> bool:
+        return self.category in IMAGE_CATEGORIES
+
+
+class IncidentPupil(models.Model):
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Victim"
+        SUSPECT = "suspect", "Suspect"
+        WITNESS = "witness", "Witness"
+        OTHER = "other", "Other"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="involved")
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="incident_links")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "pupil"], name="pupil_once_per_incident")
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} in incident {self.incident_id}"
+
+
+class IncidentEvent(models.Model):
+    class Kind(models.TextChoices):
+        RECORDED = "recorded", "Recorded"
+        UPDATED = "updated", "Reference or outcome recorded"
+        CLOSED = "closed", "Closed"
+        SUMMARY_SENT = "summary_sent", "Summary sent to the school"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    rationale = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentSummaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What police sent back: the school's leads see their school's; police as incidents."""
+        role = getattr(user, "role", None)
+        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            return self.filter(incident__school__in=leads)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(incident__in=Incident.objects.visible_to(user))
+        return self.none()
+
+
+class IncidentSummary(models.Model):
+    """The part of a police record the SSPO chose to send back to the school: a disclosure."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="summaries")
+    text = models.TextField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = IncidentSummaryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"Summary {self.code}"
+
+
+# ---------------------------------------------------------------------------------------
+# Enquiries: the one channel between the SSPO and the school, always through the SPOC.
+
+
+class EnquiryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The SPOC, deputy and head of the school; its SSPO and their sergeant while the
+        data sharing agreement is in force. Other staff never see an enquiry."""
+        role = getattr(user, "role", None)
+        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            return self.filter(school__in=leads)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(
+                school__in=School.objects.visible_to(user),
+                school__partnership__status=Partnership.Status.ACTIVE,
+                school__partnership__dsa_in_force_until__gte=timezone.localdate(),
+            )
+        return self.none()
+
+    def waiting_for(self, side: str):
+        return self.filter(status=Enquiry.Status.OPEN, awaiting=side)
+
+
+class Side(models.TextChoices):
+    SCHOOL = "school", "School"
+    POLICE = "police", "Police"
+
+
+class Enquiry(models.Model):
+    class About(models.TextChoices):
+        CONCERN = "concern", "A concern"
+        PUPIL = "pupil", "A pupil"
+        GENERAL = "general", "The partnership in general"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an answer"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    # A message from the awaited side answers; one from the other side asks again.
+    MOVES = {
+        Status.OPEN: {Status.OPEN, Status.ANSWERED, Status.CLOSED},
+        Status.ANSWERED: {Status.OPEN, Status.ANSWERED, Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="enquiries")
+    sspo = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enquiries_as_sspo"
+    )
+    about = models.CharField(max_length=10, choices=About.choices)
+    concern = models.ForeignKey(
+        Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries"
+    )
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries"
+    )
+    subject = models.CharField(max_length=150)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    awaiting = models.CharField(max_length=10, choices=Side.choices)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = EnquiryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["school", "status", "-last_message_at"])]
+
+    def __str__(self):
+        return f"Enquiry {self.code}"
+
+
+class EnquiryMessage(models.Model):
+    """Appended, never edited."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    side = models.CharField(max_length=10, choices=Side.choices)
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"Message {self.code}"

@@ -13,16 +13,39 @@ from schools.models import Membership, Pupil
 from ssp.notifications import notify
 from ssp.roles import Role
 
-from .access import can_add_note, can_triage
+from .access import (
+    can_acknowledge,
+    can_add_note,
+    can_open_enquiry_as_police,
+    can_open_enquiry_as_school,
+    can_record_incident,
+    can_record_police_outcome,
+    can_reply,
+    can_triage,
+    can_update_incident,
+)
 from .models import (
     IMAGE_CATEGORIES,
+    POLICE_RELEVANT,
+    WEAPON_CATEGORIES,
     Attachment,
+    Category,
     Concern,
     ConcernEvent,
     ConcernPupil,
     CorrectionNote,
+    Enquiry,
+    EnquiryMessage,
+    Incident,
+    IncidentEvent,
+    IncidentPupil,
+    IncidentSummary,
+    PoliceOutcome,
     Share,
+    Side,
 )
+
+POLICE_RELEVANT_CODES = frozenset(c.value for c in POLICE_RELEVANT)
 
 
 class ConcernChanged(Exception):
@@ -44,8 +67,8 @@ def _school_leads(school):
     ]
 
 
-def _new_reference() -> str:
-    return "C-" + uuid.uuid4().hex[:8].upper()
+def _new_reference(prefix: str = "C") -> str:
+    return f"{prefix}-" + uuid.uuid4().hex[:8].upper()
 
 
 @transaction.atomic
@@ -208,3 +231,412 @@ def police_purpose(user, concern: Concern) -> str:
     if user.role == Role.SSPO:
         return "Safeguarding: concern shared by the school's SPOC"
     return "Supervision of the Safer Schools team"
+
+
+def incident_purpose(user) -> str:
+    if user.role == Role.SSPO:
+        return "Recording and investigating an incident at an assigned school"
+    return "Supervision of the Safer Schools team"
+
+
+def enquiry_purpose(user) -> str:
+    if user.role == Role.SSPO:
+        return "Enquiry with an assigned school through its SPOC"
+    return "Supervision of the Safer Schools team"
+
+
+# --- The police side of a shared concern ---------------------------------------------
+
+
+def _locked_concern(concern: Concern, by) -> Concern:
+    # visible_to is DISTINCT for officers, which FOR UPDATE refuses: lock, then check scope.
+    locked = Concern.objects.select_for_update().get(pk=concern.pk)
+    if not Concern.objects.visible_to(by).filter(pk=concern.pk).exists():
+        raise PermissionDenied
+    return locked
+
+
+@transaction.atomic
+def concern_acknowledge(*, concern: Concern, by) -> Concern:
+    """The SSPO has seen the share. Once only: of two at the same moment, one wins."""
+    concern = _locked_concern(concern, by)
+    if not can_acknowledge(by, concern):
+        raise PermissionDenied
+    if concern.acknowledged_at is not None:
+        raise ConcernChanged(concern)
+    concern.acknowledged_at = timezone.now()
+    concern.acknowledged_by = by
+    concern.version += 1
+    concern._history_user = by
+    concern.save(update_fields=["acknowledged_at", "acknowledged_by", "version"])
+    ConcernEvent.objects.create(concern=concern, kind=ConcernEvent.Kind.ACKNOWLEDGED, actor=by)
+    notify(
+        recipients=_school_leads(concern.school),
+        subject="A shared concern has been acknowledged by the police",
+        link=reverse("concern_detail", args=[concern.code]),
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_record_police_outcome(
+    *, concern: Concern, by, outcome: str, rationale: str
+) -> Concern:
+    """What the police did with a shared concern. Recorded once, after acknowledgement."""
+    concern = _locked_concern(concern, by)
+    if not can_record_police_outcome(by, concern):
+        raise PermissionDenied
+    _record_outcome(concern=concern, by=by, outcome=outcome, rationale=rationale)
+    return concern
+
+
+def _record_outcome(*, concern: Concern, by, outcome: str, rationale: str) -> None:
+    # The caller holds the row lock.
+    if concern.acknowledged_at is None:
+        raise ValidationError({"outcome": "Acknowledge the concern before recording an outcome."})
+    if concern.police_outcome:
+        raise ValidationError({"outcome": "The police outcome has already been recorded."})
+    if outcome not in PoliceOutcome.values:
+        raise ValidationError({"outcome": "Choose what the police did."})
+    if outcome == PoliceOutcome.NO_ACTION and not rationale.strip():
+        raise ValidationError({"rationale": "Explain why there is no police action."})
+    if outcome == PoliceOutcome.INCIDENT and not concern.incidents.exists():
+        raise ValidationError(
+            {"outcome": "Create the incident from this concern; the outcome follows."}
+        )
+    concern.police_outcome = outcome
+    concern.police_outcome_at = timezone.now()
+    concern.version += 1
+    concern._history_user = by
+    concern.save(update_fields=["police_outcome", "police_outcome_at", "version"])
+    label = PoliceOutcome(outcome).label
+    ConcernEvent.objects.create(
+        concern=concern,
+        kind=ConcernEvent.Kind.POLICE_OUTCOME,
+        actor=by,
+        rationale=f"{label}. {rationale.strip()}".strip(),
+    )
+    notify(
+        recipients=_school_leads(concern.school),
+        subject="The police have recorded what they did with a shared concern",
+        link=reverse("concern_detail", args=[concern.code]),
+    )
+
+
+# --- Recordable incidents ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """The facts that belong to the incident's category; the others are dropped."""
+
+    item_kind: str = ""
+    item_seized: bool | None = None
+    item_handed_to: str = ""
+    drugs_description: str = ""
+    drugs_quantity: str = ""
+    injury_nature: str = ""
+    device_status: str = ""
+    device_reference: str = ""
+
+    def for_category(self, category: str) -> dict:
+        if category in WEAPON_CATEGORIES:
+            names = ("item_kind", "item_seized", "item_handed_to")
+        elif category == Category.DRUGS:
+            names = ("drugs_description", "drugs_quantity")
+        elif category == Category.SERIOUS_INJURY:
+            names = ("injury_nature",)
+        elif category in IMAGE_CATEGORIES:
+            names = ("device_status", "device_reference")
+        else:
+            names = ()
+        return {name: getattr(self, name) for name in names}
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    by,
+    school,
+    category: str,
+    narrative: str,
+    location: str,
+    place: str,
+    happened_at: datetime,
+    involved: list[Involvement],
+    facts: IncidentFacts,
+    police_reference: str = "",
+    concern: Concern | None = None,
+) -> Incident:
+    """Record an incident for one of the officer's schools, from a shared concern or not."""
+    if not can_record_incident(by, school):
+        raise PermissionDenied
+    if concern is not None:
+        concern = _locked_concern(concern, by)
+        if concern.school_id != school.pk:
+            raise ValidationError({"concern": "The concern is at another school."})
+        if concern.acknowledged_at is None:
+            raise ValidationError({"concern": "Acknowledge the concern first."})
+    if any(i.pupil.school_id != school.pk for i in involved):
+        raise ValidationError({"pupils": "Pupils must be at the incident's school."})
+    if happened_at > timezone.now():
+        raise ValidationError({"happened_at": "The date must be today or in the past."})
+    incident = Incident(
+        reference=_new_reference("I"),
+        school=school,
+        concern=concern,
+        recorded_by=by,
+        category=category,
+        narrative=narrative,
+        location=location,
+        place=place,
+        happened_at=happened_at,
+        police_reference=police_reference,
+        **facts.for_category(category),
+    )
+    incident.full_clean(exclude=["reference", "code", "recorded_by", "school", "concern"])
+    incident._history_user = by
+    incident.save()
+    for item in involved:
+        link = IncidentPupil(incident=incident, pupil=item.pupil, role=item.role)
+        link._history_user = by
+        link.save()
+    IncidentEvent.objects.create(incident=incident, kind=IncidentEvent.Kind.RECORDED, actor=by)
+    if concern is not None and not concern.police_outcome:
+        _record_outcome(
+            concern=concern, by=by, outcome=PoliceOutcome.INCIDENT, rationale=incident.reference
+        )
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *, incident: Incident, by, police_reference: str, outcome: str, close: bool, seen_version: int
+) -> Incident:
+    """Record the force's reference and the outcome; closing is final."""
+    incident = Incident.objects.visible_to(by).select_for_update(of=("self",)).get(pk=incident.pk)
+    if not can_update_incident(by, incident):
+        raise PermissionDenied
+    if incident.version != seen_version:
+        raise IncidentChanged(incident)
+    if not incident.can_move_to(Incident.Status.CLOSED):
+        raise ValidationError({"close": "This incident is closed and cannot be changed."})
+    if close and not outcome.strip():
+        raise ValidationError({"outcome": "Record the outcome before closing the incident."})
+    incident.police_reference = police_reference.strip()
+    incident.outcome = outcome.strip()
+    incident.full_clean(exclude=["reference", "code", "recorded_by", "school", "concern"])
+    fields = ["police_reference", "outcome", "version"]
+    if close:
+        incident.status = Incident.Status.CLOSED
+        fields.append("status")
+    incident.version += 1
+    incident._history_user = by
+    incident.save(update_fields=fields)
+    IncidentEvent.objects.create(incident=incident, kind=IncidentEvent.Kind.UPDATED, actor=by)
+    if close:
+        IncidentEvent.objects.create(incident=incident, kind=IncidentEvent.Kind.CLOSED, actor=by)
+    return incident
+
+
+class IncidentChanged(Exception):
+    """Someone else changed the incident first; the caller shows the new state."""
+
+
+@transaction.atomic
+def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSummary:
+    """Send the school's SPOC what they need to know: a police to school disclosure."""
+    incident = Incident.objects.visible_to(by).select_for_update(of=("self",)).get(pk=incident.pk)
+    if not can_update_incident(by, incident):
+        raise PermissionDenied
+    if not text.strip():
+        raise ValidationError({"text": "Write the summary for the school."})
+    leads = _school_leads(incident.school)
+    if not leads:
+        raise ValidationError({"text": "The school has no SPOC to send the summary to."})
+    summary = IncidentSummary(incident=incident, text=text.strip(), sent_by=by)
+    summary._history_user = by
+    summary.save()
+    disclosure_record(
+        school=incident.school,
+        direction=Disclosure.Direction.TO_SCHOOL,
+        kind=Disclosure.Kind.INCIDENT_SUMMARY,
+        record_code=summary.code,
+        by=by,
+        to=leads[0],
+    )
+    IncidentEvent.objects.create(incident=incident, kind=IncidentEvent.Kind.SUMMARY_SENT, actor=by)
+    notify(
+        recipients=leads,
+        subject="The police have sent you an incident summary",
+        link=reverse("incident_summary_detail", args=[summary.code]),
+    )
+    return summary
+
+
+# Field names the force's records system maps. Changing one is a breaking change: bump it.
+EXPORT_SCHEMA = "ssp-portal/incident/v1"
+
+
+def incident_export(incident: Incident) -> dict:
+    """The structured record for the force's records system. Never a UPN, never imagery."""
+    involved = incident.involved.select_related("pupil").order_by("pupil__last_name")
+    return {
+        "schema": EXPORT_SCHEMA,
+        "incident_id": str(incident.code),
+        "portal_reference": incident.reference,
+        "police_reference": incident.police_reference or None,
+        "status": incident.status,
+        "category": {"code": incident.category, "label": incident.get_category_display()},
+        "recordable": incident.category in POLICE_RELEVANT_CODES,
+        "occurred_at": incident.happened_at.isoformat(),
+        "recorded_at": incident.recorded_at.isoformat(),
+        "location": {
+            "type": incident.location,
+            "label": incident.get_location_display(),
+            "detail": incident.place,
+            "school_name": incident.school.name,
+            "school_urn": incident.school.urn,
+        },
+        "narrative": incident.narrative,
+        "facts": {
+            "item_kind": incident.item_kind or None,
+            "item_seized": incident.item_seized,
+            "item_handed_to": incident.item_handed_to or None,
+            "drugs_description": incident.drugs_description or None,
+            "drugs_quantity": incident.drugs_quantity or None,
+            "injury_nature": incident.injury_nature or None,
+            "device_status": incident.device_status or None,
+            "device_reference": incident.device_reference or None,
+        },
+        "persons": [
+            {
+                "person_id": str(link.pupil.code),
+                "role": link.role,
+                "first_name": link.pupil.first_name,
+                "last_name": link.pupil.last_name,
+                "date_of_birth": link.pupil.date_of_birth.isoformat(),
+                "year_group": link.pupil.year_group,
+            }
+            for link in involved
+        ],
+        "outcome": incident.outcome or None,
+        "recorded_by": {
+            "name": incident.recorded_by.get_full_name(),
+            "collar_number": getattr(
+                getattr(incident.recorded_by, "officer", None), "collar_number", ""
+            ),
+        },
+        "source_concern_id": str(incident.concern.code) if incident.concern_id else None,
+    }
+
+
+# --- Enquiries through the SPOC --------------------------------------------------------
+
+
+def _side_of(user) -> str:
+    return Side.POLICE if user.role == Role.SSPO else Side.SCHOOL
+
+
+def _school_enquirers(school):
+    return _school_leads(school)
+
+
+@transaction.atomic
+def enquiry_open(
+    *, by, school, about: str, subject: str, text: str, concern=None, pupil=None
+) -> Enquiry:
+    """Open a thread: the SSPO with one of their schools, or the SPOC with their SSPO."""
+    police = by.role == Role.SSPO
+    allowed = can_open_enquiry_as_police if police else can_open_enquiry_as_school
+    if not allowed(by, school):
+        raise PermissionDenied
+    check = sharing_allowed(school)
+    if not check.allowed:
+        raise ValidationError({"school": f"No enquiry can be sent: {check.reason}"})
+    sspo = by if police else check.sspo
+    if about not in Enquiry.About.values:
+        raise ValidationError({"about": "Choose what the enquiry is about."})
+    if about == Enquiry.About.CONCERN and (concern is None or concern.school_id != school.pk):
+        raise ValidationError({"concern": "Choose a concern at this school."})
+    if about == Enquiry.About.PUPIL and (pupil is None or pupil.school_id != school.pk):
+        raise ValidationError({"pupil": "Choose a pupil at this school."})
+    if not subject.strip():
+        raise ValidationError({"subject": "Enter a subject."})
+    side = _side_of(by)
+    enquiry = Enquiry(
+        school=school,
+        sspo=sspo,
+        about=about,
+        concern=concern if about == Enquiry.About.CONCERN else None,
+        pupil=pupil if about == Enquiry.About.PUPIL else None,
+        subject=subject.strip(),
+        opened_by=by,
+        awaiting=Side.SCHOOL if side == Side.POLICE else Side.POLICE,
+    )
+    enquiry._history_user = by
+    enquiry.save()
+    _append(enquiry=enquiry, by=by, side=side, text=text)
+    return enquiry
+
+
+@transaction.atomic
+def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
+    """Append a message. A message from the side that was asked answers the thread."""
+    enquiry = Enquiry.objects.visible_to(by).select_for_update(of=("self",)).get(pk=enquiry.pk)
+    if not can_reply(by, enquiry):
+        raise PermissionDenied
+    side = _side_of(by)
+    answering = enquiry.status == Enquiry.Status.OPEN and enquiry.awaiting == side
+    new_status = Enquiry.Status.ANSWERED if answering else Enquiry.Status.OPEN
+    if new_status not in Enquiry.MOVES[Enquiry.Status(enquiry.status)]:
+        raise ValidationError({"text": "This enquiry is closed."})
+    message = _append(enquiry=enquiry, by=by, side=side, text=text)
+    enquiry.status = new_status
+    enquiry.awaiting = Side.SCHOOL if side == Side.POLICE else Side.POLICE
+    enquiry.last_message_at = message.at
+    enquiry.version += 1
+    enquiry._history_user = by
+    enquiry.save(update_fields=["status", "awaiting", "last_message_at", "version"])
+    return message
+
+
+def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
+    if not text.strip():
+        raise ValidationError({"text": "Write your message."})
+    message = EnquiryMessage(enquiry=enquiry, author=by, side=side, text=text.strip())
+    message._history_user = by
+    message.save()
+    link = reverse("enquiry_detail", args=[enquiry.code])
+    if side == Side.SCHOOL:
+        # Anything the school tells the police through a thread is a disclosure.
+        disclosure_record(
+            school=enquiry.school,
+            direction=Disclosure.Direction.TO_POLICE,
+            kind=Disclosure.Kind.ENQUIRY_ANSWER,
+            record_code=message.code,
+            by=by,
+            to=enquiry.sspo,
+        )
+        notify(recipients=[enquiry.sspo], subject="A school has sent you a message", link=link)
+    else:
+        notify(
+            recipients=_school_enquirers(enquiry.school),
+            subject="Your Safer Schools Police Officer has sent you a message",
+            link=link,
+        )
+    return message
+
+
+@transaction.atomic
+def enquiry_close(*, enquiry: Enquiry, by) -> Enquiry:
+    enquiry = Enquiry.objects.visible_to(by).select_for_update(of=("self",)).get(pk=enquiry.pk)
+    if not can_reply(by, enquiry):
+        raise PermissionDenied
+    if Enquiry.Status.CLOSED not in Enquiry.MOVES[Enquiry.Status(enquiry.status)]:
+        raise ValidationError({"text": "This enquiry is already closed."})
+    enquiry.status = Enquiry.Status.CLOSED
+    enquiry.version += 1
+    enquiry._history_user = by
+    enquiry.save(update_fields=["status", "version"])
+    return enquiry

@@ -20,8 +20,13 @@ from ssp.roles import POLICE_ROLES, Role
 from . import services
 from .access import (
     SCHOOL_LEADS,
+    can_acknowledge,
     can_add_note,
     can_log_concern,
+    can_open_enquiry_as_police,
+    can_open_enquiry_as_school,
+    can_record_incident,
+    can_record_police_outcome,
     can_see_access_log,
     can_triage,
     get_concern_for,
@@ -30,12 +35,13 @@ from .forms import (
     ConcernForm,
     EarlyInterventionForm,
     NoteForm,
+    OutcomeForm,
     PupilPicker,
     QueueFilterForm,
     TriageForm,
     search_pupils,
 )
-from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernPupil
+from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernEvent, ConcernPupil
 from .uploads import SizeCapUploadHandler
 
 PAGE_SIZE = 25
@@ -183,7 +189,41 @@ def _log(request, school, kind, data, picker):
     return concern
 
 
-def _detail_context(request, concern, *, triage_form=None, note_form=None, conflict=None):
+POLICE_EVENT_KINDS = (ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_OUTCOME)
+
+
+def _police_actions(user, concern) -> dict:
+    """What the viewer may do on the police side of this concern, as booleans."""
+    police = user.role == Role.SSPO and concern.status == Concern.Status.SHARED
+    return {
+        "can_acknowledge": police
+        and can_acknowledge(user, concern)
+        and concern.acknowledged_at is None,
+        "can_record_outcome": police
+        and can_record_police_outcome(user, concern)
+        and concern.awaiting_police_outcome,
+        "can_create_incident": police
+        and concern.acknowledged_at is not None
+        and can_record_incident(user, concern.school),
+        "can_open_enquiry": (
+            can_open_enquiry_as_police(user, concern.school)
+            if user.role == Role.SSPO
+            else can_open_enquiry_as_school(user, concern.school)
+        ),
+    }
+
+
+def _events_for(user, concern):
+    events = concern.events.select_related("actor")
+    if user.role in POLICE_ROLES or user.role in SCHOOL_LEADS:
+        return events
+    # The police side of a concern is for the SPOC and head; the reporter sees the triage.
+    return events.exclude(kind__in=POLICE_EVENT_KINDS)
+
+
+def _detail_context(
+    request, concern, *, triage_form=None, note_form=None, conflict=None, outcome_form=None
+):
     user = request.user
     check = sharing_allowed(concern.school) if can_triage(user, concern) else None
     share_block = "" if check is None or check.allowed else check.reason
@@ -202,7 +242,7 @@ def _detail_context(request, concern, *, triage_form=None, note_form=None, confl
         "is_reporter": concern.reported_by_id == user.pk,
         "sspo": check.sspo if check is not None and check.allowed else None,
         "involved": concern_pupils,
-        "events": concern.events.select_related("actor"),
+        "events": _events_for(user, concern),
         "notes": concern.notes.select_related("author"),
         "attachments": concern.attachments.all(),
         "shares": concern.shares.select_related("shared_with", "shared_by"),
@@ -215,7 +255,9 @@ def _detail_context(request, concern, *, triage_form=None, note_form=None, confl
             concern=concern, share_block=share_block, initial={"version": concern.version}
         ),
         "note_form": note_form or NoteForm(),
+        "outcome_form": outcome_form or OutcomeForm(),
         "conflict": conflict,
+        **_police_actions(user, concern),
     }
 
 
@@ -370,3 +412,42 @@ def shared_with_me(request):
     )
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "incidents/shared_with_me.html", {"page": page})
+
+
+@login_required
+@require_POST
+def concern_acknowledge(request, code):
+    concern = _audited_concern(request, code, action="acknowledge", require=can_acknowledge)
+    try:
+        services.concern_acknowledge(concern=concern, by=request.user)
+    except services.ConcernChanged:
+        messages.info(request, "This concern had already been acknowledged.")
+    else:
+        messages.success(request, "Concern acknowledged. The school's SPOC has been told.")
+    return redirect("concern_detail", code=concern.code)
+
+
+@login_required
+@require_POST
+def concern_police_outcome(request, code):
+    concern = _audited_concern(
+        request, code, action="police_outcome", require=can_record_police_outcome
+    )
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.concern_record_police_outcome(
+                concern=concern,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                rationale=form.cleaned_data["rationale"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Outcome recorded. The school's SPOC has been told.")
+            return redirect("concern_detail", code=concern.code)
+    concern.refresh_from_db()
+    context = _detail_context(request, concern, outcome_form=form)
+    return render(request, "incidents/concern_detail.html", context, status=400)

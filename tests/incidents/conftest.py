@@ -60,3 +60,51 @@ def shared_concern_a(concern_a, spoc_a, sspo_a):
         rationale="Police-relevant; SSPO should know.",
         seen_version=1,
     )
+
+
+@pytest.fixture
+def acknowledged_concern_a(shared_concern_a, sspo_a):
+    from incidents.services import concern_acknowledge
+
+    return concern_acknowledge(concern=shared_concern_a, by=sspo_a)
+
+
+@pytest.fixture
+def make_incident(sspo_a):
+    """An incident as the SSPO records it through the service."""
+    from incidents.services import IncidentFacts, Involvement, incident_record
+
+    def make(*, school, by=sspo_a, pupils=(), category="weapons", concern=None, **fields):
+        facts = fields.pop(
+            "facts",
+            IncidentFacts(item_kind="Kitchen knife", item_seized=True, item_handed_to="PC"),
+        )
+        return incident_record(
+            by=by,
+            school=school,
+            category=category,
+            narrative=fields.pop("narrative", "Found in a bag at break."),
+            location=fields.pop("location", "in_school"),
+            place=fields.pop("place", "Sports hall"),
+            happened_at=fields.pop("happened_at", timezone.now() - datetime.timedelta(hours=1)),
+            involved=[Involvement(p, "suspect") for p in pupils],
+            facts=facts,
+            police_reference=fields.pop("police_reference", ""),
+            concern=concern,
+        )
+
+    return make
+
+
+@pytest.fixture
+def incident_a(make_incident, school_a, pupil_a):
+    return make_incident(school=school_a, pupils=[pupil_a])
+
+
+@pytest.fixture
+def enquiry_a(school_a, sspo_a, spoc_a):
+    from incidents.services import enquiry_open
+
+    return enquiry_open(
+        by=sspo_a, school=school_a, about="general", subject="Assembly next week", text="Can we?"
+    )

@@ -1,0 +1,176 @@
+"""Enquiries between the SSPO and a school, always through the school's SPOC."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from schools.models import Pupil, School
+from ssp.audit import log_access
+from ssp.models import AccessLog
+from ssp.roles import POLICE_ROLES, Role
+
+from . import services
+from .access import (
+    SCHOOL_ENQUIRERS,
+    SCHOOL_LEADS,
+    can_close_enquiry,
+    can_reply,
+    get_concern_for,
+    get_enquiry_for,
+)
+from .forms import EnquiryForm, MessageForm
+from .models import Concern, Enquiry, Incident, Side
+
+PAGE_SIZE = 25
+
+
+def _audited_enquiry(request, code, *, action="view", require=None) -> Enquiry:
+    try:
+        enquiry = get_enquiry_for(request.user, code, require=require)
+    except (Http404, PermissionDenied) as error:
+        outcome = (
+            AccessLog.Outcome.NOT_FOUND if isinstance(error, Http404) else AccessLog.Outcome.DENIED
+        )
+        log_access(
+            request, action=action, object_type="enquiry", object_code=code, outcome=outcome
+        )
+        raise
+    purpose = ""
+    if request.user.role in POLICE_ROLES:
+        purpose = services.enquiry_purpose(request.user)
+    log_access(request, action=action, object_type="enquiry", object_code=code, purpose=purpose)
+    return enquiry
+
+
+def _choices_for(user):
+    """The schools, shared concerns and pupils this person may open an enquiry about."""
+    if user.role == Role.SSPO:
+        schools = School.objects.visible_to(user)
+        concerns = Concern.objects.visible_to(user)
+        pupils = Pupil.objects.filter(
+            Q(concern_links__concern__in=concerns)
+            | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
+        ).distinct()
+    elif user.role in SCHOOL_ENQUIRERS:
+        schools = School.objects.held_as(user, *SCHOOL_ENQUIRERS)
+        concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
+        pupils = Pupil.objects.filter(school__in=schools)
+    else:
+        # Other staff never message the SSPO; the head reads only.
+        raise PermissionDenied
+    return schools.order_by("name"), concerns.order_by("-recorded_at"), pupils
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enquiry_new(request):
+    schools, concerns, pupils = _choices_for(request.user)
+    initial = {}
+    code = request.GET.get("concern")
+    if code:
+        try:
+            concern = get_concern_for(request.user, code)
+        except ValidationError as error:
+            raise Http404 from error
+        initial = {"school": concern.school_id, "about": "concern", "concern": concern.code}
+    data = request.POST if request.method == "POST" else None
+    form = EnquiryForm(data, initial=initial, schools=schools, concerns=concerns, pupils=pupils)
+    if data is not None and form.is_valid():
+        f = form.cleaned_data
+        try:
+            enquiry = services.enquiry_open(
+                by=request.user,
+                school=f["school"],
+                about=f["about"],
+                subject=f["subject"],
+                text=f["text"],
+                concern=f["concern"],
+                pupil=f["pupil"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Enquiry sent.")
+            return redirect("enquiry_detail", code=enquiry.code)
+    return render(
+        request,
+        "incidents/enquiry_form.html",
+        {"form": form},
+        status=400 if data is not None else 200,
+    )
+
+
+def _enquiry_context(request, enquiry, *, form=None):
+    user = request.user
+    return {
+        "enquiry": enquiry,
+        "thread": enquiry.messages.select_related("author"),
+        "can_reply": can_reply(user, enquiry),
+        "can_close": can_close_enquiry(user, enquiry),
+        "form": form or MessageForm(),
+    }
+
+
+@login_required
+def enquiry_detail(request, code):
+    enquiry = _audited_enquiry(request, code)
+    return render(request, "incidents/enquiry_detail.html", _enquiry_context(request, enquiry))
+
+
+@login_required
+@require_POST
+def enquiry_reply(request, code):
+    enquiry = _audited_enquiry(request, code, action="reply", require=can_reply)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.enquiry_reply(
+                enquiry=enquiry, by=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error("text", error.messages)
+        else:
+            messages.success(request, "Message sent.")
+            return redirect("enquiry_detail", code=enquiry.code)
+    context = _enquiry_context(request, enquiry, form=form)
+    return render(request, "incidents/enquiry_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def enquiry_close(request, code):
+    enquiry = _audited_enquiry(request, code, action="close", require=can_close_enquiry)
+    services.enquiry_close(enquiry=enquiry, by=request.user)
+    messages.success(request, "Enquiry closed.")
+    return redirect("enquiry_detail", code=enquiry.code)
+
+
+@login_required
+def enquiry_list(request):
+    user = request.user
+    if user.role not in (Role.SSPO, Role.SERGEANT, *SCHOOL_LEADS):
+        raise PermissionDenied
+    side = Side.POLICE if user.role in POLICE_ROLES else Side.SCHOOL
+    enquiries = Enquiry.objects.visible_to(user).select_related("school", "sspo")
+    waiting = request.GET.get("waiting") == "1"
+    if waiting:
+        enquiries = enquiries.waiting_for(side)
+    enquiries = enquiries.order_by("status", "-last_message_at", "-pk")
+    page = Paginator(enquiries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/enquiry_list.html",
+        {
+            "page": page,
+            "waiting": waiting,
+            "query": "waiting=1" if waiting else "",
+            "can_open": user.role in (Role.SSPO, *SCHOOL_ENQUIRERS),
+            "my_side": side,
+        },
+    )

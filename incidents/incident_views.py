@@ -1,0 +1,360 @@
+"""Recordable incidents: police records of the SSPO's schools, their export and summaries."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from schools.models import Pupil, School
+from ssp.audit import log_access
+from ssp.models import AccessLog
+from ssp.roles import POLICE_ROLES, Role
+
+from . import services
+from .access import (
+    SCHOOL_LEADS,
+    can_read_incident,
+    can_record_police_outcome,
+    can_update_incident,
+    get_concern_for,
+    get_incident_for,
+    get_summary_for,
+)
+from .forms import (
+    IncidentForm,
+    IncidentUpdateForm,
+    PupilPicker,
+    SummaryForm,
+    search_pupils,
+)
+from .models import (
+    POLICE_RELEVANT,
+    Incident,
+    IncidentPupil,
+    IncidentSummary,
+)
+
+PAGE_SIZE = 25
+ACTIONS = ("search", "add", "remove")
+# A concern's roles, as the police record them.
+ROLE_FROM_CONCERN = {"victim": "victim", "perpetrator": "suspect", "witness": "witness"}
+
+
+def _audited(request, code, *, object_type, getter, action="view", require=None):
+    """The gate, with every attempt logged; police reads carry their purpose."""
+    try:
+        obj = getter(request.user, code, require=require)
+    except (Http404, PermissionDenied) as error:
+        outcome = (
+            AccessLog.Outcome.NOT_FOUND if isinstance(error, Http404) else AccessLog.Outcome.DENIED
+        )
+        log_access(
+            request, action=action, object_type=object_type, object_code=code, outcome=outcome
+        )
+        raise
+    purpose = ""
+    if request.user.role in POLICE_ROLES:
+        purpose = services.incident_purpose(request.user)
+    log_access(request, action=action, object_type=object_type, object_code=code, purpose=purpose)
+    return obj
+
+
+def _audited_incident(request, code, *, action="view", require=can_read_incident):
+    return _audited(
+        request,
+        code,
+        object_type="incident",
+        getter=get_incident_for,
+        action=action,
+        require=require,
+    )
+
+
+def _officer_schools(user):
+    if user.role != Role.SSPO:
+        raise PermissionDenied
+    return School.objects.visible_to(user).order_by("name")
+
+
+def _from_concern(request):
+    """The shared concern an incident is created from, through the concern's gate."""
+    code = request.GET.get("concern") or request.POST.get("concern")
+    if not code:
+        return None
+    try:
+        concern = get_concern_for(request.user, code, require=can_record_police_outcome)
+    except ValidationError as error:  # a malformed code is as good as a missing record
+        raise Http404 from error
+    purpose = services.police_purpose(request.user, concern)
+    log_access(
+        request,
+        action="create_incident",
+        object_type="concern",
+        object_code=concern.code,
+        purpose=purpose,
+    )
+    return concern
+
+
+def _initial_from(concern) -> tuple[dict, QueryDict | None]:
+    if concern is None:
+        return {}, None
+    location = concern.location if concern.location in Incident.Location.values else ""
+    initial = {
+        "school": concern.school_id,
+        "category": concern.category,
+        "narrative": concern.narrative,
+        "happened_on": concern.happened_at.date(),
+        "happened_time": concern.happened_at.time().replace(second=0, microsecond=0),
+        "location": location,
+    }
+    seed = QueryDict(mutable=True)
+    for link in concern.involved.select_related("pupil"):
+        seed.appendlist("pupils", str(link.pupil.code))
+        seed[f"role_{link.pupil.code}"] = ROLE_FROM_CONCERN.get(link.role, "other")
+    return initial, seed
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request):
+    schools = _officer_schools(request.user)
+    concern = _from_concern(request)
+    pool = Pupil.objects.filter(school__in=schools).select_related("school")
+    data = request.POST if request.method == "POST" else None
+    initial, seed = _initial_from(concern)
+    picker = PupilPicker(data if data is not None else seed, pool, roles=IncidentPupil.Role)
+    query = data.get("pupil_query", "").strip() if data else ""
+    action = next((a for a in ACTIONS if data and a in data), None)
+    results = []
+    if action == "search":
+        results = [p for p in search_pupils(pool, query) if p not in picker.pupils]
+        for pupil in results:
+            log_access(
+                request,
+                action="search_result",
+                object_type="pupil",
+                object_code=pupil.code,
+                purpose=services.incident_purpose(request.user),
+            )
+    elif action == "add":
+        picker.add(data["add"])
+        query = ""
+    elif action == "remove":
+        picker.remove(data["remove"])
+    if action or data is None:
+        form = IncidentForm(initial=data.dict() if data else initial, schools=schools)
+    else:
+        form = IncidentForm(data, schools=schools)
+        picker_ok = _picker_valid(picker)
+        if form.is_valid() and picker_ok:
+            incident = _record(request, form, picker, concern)
+            if incident is not None:
+                return redirect("incident_detail", code=incident.code)
+    return render(
+        request,
+        "incidents/incident_form.html",
+        {
+            "form": form,
+            "picker": picker,
+            "results": results,
+            "query": query,
+            "searched": action == "search",
+            "roles": IncidentPupil.Role.choices,
+            "concern": concern,
+            "show_errors": data is not None and not action,
+        },
+        status=400 if data is not None and not action else 200,
+    )
+
+
+def _picker_valid(picker) -> bool:
+    # An incident seen on patrol may involve no pupil we can name; roles must still be right.
+    valid = picker.is_valid()
+    picker.errors = [e for e in picker.errors if e != "Add at least one pupil."]
+    return valid or not picker.errors
+
+
+def _record(request, form, picker, concern):
+    data = form.cleaned_data
+    facts = services.IncidentFacts(
+        **{name: data[name] for name in services.IncidentFacts.__dataclass_fields__}
+    )
+    try:
+        incident = services.incident_record(
+            by=request.user,
+            school=data["school"],
+            category=data["category"],
+            narrative=data["narrative"],
+            location=data["location"],
+            place=data["place"],
+            happened_at=data["happened_at"],
+            involved=[services.Involvement(p, picker.role_of(p)) for p in picker.pupils],
+            facts=facts,
+            police_reference=data["police_reference"],
+            concern=concern,
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            if field == "pupils":
+                picker.errors.extend(errors)
+            else:
+                form.add_error(field if field in form.fields else None, errors)
+        return None
+    messages.success(request, f"Incident {incident.reference} recorded.")
+    return incident
+
+
+def _incident_context(request, incident, **forms):
+    user = request.user
+    editable = can_update_incident(user, incident)
+    return {
+        "incident": incident,
+        "involved": incident.involved.select_related("pupil").order_by("pupil__last_name"),
+        "events": incident.events.select_related("actor"),
+        "summaries": incident.summaries.select_related("sent_by"),
+        "can_update": editable and incident.status == Incident.Status.OPEN,
+        "can_send_summary": editable,
+        "update_form": forms.get("update_form")
+        or IncidentUpdateForm(
+            initial={
+                "police_reference": incident.police_reference,
+                "outcome": incident.outcome,
+                "version": incident.version,
+            }
+        ),
+        "summary_form": forms.get("summary_form") or SummaryForm(),
+        "conflict": forms.get("conflict", False),
+    }
+
+
+@login_required
+def incident_detail(request, code):
+    incident = _audited_incident(request, code)
+    return render(request, "incidents/incident_detail.html", _incident_context(request, incident))
+
+
+@login_required
+@require_POST
+def incident_update(request, code):
+    incident = _audited_incident(request, code, action="update", require=can_update_incident)
+    form = IncidentUpdateForm(request.POST)
+    conflict = False
+    if form.is_valid():
+        try:
+            services.incident_update(
+                incident=incident,
+                by=request.user,
+                police_reference=form.cleaned_data["police_reference"],
+                outcome=form.cleaned_data["outcome"],
+                close=form.cleaned_data["close"],
+                seen_version=form.cleaned_data["version"],
+            )
+        except services.IncidentChanged:
+            conflict = True
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Incident updated.")
+            return redirect("incident_detail", code=incident.code)
+    incident.refresh_from_db()
+    context = _incident_context(request, incident, update_form=form, conflict=conflict)
+    return render(
+        request, "incidents/incident_detail.html", context, status=409 if conflict else 400
+    )
+
+
+@login_required
+@require_POST
+def incident_summary_send(request, code):
+    incident = _audited_incident(request, code, action="send_summary", require=can_update_incident)
+    form = SummaryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_send_summary(
+                incident=incident, by=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            form.add_error("text", error.messages)
+        else:
+            messages.success(request, "Summary sent to the school's SPOC.")
+            return redirect("incident_detail", code=incident.code)
+    context = _incident_context(request, incident, summary_form=form)
+    return render(request, "incidents/incident_detail.html", context, status=400)
+
+
+@login_required
+def incident_export_json(request, code):
+    incident = _audited_incident(request, code, action="export_json")
+    body = json.dumps(services.incident_export(incident), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="incident-{incident.reference}.json"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def incident_export_print(request, code):
+    incident = _audited_incident(request, code, action="export_print")
+    return render(
+        request,
+        "incidents/incident_print.html",
+        {"record": services.incident_export(incident), "incident": incident},
+    )
+
+
+@login_required
+def incident_list(request):
+    user = request.user
+    if user.role not in (Role.SSPO, Role.SERGEANT):
+        raise PermissionDenied
+    open_first = Case(
+        When(status=Incident.Status.OPEN, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    involved = IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name")
+    incidents = (
+        Incident.objects.visible_to(user)
+        .select_related("school")
+        .prefetch_related(Prefetch("involved", queryset=involved))
+        .order_by(open_first, "-recorded_at", "-pk")
+    )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "page": page,
+            "can_record": user.role == Role.SSPO,
+            "police_relevant": POLICE_RELEVANT,
+        },
+    )
+
+
+@login_required
+def summary_list(request):
+    user = request.user
+    if user.role not in SCHOOL_LEADS:
+        raise PermissionDenied
+    summaries = (
+        IncidentSummary.objects.visible_to(user)
+        .select_related("incident__school", "sent_by")
+        .order_by("-sent_at", "-pk")
+    )
+    page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/summary_list.html", {"page": page})
+
+
+@login_required
+def summary_detail(request, code):
+    summary = _audited(request, code, object_type="incident_summary", getter=get_summary_for)
+    return render(request, "incidents/summary_detail.html", {"summary": summary})

@@ -1,0 +1,50 @@
+"""The incident, summary and enquiry lists answer in a fixed number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents.services import enquiry_open, incident_send_summary
+from tests.factories import PupilFactory
+
+MAX_QUERIES = 12
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def grow(count, *, make_incident, school, sspo, spoc):
+    for n in range(count):
+        pupils = [PupilFactory(school=school) for _ in range(2)]
+        incident = make_incident(school=school, pupils=pupils)
+        incident_send_summary(incident=incident, by=sspo, text=f"Summary {n}")
+        enquiry_open(by=sspo, school=school, about="general", subject=f"Subject {n}", text="?")
+        enquiry_open(by=spoc, school=school, about="general", subject=f"Asked {n}", text="?")
+
+
+@pytest.mark.parametrize(
+    "who, page",
+    [
+        ("sspo_a", "incident_list"),
+        ("sergeant", "incident_list"),
+        ("spoc_a", "incident_summary_list"),
+        ("sspo_a", "enquiry_list"),
+        ("spoc_a", "enquiry_list"),
+        ("head_a", "enquiry_list"),
+    ],
+)
+def test_list_pages_stay_flat(request, client, make_incident, school_a, sspo_a, spoc_a, who, page):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse(page)
+    grow(2, make_incident=make_incident, school=school_a, sspo=sspo_a, spoc=spoc_a)
+    client.get(url)  # the first request after sign-in also starts the session clock
+    few = queries_for(client, url)
+    grow(28, make_incident=make_incident, school=school_a, sspo=sspo_a, spoc=spoc_a)
+    many = queries_for(client, url)
+    assert many == few
+    assert many <= MAX_QUERIES
