@@ -7,13 +7,15 @@ record, the SSPO what was shared with them, the sergeant their team's.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.models import Concern, ConcernEvent, ConcernPupil
+from referrals.models import Conference, Referral
 from schools.models import Pupil
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES
 
@@ -26,6 +28,7 @@ class Entry:
     title: str
     detail: str
     link: str
+    date_only: bool = False
 
 
 def pupil_for_chronology(user, code) -> Pupil:
@@ -36,7 +39,9 @@ def pupil_for_chronology(user, code) -> Pupil:
         seen = ConcernPupil.objects.filter(
             pupil=OuterRef("pk"), concern__in=Concern.objects.visible_to(user)
         )
-        pupils = Pupil.objects.filter(Exists(seen))
+        referred = Referral.objects.visible_to(user).filter(pupil=OuterRef("pk"))
+        conferred = Conference.objects.visible_to(user).filter(pupils=OuterRef("pk"))
+        pupils = Pupil.objects.filter(Exists(seen) | Exists(referred) | Exists(conferred))
     else:
         pupils = Pupil.objects.none()
     pupil = pupils.select_related("school").filter(code=code).first()
@@ -87,7 +92,44 @@ def _concern_entries(user, pupil) -> list[Entry]:
     return entries
 
 
-SOURCES = [_concern_entries]
+def _referral_entries(user, pupil) -> list[Entry]:
+    # School leads see a summary of police referrals: scheme and status, not purpose or reason.
+    police = user.role in POLICE_ROLES
+    referrals = Referral.objects.visible_to(user).filter(pupil=pupil).select_related("scheme")
+    entries = []
+    for referral in referrals:
+        status = referral.get_status_display().lower()
+        purpose = f"{referral.get_purpose_display()}. " if police else ""
+        entries.append(
+            Entry(
+                happened_at=referral.made_at,
+                recorded_at=referral.made_at,
+                kind="referral",
+                title=f"Referral to {referral.scheme.name}",
+                detail=f"{purpose}Now {status} ({referral.reference}).",
+                link=reverse("referral_detail", args=[referral.code]),
+            )
+        )
+    return entries
+
+
+def _conference_entries(user, pupil) -> list[Entry]:
+    conferences = Conference.objects.visible_to(user).filter(pupils=pupil)
+    return [
+        Entry(
+            happened_at=timezone.make_aware(datetime.combine(c.held_on, time(0, 0))),
+            recorded_at=c.recorded_at,
+            kind="conference",
+            title="Multi-agency case conference",
+            detail=f"Agencies: {c.agencies}",
+            link=reverse("conference_detail", args=[c.code]),
+            date_only=True,
+        )
+        for c in conferences
+    ]
+
+
+SOURCES = [_concern_entries, _referral_entries, _conference_entries]
 
 
 def chronology(user, pupil) -> list[Entry]:

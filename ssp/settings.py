@@ -131,7 +131,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.
 AUTH_USER_MODEL = "ssp.User"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["ssp.backends.AuthenticationBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "ssp.adapters.AccountAdapter"

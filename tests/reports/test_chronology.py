@@ -130,3 +130,35 @@ class TestPdf:
         )
         response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
         assert response.status_code == 404
+
+
+class TestReferralsAndConferences:
+    def test_the_sspo_sees_referrals_and_conferences_with_the_purpose(
+        self, client, referral_a, conference_a, sspo_a, pupil_a
+    ):
+        body = refs_seen(client, sspo_a, pupil_a)
+        assert f"Referral to {referral_a.scheme.name}" in body
+        assert "Diverting from crime" in body
+        assert "Multi-agency case conference" in body
+
+    def test_the_spoc_sees_a_summary_of_police_referrals(
+        self, client, referral_a, spoc_a, pupil_a
+    ):
+        body = refs_seen(client, spoc_a, pupil_a)
+        assert referral_a.reference in body
+        assert "Diverting from crime" not in body and "Police-only reason text" not in body
+
+    def test_staff_see_no_referrals_or_conferences(
+        self, client, referral_a, conference_a, staff_a, pupil_a
+    ):
+        body = refs_seen(client, staff_a, pupil_a)
+        assert referral_a.reference not in body
+        assert "Multi-agency case conference" not in body
+
+    def test_police_reach_a_pupil_through_a_referral_alone(
+        self, client, referral_a, sspo_a, sspo_b, pupil_a
+    ):
+        client.force_login(sspo_a)
+        assert client.get(url(pupil_a)).status_code == 200
+        client.force_login(sspo_b)
+        assert client.get(url(pupil_a)).status_code == 404

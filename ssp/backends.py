@@ -1,0 +1,15 @@
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.contrib.auth import get_user_model
+
+
+class AuthenticationBackend(AllauthBackend):
+    """allauth's backend, loading the signed-in person with their officer record and team.
+
+    Every request works out the person's role (ssp.roles); fetching the officer with the
+    user saves a query or two on every page.
+    """
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("officer__team")
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
