@@ -14,7 +14,15 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Concern, ConcernEvent, ConcernPupil
+from incidents.models import (
+    Concern,
+    ConcernEvent,
+    ConcernPupil,
+    Enquiry,
+    Incident,
+    IncidentPupil,
+    IncidentSummary,
+)
 from referrals.models import Conference, Referral
 from schools.models import Pupil
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES
@@ -41,7 +49,13 @@ def pupil_for_chronology(user, code) -> Pupil:
         )
         referred = Referral.objects.visible_to(user).filter(pupil=OuterRef("pk"))
         conferred = Conference.objects.visible_to(user).filter(pupils=OuterRef("pk"))
-        pupils = Pupil.objects.filter(Exists(seen) | Exists(referred) | Exists(conferred))
+        recorded = IncidentPupil.objects.filter(
+            pupil=OuterRef("pk"), incident__in=Incident.objects.visible_to(user)
+        )
+        asked = Enquiry.objects.visible_to(user).filter(pupil=OuterRef("pk"))
+        pupils = Pupil.objects.filter(
+            Exists(seen) | Exists(referred) | Exists(conferred) | Exists(recorded) | Exists(asked)
+        )
     else:
         pupils = Pupil.objects.none()
     pupil = pupils.select_related("school").filter(code=code).first()
@@ -129,7 +143,65 @@ def _conference_entries(user, pupil) -> list[Entry]:
     ]
 
 
-SOURCES = [_concern_entries, _referral_entries, _conference_entries]
+def _incident_entries(user, pupil) -> list[Entry]:
+    """Police see their incident records; school leads only the summaries sent to them."""
+    if user.role in POLICE_ROLES:
+        links = IncidentPupil.objects.filter(
+            pupil=pupil, incident__in=Incident.objects.visible_to(user)
+        ).select_related("incident")
+        return [
+            Entry(
+                happened_at=link.incident.happened_at,
+                recorded_at=link.incident.recorded_at,
+                kind="incident",
+                title=f"Incident: {link.incident.get_category_display()}",
+                detail=f"{link.get_role_display()}. {link.incident.get_status_display()} "
+                f"({link.incident.reference}).",
+                link=reverse("incident_detail", args=[link.incident.code]),
+            )
+            for link in links
+        ]
+    summaries = (
+        IncidentSummary.objects.visible_to(user)
+        .filter(incident__involved__pupil=pupil)
+        .select_related("incident", "sent_by")
+        .distinct()
+    )
+    return [
+        Entry(
+            happened_at=summary.incident.happened_at,
+            recorded_at=summary.sent_at,
+            kind="incident_summary",
+            title="Incident summary from the police",
+            detail=f"Sent by {summary.sent_by.get_full_name()}.",
+            link=reverse("incident_summary_detail", args=[summary.code]),
+        )
+        for summary in summaries
+    ]
+
+
+def _enquiry_entries(user, pupil) -> list[Entry]:
+    enquiries = Enquiry.objects.visible_to(user).filter(pupil=pupil)
+    return [
+        Entry(
+            happened_at=e.opened_at,
+            recorded_at=e.opened_at,
+            kind="enquiry",
+            title=f"Enquiry: {e.subject}",
+            detail=f"{e.get_status_display()}.",
+            link=reverse("enquiry_detail", args=[e.code]),
+        )
+        for e in enquiries
+    ]
+
+
+SOURCES = [
+    _concern_entries,
+    _incident_entries,
+    _referral_entries,
+    _conference_entries,
+    _enquiry_entries,
+]
 
 
 def chronology(user, pupil) -> list[Entry]:

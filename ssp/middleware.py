@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 SESSION_STARTED_KEY = "ssp_signed_in_at"
+SESSION_SEEN_KEY = "ssp_seen_at"
+SESSION_REFRESH_SECONDS = 60
 MFA_ENROLLED_KEY = "ssp_mfa_enrolled"
 
 # While someone has no authenticator these, and nothing else, are open to them.
@@ -26,8 +28,9 @@ ENROLMENT_URL_NAMES = frozenset(
 class SessionLifetimeMiddleware:
     """Ends a signed-in session 8 hours after sign-in, however busy it has been.
 
-    The 30-minute idle limit is the session's own expiry (SESSION_COOKIE_AGE, refreshed on
-    every request), enforced by the server-side session store.
+    The 30-minute idle limit is the session's own expiry (SESSION_COOKIE_AGE), enforced by
+    the server-side session store. Activity pushes it on, but at most once a minute: saving
+    the session on every request would cost each page a database write for nothing.
     """
 
     def __init__(self, get_response):
@@ -42,10 +45,13 @@ class SessionLifetimeMiddleware:
             elif now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
                 logout(request)
                 return redirect(settings.LOGIN_URL)
+            if now - request.session.get(SESSION_SEEN_KEY, 0) > SESSION_REFRESH_SECONDS:
+                request.session[SESSION_SEEN_KEY] = now  # saved, with a new expiry
         response = self.get_response(request)
         if request.user.is_authenticated and SESSION_STARTED_KEY not in request.session:
             # Signed in by this very request: the clock starts now.
             request.session[SESSION_STARTED_KEY] = timezone.now().timestamp()
+            request.session[SESSION_SEEN_KEY] = request.session[SESSION_STARTED_KEY]
         return response
 
 

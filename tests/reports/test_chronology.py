@@ -162,3 +162,41 @@ class TestReferralsAndConferences:
         assert client.get(url(pupil_a)).status_code == 200
         client.force_login(sspo_b)
         assert client.get(url(pupil_a)).status_code == 404
+
+
+class TestIncidentsAndEnquiries:
+    def test_the_sspo_sees_the_incident_record(
+        self, client, make_incident, school_a, sspo_a, pupil_a
+    ):
+        incident = make_incident(school=school_a, pupils=[pupil_a])
+        body = refs_seen(client, sspo_a, pupil_a)
+        assert incident.reference in body and "Incident: Possession of any weapon" in body
+
+    def test_the_spoc_sees_only_the_summary_sent_to_the_school(
+        self, client, make_incident, school_a, sspo_a, spoc_a, pupil_a
+    ):
+        from incidents.services import incident_send_summary
+
+        incident = make_incident(school=school_a, pupils=[pupil_a])
+        body = refs_seen(client, spoc_a, pupil_a)
+        assert incident.reference not in body and "Incident summary" not in body
+        incident_send_summary(incident=incident, by=sspo_a, text="Knife seized; words given.")
+        body = refs_seen(client, spoc_a, pupil_a)
+        assert "Incident summary from the police" in body
+        assert incident.reference not in body
+
+    def test_an_enquiry_about_the_pupil_appears_for_both_sides(
+        self, client, school_a, sspo_a, spoc_a, pupil_a
+    ):
+        from incidents.services import enquiry_open
+
+        enquiry_open(
+            by=sspo_a,
+            school=school_a,
+            about="pupil",
+            pupil=pupil_a,
+            subject="Attendance this week",
+            text="Has Amelia been in?",
+        )
+        for user in (sspo_a, spoc_a):
+            assert "Enquiry: Attendance this week" in refs_seen(client, user, pupil_a)

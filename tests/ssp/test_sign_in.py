@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ssp.adapters import MFAAdapter
-from ssp.middleware import SESSION_STARTED_KEY
+from ssp.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from tests.factories import PASSWORD, UserFactory
 
 LOGIN = "/accounts/login/"
@@ -185,6 +185,9 @@ class TestSessions:
 
     def test_each_request_pushes_the_idle_limit_on(self, client, staff_a):
         sign_in(client, staff_a)
+        session = client.session
+        session[SESSION_SEEN_KEY] -= 61  # a minute since the last refresh
+        session.save()
         key = client.session.session_key
         Session.objects.filter(session_key=key).update(
             expire_date=timezone.now() + datetime.timedelta(minutes=1)
