@@ -13,6 +13,7 @@ from ssp.audit import log_access
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
 
+from .caseload import caseload
 from .chronology import chronology, pupil_for_chronology
 
 
@@ -75,8 +76,17 @@ def home(request):
                 awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))
             )
         )
-    if role in (Role.SSPO, Role.SERGEANT):
+    if role == Role.SERGEANT:
         context["shared_count"] = Concern.objects.visible_to(user).count()
+    if role == Role.SSPO:
+        schools = list(context["schools"])
+        chosen = next((s for s in schools if str(s.code) == request.GET.get("school")), None)
+        context.update(
+            schools=schools,
+            chosen=chosen,
+            caseload=caseload(user, chosen),
+            today=timezone.localdate(),
+        )
     template = {
         Role.STAFF: "reports/home_staff.html",
         Role.SPOC: "reports/home_school_lead.html",

@@ -28,7 +28,7 @@ def sign_in(page, user):
         ("staff_a", "Your school", "Ashdown Academy", "Brookfield School"),
         ("spoc_a", "Your school", "Dan Okafor", "Brookfield School"),
         ("head_a", "Your school", "Ashdown Academy", "Brookfield School"),
-        ("sspo_a", "Your schools", "Ashdown Academy", "Brookfield School"),
+        ("sspo_a", "Your caseload", "Ashdown Academy", "Brookfield School"),
         ("sergeant", "Your team", "Brookfield School", "Coldharbour School"),
         ("yet_officer", "Schools you serve", "Coldharbour School", "Ashdown Academy"),
     ],

@@ -164,3 +164,49 @@ def test_the_spoc_home_counts_concerns_awaiting_triage(client, spoc_a, staff_a, 
         )
     body = home_text(client, spoc_a)
     assert "2 concerns awaiting triage" in body and "1 at immediate risk" in body
+
+
+@pytest.mark.parametrize(
+    "who, links",
+    [
+        (
+            "spoc_a",
+            [
+                "/concerns/enquiries/",
+                "/concerns/incident-summaries/",
+                "/referrals/school/",
+                "/referrals/conferences/",
+            ],
+        ),
+        (
+            "sergeant",
+            [
+                "/concerns/incidents/",
+                "/referrals/",
+                "/referrals/schemes/",
+                "/referrals/conferences/",
+                "/concerns/enquiries/",
+            ],
+        ),
+        (
+            "sspo_a",
+            [
+                "/concerns/incidents/",
+                "/referrals/",
+                "/referrals/conferences/",
+                "/concerns/enquiries/",
+                "/concerns/shared/",
+            ],
+        ),
+    ],
+)
+def test_each_home_links_to_the_pages_of_that_role(client, who, links, request):
+    body = home_text(client, request.getfixturevalue(who))
+    for link in links:
+        assert f'href="{link}"' in body
+        assert client.get(link).status_code == 200, link
+
+
+def test_staff_are_offered_no_way_to_reach_the_sspo(client, staff_a, sspo_a):
+    body = home_text(client, staff_a)
+    assert "enquiries" not in body.lower()

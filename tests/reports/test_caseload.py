@@ -1,0 +1,120 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from incidents.services import (
+    concern_acknowledge,
+    concern_record_police_outcome,
+    enquiry_open,
+)
+from referrals.models import ConferenceAction
+
+HOME = "/"
+
+
+def caseload_of(client, user, **params):
+    client.force_login(user)
+    response = client.get(HOME, params)
+    assert response.status_code == 200
+    return response.content.decode(), response.context["caseload"]
+
+
+@pytest.fixture
+def busy_school_a(
+    shared_concern_a, make_incident, make_referral, conference_a, school_a, pupil_a, sspo_a, spoc_a
+):
+    incident = make_incident(school=school_a, pupils=[pupil_a])
+    referral = make_referral(
+        pupil=pupil_a,
+        made_by=sspo_a,
+        follow_up_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    action = conference_a.actions.get()
+    action.due_on = timezone.localdate() - datetime.timedelta(days=2)
+    action.save()
+    enquiry = enquiry_open(
+        by=spoc_a,
+        school=school_a,
+        about="general",
+        subject="Assembly on knife crime",
+        text="Could you come on Friday?",
+    )
+    return shared_concern_a, incident, referral, action, enquiry
+
+
+def test_the_sspo_sees_everything_open_at_their_schools(client, busy_school_a, sspo_a):
+    concern, incident, referral, action, enquiry = busy_school_a
+    body, sections = caseload_of(client, sspo_a)
+    for reference in (concern.reference, incident.reference, referral.reference):
+        assert reference in body
+    assert "Assembly on knife crime" in body and "To acknowledge" in body
+    assert sections["referrals"].overdue == 1 and sections["actions"].overdue == 1
+    assert [s.count for s in sections.values()] == ["1", "1", "1", "1", "1"]
+
+
+def test_another_schools_sspo_sees_none_of_it(client, busy_school_a, sspo_b):
+    concern, incident, referral, action, enquiry = busy_school_a
+    body, sections = caseload_of(client, sspo_b)
+    assert concern.reference not in body and incident.reference not in body
+    assert referral.reference not in body and "Assembly on knife crime" not in body
+    assert all(s.count == "0" for s in sections.values())
+
+
+def test_a_concern_leaves_the_caseload_once_its_outcome_is_recorded(
+    client, shared_concern_a, sspo_a
+):
+    concern_acknowledge(concern=shared_concern_a, by=sspo_a)
+    body, _ = caseload_of(client, sspo_a)
+    assert "Record what was done" in body
+    shared_concern_a.refresh_from_db()
+    concern_record_police_outcome(
+        concern=shared_concern_a,
+        by=sspo_a,
+        outcome="advice",
+        rationale="Advice given to the school.",
+    )
+    body, sections = caseload_of(client, sspo_a)
+    assert shared_concern_a.reference not in body and sections["concerns"].count == "0"
+
+
+def test_an_sspo_with_two_schools_can_look_at_one(
+    client, busy_school_a, sspo_a, school_b, sergeant
+):
+    from schools.services import assignment_create
+
+    assignment_create(officer=sspo_a.officer, school=school_b, by=sergeant)
+    concern = busy_school_a[0]
+    body, _ = caseload_of(client, sspo_a, school=str(school_b.code))
+    assert concern.reference not in body
+    body, _ = caseload_of(client, sspo_a, school=str(concern.school.code))
+    assert concern.reference in body
+
+
+def test_the_caseload_answers_in_the_same_queries_however_much_is_open(
+    client,
+    busy_school_a,
+    make_incident,
+    make_referral,
+    school_a,
+    pupil_a,
+    sspo_a,
+    conference_a,
+    django_assert_max_num_queries,
+):
+    client.force_login(sspo_a)
+    client.get(HOME)
+    with django_assert_max_num_queries(12) as few:
+        client.get(HOME)
+    for n in range(15):
+        make_incident(school=school_a, pupils=[pupil_a])
+        make_referral(pupil=pupil_a, made_by=sspo_a)
+        ConferenceAction.objects.create(
+            conference=conference_a,
+            description=f"Action {n}",
+            owner="School",
+            due_on=timezone.localdate(),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(HOME).content.decode()
+    assert "16" in body
