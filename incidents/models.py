@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -67,7 +67,8 @@ class ConcernQuerySet(models.QuerySet):
 
     def shared_and_in_force(self):
         return self.filter(
-            status=Concern.Status.SHARED,
+            Exists(Share.objects.filter(concern=OuterRef("pk"))),
+            status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
             school__partnership__status=Partnership.Status.ACTIVE,
             school__partnership__dsa_in_force_until__gte=timezone.localdate(),
         )

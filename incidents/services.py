@@ -157,10 +157,15 @@ def concern_triage(
             {"decision": f"That decision is not possible from “{concern.get_status_display()}”."}
         )
     share = None
-    if decision == Concern.Status.SHARED:
+    # Sharing, and referring for early intervention (which the SSPO's referrals take up),
+    # send the concern to the SSPO. A share is refused without a live agreement; a
+    # referral for early intervention is still recorded then, and stays in school.
+    check = None
+    if decision in (Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION):
         check = sharing_allowed(concern.school)
-        if not check.allowed:
+        if decision == Concern.Status.SHARED and not check.allowed:
             raise ValidationError({"decision": f"This concern cannot be shared: {check.reason}"})
+    if check is not None and check.allowed and not concern.shares.exists():
         share = Share(
             concern=concern,
             shared_by=by,

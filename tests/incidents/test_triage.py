@@ -46,7 +46,7 @@ def test_spoc_shares_with_the_sspo_and_everyone_concerned_is_told(
     assert Notification.objects.filter(recipient=staff_a).exists()
 
 
-@pytest.mark.parametrize("decision", ["in_school", "early_intervention", "nfa"])
+@pytest.mark.parametrize("decision", ["in_school", "nfa"])
 def test_other_decisions_share_nothing(client, concern_a, spoc_a, sspo_a, decision):
     assert triage(client, spoc_a, concern_a, decision=decision).status_code == 302
     concern_a.refresh_from_db()
@@ -221,3 +221,36 @@ def test_a_share_is_written_to_the_information_sharing_log(shared_concern_a, spo
     )
     assert (row.disclosed_by, row.disclosed_to) == (spoc_a, sspo_a)
     assert "in force until" in row.agreement and "Art. 9(2)(g)" in row.lawful_basis
+
+
+def test_early_intervention_goes_to_the_sspo_for_a_referral(
+    client, concern_a, spoc_a, sspo_a, sergeant
+):
+    assert triage(client, spoc_a, concern_a, decision="early_intervention").status_code == 302
+    concern_a.refresh_from_db()
+    assert concern_a.status == "early_intervention"
+    assert Share.objects.get(concern=concern_a).shared_with == sspo_a
+    for officer in (sspo_a, sergeant):
+        client.force_login(officer)
+        assert client.get(reverse("concern_detail", args=[concern_a.code])).status_code == 200
+
+
+def test_early_intervention_without_an_agreement_stays_in_school(
+    client, concern_a, spoc_a, sspo_a, sergeant, school_a
+):
+    partnership = school_a.partnership
+    partnership.status = Partnership.Status.SUSPENDED
+    partnership.save()
+    assert triage(client, spoc_a, concern_a, decision="early_intervention").status_code == 302
+    concern_a.refresh_from_db()
+    assert concern_a.status == "early_intervention" and not Share.objects.exists()
+    for officer in (sspo_a, sergeant):
+        client.force_login(officer)
+        assert client.get(reverse("concern_detail", args=[concern_a.code])).status_code == 404
+
+
+def test_sharing_after_early_intervention_does_not_share_twice(client, concern_a, spoc_a, sspo_a):
+    triage(client, spoc_a, concern_a, decision="early_intervention")
+    concern_a.refresh_from_db()
+    assert triage(client, spoc_a, concern_a, decision="shared").status_code == 302
+    assert Share.objects.filter(concern=concern_a).count() == 1
