@@ -2,6 +2,7 @@
 
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -291,6 +292,7 @@ def incident_summary_send(request, code):
 
 
 @login_required
+@reauthentication_required  # an export leaves the portal: prove it is still you
 def incident_export_json(request, code):
     incident = _audited_incident(request, code, action="export_json")
     body = json.dumps(services.incident_export(incident), indent=2, ensure_ascii=False)
@@ -302,6 +304,7 @@ def incident_export_json(request, code):
 
 
 @login_required
+@reauthentication_required  # an export leaves the portal: prove it is still you
 def incident_export_print(request, code):
     incident = _audited_incident(request, code, action="export_print")
     return render(

@@ -36,6 +36,8 @@ def test_reading_an_incident(request, client, incident_a, person, page):
     user = who(request, person)
     if user:
         client.force_login(user)
+        if page != "incident_detail":
+            reauthenticate(client)
     response = client.get(reverse(page, args=[incident_a.code]))
     if user is None:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -234,6 +236,7 @@ def test_the_json_export_has_a_stable_shape_and_no_upn(client, incident_a, sspo_
     pupil_a.upn = "A123456789012"
     pupil_a.save()
     client.force_login(sspo_a)
+    reauthenticate(client)
     response = client.get(reverse("incident_export_json", args=[incident_a.code]))
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"].startswith("application/json")
@@ -278,6 +281,7 @@ def test_the_printable_page_has_no_upn_and_no_inline_style_or_script(
     pupil_a.upn = "A123456789012"
     pupil_a.save()
     client.force_login(sspo_a)
+    reauthenticate(client)
     page = client.get(reverse("incident_export_print", args=[incident_a.code])).content.decode()
     assert "A123456789012" not in page
     assert "style=" not in page and "<style" not in page
@@ -393,3 +397,14 @@ def test_an_empty_summary_is_refused(client, incident_a, sspo_a):
 def test_the_record_service_refuses_someone_without_the_school(school_a, sergeant, make_incident):
     with pytest.raises(PermissionDenied):
         make_incident(school=school_a, by=sergeant, facts=IncidentFacts())
+
+
+def reauthenticate(client):
+    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+
+
+@pytest.mark.parametrize("page", ["incident_export_json", "incident_export_print"])
+def test_exports_ask_the_officer_to_reauthenticate_first(client, incident_a, sspo_a, page):
+    client.force_login(sspo_a)
+    response = client.get(reverse(page, args=[incident_a.code]))
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
