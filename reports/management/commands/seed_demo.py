@@ -16,6 +16,7 @@ from agreements.models import Partnership
 from agreements.services import sharing_allowed
 from incidents.models import Concern
 from incidents.services import Involvement, concern_log, concern_triage
+from referrals.models import Scheme
 from schools.models import Assignment, Force, Membership, Officer, Pupil, School, Team
 from schools.services import assignment_create
 from ssp.models import User
@@ -105,6 +106,10 @@ DEMO_CONCERNS = [
         "Pupil said an adult they met in a game has asked for photos and to meet up.",
         None,
     ),
+]
+DEMO_SCHEMES = [
+    ("Youth Diversion Programme", "Northshire Youth Justice Service", "diversion"),
+    ("Mentoring for Resilience", "Northshire Children's Services", "safeguarding"),
 ]
 DEMO_RATIONALE = {
     "shared": "Possession of drugs on site: police-relevant and must be recorded. Shared "
@@ -365,6 +370,17 @@ class Command(BaseCommand):
         )
         people.append(("Youth Engagement Team", yet_user.email))
         self.seed_concerns(schools)
+        for name, provider, purpose in DEMO_SCHEMES:
+            Scheme.objects.get_or_create(
+                force=force,
+                name=name,
+                defaults={
+                    "provider": provider,
+                    "purpose": purpose,
+                    "criteria": "Young people aged 10 to 17 at a partnered school.",
+                    "contact": "Referrals through the Safer Schools Team",
+                },
+            )
         return people
 
     def seed_concerns(self, schools):
