@@ -277,16 +277,24 @@ class NoteForm(forms.Form):
     )
 
 
+# Browsers accept only ISO dates in a date input, whatever the page's language.
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *Concern.Status.choices]
     )
     category = forms.ChoiceField(required=False, choices=[("", "Any category"), *Category.choices])
     date_from = forms.DateField(
-        label="Logged from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Logged from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
-        label="Logged to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Logged to",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     pupil = forms.CharField(label="Pupil name", required=False, max_length=100)
 
@@ -329,14 +337,7 @@ class IncidentForm(forms.Form):
         max_length=20000,
         error_messages={"required": "Say what happened"},
     )
-    happened_on = forms.DateField(
-        label="Date it happened",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={
-            "required": "Enter the date it happened",
-            "invalid": "Enter the date it happened as a real date",
-        },
-    )
+    happened_on = GovukDateField(label="Date it happened", help_text="For example, 27 11 2026.")
     happened_time = forms.TimeField(
         label="Time it happened", required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -517,3 +518,14 @@ class MessageForm(forms.Form):
         error_messages={"required": "Write your message"},
         help_text="Messages are kept as sent; they cannot be edited.",
     )
+
+
+def typed_so_far(form_class, data):
+    """What the person has typed, as initial values, so nothing is lost or judged yet."""
+    if data is None:
+        return None
+    return {
+        name: field.widget.value_from_datadict(data, {}, name)
+        for name, field in form_class.base_fields.items()
+        if not isinstance(field.widget, forms.FileInput)
+    }

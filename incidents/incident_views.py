@@ -33,6 +33,7 @@ from .forms import (
     PupilPicker,
     SummaryForm,
     search_pupils,
+    typed_so_far,
 )
 from .models import (
     POLICE_RELEVANT,
@@ -150,7 +151,7 @@ def incident_new(request):
     elif action == "remove":
         picker.remove(data["remove"])
     if action or data is None:
-        form = IncidentForm(initial=data.dict() if data else initial, schools=schools)
+        form = IncidentForm(initial=typed_so_far(IncidentForm, data) or initial, schools=schools)
     else:
         form = IncidentForm(data, schools=schools)
         picker_ok = _picker_valid(picker)

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +39,7 @@ from .forms import (
     QueueFilterForm,
     TriageForm,
     search_pupils,
+    typed_so_far,
 )
 from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernEvent, ConcernPupil
 from .uploads import SizeCapUploadHandler
@@ -121,7 +121,7 @@ def _concern_new(request, kind):
         picker.remove(data["remove"])
     if action or data is None:
         # Searching for or adding a pupil is not submitting: keep what was typed, judge nothing.
-        form = form_class(initial=_typed_so_far(form_class, data), **extra)
+        form = form_class(initial=typed_so_far(form_class, data), **extra)
     else:
         form = form_class(data, request.FILES or None, **extra)
         form_ok, picker_ok = form.is_valid(), picker.is_valid()
@@ -147,17 +147,6 @@ def _concern_new(request, kind):
             "files_lost": bool(request.FILES) or bool(getattr(request, "too_large_uploads", ())),
         },
     )
-
-
-def _typed_so_far(form_class, data):
-    """What the person has typed, as initial values, so nothing is lost or judged yet."""
-    if data is None:
-        return None
-    return {
-        name: field.widget.value_from_datadict(data, {}, name)
-        for name, field in form_class.base_fields.items()
-        if not isinstance(field.widget, forms.FileInput)
-    }
 
 
 def _log(request, school, kind, data, picker):

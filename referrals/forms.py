@@ -6,7 +6,8 @@ from incidents.models import Concern
 
 from .models import Conference, Consent, Purpose, Referral, Scheme
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# Browsers accept only ISO dates in a date input, whatever the page language.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SchemeForm(forms.ModelForm):

@@ -25,7 +25,7 @@ from incidents.models import (
 )
 from referrals.models import Conference, Referral
 from schools.models import Pupil
-from ssp.roles import POLICE_ROLES, SCHOOL_ROLES
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -83,15 +83,20 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 link=reverse("concern_detail", args=[concern.code]),
             )
         )
-    events = ConcernEvent.objects.filter(
-        concern_id__in=concerns, kind__in=[ConcernEvent.Kind.TRIAGED, ConcernEvent.Kind.SHARED]
-    ).select_related("actor")
+    # The triage decision says it was shared; the share's own event would repeat it. The
+    # police side (acknowledgement, outcome) is for the school's leads and the police.
+    kinds = [ConcernEvent.Kind.TRIAGED]
+    if user.role != Role.STAFF:
+        kinds += [ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_OUTCOME]
+    events = ConcernEvent.objects.filter(concern_id__in=concerns, kind__in=kinds).select_related(
+        "actor"
+    )
     for event in events:
         concern = concerns[event.concern_id]
         title = (
             f"Triage: {event.to_label}"
             if event.kind == ConcernEvent.Kind.TRIAGED
-            else "Shared with the SSPO"
+            else event.get_kind_display()
         )
         entries.append(
             Entry(
@@ -120,7 +125,7 @@ def _referral_entries(user, pupil) -> list[Entry]:
                 recorded_at=referral.made_at,
                 kind="referral",
                 title=f"Referral to {referral.scheme.name}",
-                detail=f"{purpose}Now {status} ({referral.reference}).",
+                detail=f"{purpose}Status: {status} ({referral.reference}).",
                 link=reverse("referral_detail", args=[referral.code]),
             )
         )

@@ -200,3 +200,21 @@ class TestIncidentsAndEnquiries:
         )
         for user in (sspo_a, spoc_a):
             assert "Enquiry: Attendance this week" in refs_seen(client, user, pupil_a)
+
+
+def test_a_share_appears_once_and_the_police_side_to_leads_not_staff(
+    client, shared_concern_a, sspo_a, spoc_a, staff_a, pupil_a
+):
+    from incidents.services import concern_acknowledge
+
+    concern_acknowledge(concern=shared_concern_a, by=sspo_a)
+    body = refs_seen(client, spoc_a, pupil_a)
+    assert body.count("Shared with the SSPO") == 1  # the triage entry, not a second one
+    assert "Acknowledged by the SSPO" in body
+    assert "Acknowledged by the SSPO" not in refs_seen(client, staff_a, pupil_a)
+
+
+def test_the_concern_page_links_each_pupil_to_their_chronology(client, concern_a, spoc_a, pupil_a):
+    client.force_login(spoc_a)
+    body = client.get(reverse("concern_detail", args=[concern_a.code])).content.decode()
+    assert f'href="{url(pupil_a)}"' in body
