@@ -56,10 +56,11 @@ class ConcernQuerySet(models.QuerySet):
             leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
             return self.filter(Q(reported_by=user) | Q(school__in=leads))
         if role == Role.SSPO:
-            return (
-                self.shared_and_in_force()
-                .filter(shares__shared_with=user, school__in=School.objects.visible_to(user))
-                .distinct()
+            # Exists rather than a join: no DISTINCT, so PostgreSQL can test one concern at a
+            # time (from a pupil's links, say) instead of building the whole visible set.
+            shared_with_them = Share.objects.filter(concern=OuterRef("pk"), shared_with=user)
+            return self.shared_and_in_force().filter(
+                Exists(shared_with_them), school__in=School.objects.visible_to(user)
             )
         if role == Role.SERGEANT:
             return self.shared_and_in_force().filter(school__in=School.objects.visible_to(user))

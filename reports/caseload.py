@@ -43,7 +43,7 @@ def caseload(user, school=None) -> dict[str, Section]:
     concerns = list(
         Concern.objects.visible_to(user)
         .filter(here)
-        .filter(Q(acknowledged_at__isnull=True) | Q(police_outcome=""))
+        .filter(police_outcome="")  # an outcome comes only after acknowledgement
         .select_related("school")
         .order_by("acknowledged_at", "-immediate_risk", "triaged_at")[:CAP]
     )

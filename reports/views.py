@@ -1,5 +1,6 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +34,9 @@ def _schools_at_a_glance(user):
             Prefetch("memberships", queryset=leads, to_attr="leads"),
         )
     )
+
+
+CHRONOLOGY_PAGE = 50
 
 
 @login_required
@@ -120,14 +124,14 @@ def pupil_chronology(request, code):
         object_code=pupil.code,
         purpose="Safeguarding: chronology of a pupil in shared records" if police else "",
     )
+    # A long history is read a page at a time on screen; the PDF carries all of it.
+    page = Paginator(chronology(request.user, pupil), CHRONOLOGY_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "reports/chronology.html",
-        {
-            "pupil": pupil,
-            "entries": chronology(request.user, pupil),
-            "police": police,
-        },
+        {"pupil": pupil, "entries": page, "page": page, "police": police},
     )
 
 

@@ -218,3 +218,62 @@ def test_the_concern_page_links_each_pupil_to_their_chronology(client, concern_a
     client.force_login(spoc_a)
     body = client.get(reverse("concern_detail", args=[concern_a.code])).content.decode()
     assert f'href="{url(pupil_a)}"' in body
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "sspo_a"])
+def test_a_full_chronology_stays_within_twelve_queries(
+    request,
+    client,
+    who,
+    make_concern,
+    make_incident,
+    make_referral,
+    conference_a,
+    school_a,
+    staff_a,
+    spoc_a,
+    sspo_a,
+    pupil_a,
+    django_assert_max_num_queries,
+):
+    from incidents.services import enquiry_open, incident_send_summary
+
+    def add_history():
+        concern = make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+        concern_triage(
+            concern=concern, by=spoc_a, decision="shared", rationale="Share.", seen_version=1
+        )
+        incident = make_incident(school=school_a, pupils=[pupil_a])
+        incident_send_summary(incident=incident, by=sspo_a, text="Summary for the school.")
+        make_referral(pupil=pupil_a, made_by=sspo_a)
+        enquiry_open(
+            by=sspo_a,
+            school=school_a,
+            about="pupil",
+            pupil=pupil_a,
+            subject="About Amelia",
+            text="A question.",
+        )
+
+    add_history()
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    client.get(url(pupil_a))
+    with django_assert_max_num_queries(12) as few:
+        client.get(url(pupil_a))
+    for _ in range(5):
+        add_history()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url(pupil_a))
+
+
+def test_a_long_chronology_is_read_fifty_entries_a_page(
+    client, make_concern, school_a, staff_a, spoc_a, pupil_a
+):
+    for _ in range(60):
+        make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
+    client.force_login(spoc_a)
+    first = client.get(url(pupil_a)).content.decode()
+    second = client.get(url(pupil_a), {"page": 2}).content.decode()
+    assert first.count("moj-timeline__item") == 50 and "Page 1 of 2" in first
+    assert second.count("moj-timeline__item") == 10
