@@ -9,7 +9,7 @@ from schools.models import Force, School
 
 class PartnershipQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(school__in=School.objects.visible_to(user))
+        return self.filter(school_id__in=School.objects.visible_ids(user))
 
 
 class Partnership(models.Model):
@@ -57,7 +57,7 @@ class DisclosureQuerySet(models.QuerySet):
         if role == Role.HEAD:
             return self.filter(school__in=School.objects.held_as(user, Role.HEAD))
         if role in (Role.SSPO, Role.SERGEANT):
-            return self.filter(school__in=School.objects.visible_to(user))
+            return self.filter(school_id__in=School.objects.visible_ids(user))
         return self.none()
 
 

@@ -60,10 +60,11 @@ class ConcernQuerySet(models.QuerySet):
             # time (from a pupil's links, say) instead of building the whole visible set.
             shared_with_them = Share.objects.filter(concern=OuterRef("pk"), shared_with=user)
             return self.shared_and_in_force().filter(
-                Exists(shared_with_them), school__in=School.objects.visible_to(user)
+                Exists(shared_with_them), school_id__in=School.objects.visible_ids(user)
             )
         if role == Role.SERGEANT:
-            return self.shared_and_in_force().filter(school__in=School.objects.visible_to(user))
+            schools = School.objects.visible_ids(user)
+            return self.shared_and_in_force().filter(school_id__in=schools)
         return self.none()
 
     def shared_and_in_force(self):
@@ -341,7 +342,7 @@ class IncidentQuerySet(models.QuerySet):
         """Police records: the SSPO's current schools, the sergeant's team. Nobody else."""
         role = getattr(user, "role", None)
         if role in (Role.SSPO, Role.SERGEANT):
-            return self.filter(school__in=School.objects.visible_to(user))
+            return self.filter(school_id__in=School.objects.visible_ids(user))
         return self.none()
 
 
@@ -518,7 +519,7 @@ class EnquiryQuerySet(models.QuerySet):
             return self.filter(school__in=leads)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(
-                school__in=School.objects.visible_to(user),
+                school_id__in=School.objects.visible_ids(user),
                 school__partnership__status=Partnership.Status.ACTIVE,
                 school__partnership__dsa_in_force_until__gte=timezone.localdate(),
             )

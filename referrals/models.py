@@ -57,7 +57,7 @@ class ReferralQuerySet(models.QuerySet):
         school's, as a summary (the views decide how much is shown)."""
         role = getattr(user, "role", None)
         if role in (Role.SSPO, Role.SERGEANT):
-            return self.filter(school__in=School.objects.visible_to(user))
+            return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
         return self.none()
@@ -188,7 +188,7 @@ class ConferenceQuerySet(models.QuerySet):
         """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only."""
         role = getattr(user, "role", None)
         if role in (Role.SSPO, Role.SERGEANT):
-            return self.filter(school__in=School.objects.visible_to(user))
+            return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
         return self.none()

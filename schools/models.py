@@ -130,6 +130,18 @@ class SchoolQuerySet(models.QuerySet):
             return self.filter(force=officer.team.force_id, meets_sspo_criteria=False)
         return self.none()
 
+    def visible_ids(self, user) -> list[int]:
+        """visible_to(user) as a list of ids, worked out once per request.
+
+        Records filtered by these constants plan in well under a millisecond; the same
+        filter as a subquery nested inside other subqueries costs PostgreSQL ~10 ms to plan.
+        """
+        cached = getattr(user, "_visible_school_ids", None)
+        if cached is None:
+            cached = list(self.visible_to(user).values_list("pk", flat=True))
+            user._visible_school_ids = cached
+        return cached
+
     def held_as(self, user, *roles: Role):
         """Schools where the person currently holds one of these school roles."""
         return self.filter(
