@@ -1,6 +1,6 @@
 """The portal's own settings, with one change: the URLs add the benchmark's floor page.
 
-Only bench/triage_queue.py uses this module; the portal never does.
+Only the bench/ scripts use this module; the portal never does.
 """
 
 from ssp.settings import *  # noqa: F403
