@@ -177,6 +177,12 @@ class Concern(models.Model):
             models.Index(fields=["school", "status", "-immediate_risk", "-recorded_at"]),
             models.Index(fields=["school", "-immediate_risk", "-recorded_at"]),
             models.Index(fields=["reported_by", "-recorded_at"]),
+            # The SSPO's caseload: shared concerns still waiting for the police, by school.
+            models.Index(
+                fields=["school", "triaged_at"],
+                condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
+                name="concern_police_open",
+            ),
         ]
 
     def __str__(self):

@@ -9,7 +9,6 @@ record, the SSPO what was shared with them, the sergeant their team's.
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -39,29 +38,26 @@ class Entry:
     date_only: bool = False
 
 
-def pupil_for_chronology(user, code) -> Pupil:
-    """School people reach their school's pupils; police only pupils in what they may see."""
+def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
+    """The pupil and what the viewer may see of them, or 404.
+
+    School people reach their school's pupils. Police reach a pupil only through a record
+    they may see: a pupil with no entry for them does not exist for them. (Deciding that
+    from the entries themselves spares a query that took PostgreSQL ~10 ms to plan.)
+    """
     if user.role in SCHOOL_ROLES:
         pupils = Pupil.objects.visible_to(user)
     elif user.role in POLICE_ROLES:
-        seen = ConcernPupil.objects.filter(
-            pupil=OuterRef("pk"), concern__in=Concern.objects.visible_to(user)
-        )
-        referred = Referral.objects.visible_to(user).filter(pupil=OuterRef("pk"))
-        conferred = Conference.objects.visible_to(user).filter(pupils=OuterRef("pk"))
-        recorded = IncidentPupil.objects.filter(
-            pupil=OuterRef("pk"), incident__in=Incident.objects.visible_to(user)
-        )
-        asked = Enquiry.objects.visible_to(user).filter(pupil=OuterRef("pk"))
-        pupils = Pupil.objects.filter(
-            Exists(seen) | Exists(referred) | Exists(conferred) | Exists(recorded) | Exists(asked)
-        )
+        pupils = Pupil.objects.all()  # narrowed below by what the entries show
     else:
-        pupils = Pupil.objects.none()
+        raise Http404
     pupil = pupils.select_related("school").filter(code=code).first()
     if pupil is None:
         raise Http404
-    return pupil
+    entries = chronology(user, pupil)
+    if user.role in POLICE_ROLES and not entries:
+        raise Http404
+    return pupil, entries
 
 
 def _concern_entries(user, pupil) -> list[Entry]:

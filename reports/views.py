@@ -15,7 +15,7 @@ from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
 
 from .caseload import caseload
-from .chronology import chronology, pupil_for_chronology
+from .chronology import pupil_and_chronology
 
 
 def _schools_at_a_glance(user):
@@ -106,7 +106,7 @@ def home(request):
 @login_required
 def pupil_chronology(request, code):
     try:
-        pupil = pupil_for_chronology(request.user, code)
+        pupil, entries = pupil_and_chronology(request.user, code)
     except Http404:
         log_access(
             request,
@@ -125,9 +125,7 @@ def pupil_chronology(request, code):
         purpose="Safeguarding: chronology of a pupil in shared records" if police else "",
     )
     # A long history is read a page at a time on screen; the PDF carries all of it.
-    page = Paginator(chronology(request.user, pupil), CHRONOLOGY_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(entries, CHRONOLOGY_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "reports/chronology.html",
@@ -141,7 +139,7 @@ def pupil_chronology_pdf(request, code):
     from weasyprint import HTML  # loads Pango; only this export needs it
 
     try:
-        pupil = pupil_for_chronology(request.user, code)
+        pupil, entries = pupil_and_chronology(request.user, code)
     except Http404:
         log_access(
             request,
@@ -163,7 +161,7 @@ def pupil_chronology_pdf(request, code):
         "reports/chronology_pdf.html",
         {
             "pupil": pupil,
-            "entries": chronology(request.user, pupil),
+            "entries": entries,
             "police": police,
             "printed_by": request.user,
             "printed_at": timezone.now(),
