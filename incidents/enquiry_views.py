@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools.models import Pupil, School
-from ssp.audit import log_access
-from ssp.models import AccessLog
+from ssp.audit import audited
 from ssp.roles import POLICE_ROLES, Role
 
 from . import services
@@ -30,21 +29,14 @@ PAGE_SIZE = 25
 
 
 def _audited_enquiry(request, code, *, action="view", require=None) -> Enquiry:
-    try:
-        enquiry = get_enquiry_for(request.user, code, require=require)
-    except (Http404, PermissionDenied) as error:
-        outcome = (
-            AccessLog.Outcome.NOT_FOUND if isinstance(error, Http404) else AccessLog.Outcome.DENIED
-        )
-        log_access(
-            request, action=action, object_type="enquiry", object_code=code, outcome=outcome
-        )
-        raise
-    purpose = ""
-    if request.user.role in POLICE_ROLES:
-        purpose = services.enquiry_purpose(request.user)
-    log_access(request, action=action, object_type="enquiry", object_code=code, purpose=purpose)
-    return enquiry
+    return audited(
+        request,
+        lambda: get_enquiry_for(request.user, code, require=require),
+        action=action,
+        object_type="enquiry",
+        code=code,
+        police_purpose=lambda enquiry: services.enquiry_purpose(request.user),
+    )
 
 
 def _choices_for(user):

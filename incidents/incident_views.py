@@ -13,9 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schools.models import Pupil, School
-from ssp.audit import log_access
-from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, Role
+from ssp.audit import audited, log_access
+from ssp.roles import Role
 
 from . import services
 from .access import (
@@ -48,33 +47,14 @@ ACTIONS = ("search", "add", "remove")
 ROLE_FROM_CONCERN = {"victim": "victim", "perpetrator": "suspect", "witness": "witness"}
 
 
-def _audited(request, code, *, object_type, getter, action="view", require=None):
-    """The gate, with every attempt logged; police reads carry their purpose."""
-    try:
-        obj = getter(request.user, code, require=require)
-    except (Http404, PermissionDenied) as error:
-        outcome = (
-            AccessLog.Outcome.NOT_FOUND if isinstance(error, Http404) else AccessLog.Outcome.DENIED
-        )
-        log_access(
-            request, action=action, object_type=object_type, object_code=code, outcome=outcome
-        )
-        raise
-    purpose = ""
-    if request.user.role in POLICE_ROLES:
-        purpose = services.incident_purpose(request.user)
-    log_access(request, action=action, object_type=object_type, object_code=code, purpose=purpose)
-    return obj
-
-
 def _audited_incident(request, code, *, action="view", require=can_read_incident):
-    return _audited(
+    return audited(
         request,
-        code,
-        object_type="incident",
-        getter=get_incident_for,
+        lambda: get_incident_for(request.user, code, require=require),
         action=action,
-        require=require,
+        object_type="incident",
+        code=code,
+        police_purpose=lambda incident: services.incident_purpose(request.user),
     )
 
 
@@ -360,5 +340,12 @@ def summary_list(request):
 
 @login_required
 def summary_detail(request, code):
-    summary = _audited(request, code, object_type="incident_summary", getter=get_summary_for)
+    summary = audited(
+        request,
+        lambda: get_summary_for(request.user, code),
+        action="view",
+        object_type="incident_summary",
+        code=code,
+        police_purpose=lambda _: services.incident_purpose(request.user),
+    )
     return render(request, "incidents/summary_detail.html", {"summary": summary})

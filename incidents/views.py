@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.services import sharing_allowed
 from schools.models import Pupil, School
-from ssp.audit import log_access
+from ssp.audit import audited, log_access
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
 
@@ -48,32 +48,14 @@ PAGE_SIZE = 25
 
 
 def _audited_concern(request, code, *, action="view", require=None) -> Concern:
-    """The gate, with every attempt written to the access log, allowed or not."""
-    try:
-        concern = get_concern_for(request.user, code, require=require)
-    except Http404:
-        log_access(
-            request,
-            action=action,
-            object_type="concern",
-            object_code=code,
-            outcome=AccessLog.Outcome.NOT_FOUND,
-        )
-        raise
-    except PermissionDenied:
-        log_access(
-            request,
-            action=action,
-            object_type="concern",
-            object_code=code,
-            outcome=AccessLog.Outcome.DENIED,
-        )
-        raise
-    purpose = ""
-    if request.user.role in POLICE_ROLES:
-        purpose = services.police_purpose(request.user, concern)
-    log_access(request, action=action, object_type="concern", object_code=code, purpose=purpose)
-    return concern
+    return audited(
+        request,
+        lambda: get_concern_for(request.user, code, require=require),
+        action=action,
+        object_type="concern",
+        code=code,
+        police_purpose=lambda concern: services.police_purpose(request.user, concern),
+    )
 
 
 def _own_school(user) -> School:

@@ -3,14 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.models import Concern
-from ssp.audit import log_access
-from ssp.models import AccessLog
+from ssp.audit import audited, log_access
 from ssp.roles import POLICE_ROLES, Role
 
 from . import services
@@ -57,23 +55,14 @@ def _add_errors(form, error: ValidationError) -> None:
 
 
 def _audited(request, gate, code, *, object_type, action="view", require=None):
-    """The gate, with every attempt written to the access log, allowed or not."""
-    try:
-        record = gate(request.user, code, require=require)
-    except Http404:
-        outcome = AccessLog.Outcome.NOT_FOUND
-    except PermissionDenied:
-        outcome = AccessLog.Outcome.DENIED
-    else:
-        purpose = ""
-        if request.user.role in POLICE_ROLES:
-            purpose = services.police_purpose(request.user, object_type)
-        log_access(
-            request, action=action, object_type=object_type, object_code=code, purpose=purpose
-        )
-        return record
-    log_access(request, action=action, object_type=object_type, object_code=code, outcome=outcome)
-    raise Http404 if outcome == AccessLog.Outcome.NOT_FOUND else PermissionDenied
+    return audited(
+        request,
+        lambda: gate(request.user, code, require=require),
+        action=action,
+        object_type=object_type,
+        code=code,
+        police_purpose=lambda record: services.police_purpose(request.user, object_type),
+    )
 
 
 def _page(request, queryset):

@@ -2,7 +2,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -10,8 +10,7 @@ from django.utils import timezone
 from agreements.access import can_read_sharing_log
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
-from ssp.audit import log_access
-from ssp.models import AccessLog
+from ssp.audit import audited
 from ssp.roles import POLICE_ROLES, Role
 
 from .caseload import caseload
@@ -105,25 +104,15 @@ def home(request):
 
 @login_required
 def pupil_chronology(request, code):
-    try:
-        pupil, entries = pupil_and_chronology(request.user, code)
-    except Http404:
-        log_access(
-            request,
-            action="view_chronology",
-            object_type="pupil",
-            object_code=code,
-            outcome=AccessLog.Outcome.NOT_FOUND,
-        )
-        raise
-    police = request.user.role in POLICE_ROLES
-    log_access(
+    pupil, entries = audited(
         request,
+        lambda: pupil_and_chronology(request.user, code),
         action="view_chronology",
         object_type="pupil",
-        object_code=pupil.code,
-        purpose="Safeguarding: chronology of a pupil in shared records" if police else "",
+        code=code,
+        police_purpose=lambda _: "Safeguarding: chronology of a pupil in shared records",
     )
+    police = request.user.role in POLICE_ROLES
     # A long history is read a page at a time on screen; the PDF carries all of it.
     page = Paginator(entries, CHRONOLOGY_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -138,25 +127,15 @@ def pupil_chronology(request, code):
 def pupil_chronology_pdf(request, code):
     from weasyprint import HTML  # loads Pango; only this export needs it
 
-    try:
-        pupil, entries = pupil_and_chronology(request.user, code)
-    except Http404:
-        log_access(
-            request,
-            action="export_pdf",
-            object_type="pupil",
-            object_code=code,
-            outcome=AccessLog.Outcome.NOT_FOUND,
-        )
-        raise
-    police = request.user.role in POLICE_ROLES
-    log_access(
+    pupil, entries = audited(
         request,
+        lambda: pupil_and_chronology(request.user, code),
         action="export_pdf",
         object_type="pupil",
-        object_code=pupil.code,
-        purpose="Case conference: chronology of a pupil in shared records" if police else "",
+        code=code,
+        police_purpose=lambda _: "Case conference: chronology of a pupil in shared records",
     )
+    police = request.user.role in POLICE_ROLES
     html = render_to_string(
         "reports/chronology_pdf.html",
         {

@@ -111,3 +111,11 @@ def test_the_csv_export_after_reauthenticating(client, disclosures, head_a, spoc
 )
 def test_csv_cells_cannot_become_formulas(cell, safe):
     assert csv_safe(cell) == safe
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "staff_a", "yet_officer", "admin_user"])
+def test_the_csv_export_is_refused_to_those_without_the_log(request, client, disclosures, who):
+    client.force_login(request.getfixturevalue(who))
+    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    assert client.get(CSV).status_code == 403
+    assert not AccessLog.objects.filter(action="export_csv").exists()
