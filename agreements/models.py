@@ -1,6 +1,12 @@
+import hashlib
+import json
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -9,14 +15,54 @@ from schools.models import Force, School
 
 class PartnershipQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(school_id__in=School.objects.visible_ids(user))
+        """The partnership register (no case data): school people their school's; SSPOs
+        their schools'; a sergeant their team's and, to allocate them, the force's
+        partnerships no officer holds yet; the administrator every one."""
+        from schools.models import Assignment
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        if role == Role.ADMIN:
+            return self.all()
+        visible = Q(school_id__in=School.objects.visible_ids(user))
+        if role == Role.SERGEANT:
+            held = Assignment.objects.current().values("school")
+            visible |= Q(force_id=user.officer.team.force_id) & ~Q(school__in=held)
+        elif role == Role.YET:
+            return self.none()
+        return self.filter(visible)
+
+    def in_force(self, on=None):
+        """Partnerships whose data sharing agreement is in force on a day (today, London).
+
+        In force: the partnership is active; both the head (school side) and the sergeant
+        (force side) have signed the force's current DSA version and neither signature is
+        revoked; that version has not expired. One query, aggregated in the database.
+        """
+        on = on or timezone.localdate()
+        current = Document.objects.current_of(OuterRef("force"), Document.Kind.DSA)
+        signed = Signature.objects.filter(
+            partnership=OuterRef("pk"), document=OuterRef("current_dsa"), revoked_at__isnull=True
+        )
+        return (
+            self.filter(status=Partnership.Status.ACTIVE)
+            .annotate(
+                current_dsa=Subquery(current.values("pk")[:1]),
+                current_dsa_expires_on=Subquery(current.values("expires_on")[:1]),
+            )
+            .filter(current_dsa_expires_on__gte=on)
+            .filter(
+                Exists(signed.filter(side=Signature.Side.SCHOOL)),
+                Exists(signed.filter(side=Signature.Side.FORCE)),
+            )
+        )
 
 
 class Partnership(models.Model):
     """The Safer Schools Partnership between one school and its force.
 
-    The minimum the earlier capabilities need; protocol and DSA versions, signatures and
-    appraisal build on it.
+    Proposed, then active; suspended (and back to active) or ended, each change with its
+    reason (PartnershipEvent). Sharing needs it active *and* its DSA in force.
     """
 
     class Status(models.TextChoices):
@@ -25,13 +71,19 @@ class Partnership(models.Model):
         SUSPENDED = "suspended", "Suspended"
         ENDED = "ended", "Ended"
 
+    # The lifecycle: which moves are allowed from each status. Ended is final.
+    MOVES = {
+        Status.PROPOSED: (Status.ACTIVE, Status.ENDED),
+        Status.ACTIVE: (Status.SUSPENDED, Status.ENDED),
+        Status.SUSPENDED: (Status.ACTIVE, Status.ENDED),
+        Status.ENDED: (),
+    }
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="partnership")
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="partnerships")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    dsa_in_force_until = models.DateField(
-        "data sharing agreement in force until", null=True, blank=True
-    )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PartnershipQuerySet.as_manager()
     history = HistoricalRecords()
@@ -39,13 +91,394 @@ class Partnership(models.Model):
     def __str__(self):
         return f"Safer Schools Partnership: {self.school}"
 
+
+class PartnershipEvent(models.Model):
+    """One change of a partnership's status: who, when, from what to what, and why."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=10, choices=Partnership.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Partnership.Status.choices)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.partnership}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+    def current_of(self, force, kind):
+        """The current version: the force's latest published one of that kind."""
+        return self.published().filter(force=force, kind=kind).order_by("-version")
+
+    def visible_to(self, user):
+        """Anyone with a place in a partnership of the force reads its documents."""
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        if role is None:
+            return self.none()
+        if role == Role.ADMIN:
+            return self.all()
+        if role in (Role.SSPO, Role.SERGEANT, Role.YET):
+            return self.filter(force_id=user.officer.team.force_id)
+        forces = School.objects.visible_to(user).values("force")
+        return self.filter(force__in=forces, published_at__isnull=False)
+
+
+class Document(models.Model):
+    """One version of the force's SSP protocol or data sharing agreement.
+
+    A draft may be edited; once published the version is immutable: its content hash is
+    fixed and the database refuses any change to the row (migration 0003's trigger).
+    """
+
+    class Kind(models.TextChoices):
+        PROTOCOL = "protocol", "Safer Schools Partnership protocol"
+        DSA = "dsa", "Data sharing agreement"
+
+    HASHED_FIELDS = (
+        "kind",
+        "version",
+        "title",
+        "purpose",
+        "lawful_bases",
+        "what_may_be_shared",
+        "summary",
+        "body",
+        "review_on",
+        "expires_on",
+    )
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    purpose = models.TextField()
+    lawful_bases = models.TextField("lawful bases")
+    what_may_be_shared = models.TextField("what may be shared")
+    summary = models.TextField(
+        help_text="A plain-English summary every member of school staff confirms they have read."
+    )
+    body = models.TextField("full text")
+    review_on = models.DateField("review date")
+    expires_on = models.DateField(
+        "expiry date", help_text="The last day the agreement is in force (London time)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = DocumentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["force", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "kind", "version"], name="one_document_version_per_force"
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | ~Q(content_hash=""),
+                name="published_document_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_on__lte=models.F("expires_on")),
+                name="document_reviewed_before_it_expires",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise ValidationError("A published version cannot be changed; publish a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError("A published version cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
     @property
-    def dsa_in_force(self) -> bool:
-        return (
-            self.status == self.Status.ACTIVE
-            and self.dsa_in_force_until is not None
-            and self.dsa_in_force_until >= timezone.localdate()
-        )
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def compute_hash(self) -> str:
+        """SHA-256 of the version's content, canonical JSON: what a signature is bound to."""
+        content = {field: str(getattr(self, field)) for field in self.HASHED_FIELDS}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Signature(models.Model):
+    """A side's signature of one published version for one partnership.
+
+    Keeps who signed, when, in which capacity, and the hash of the text they signed. A
+    revoked signature stays, marked; signing again makes a new row.
+    """
+
+    class Side(models.TextChoices):
+        SCHOOL = "school", "School"
+        FORCE = "force", "Force"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="signatures"
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="signatures")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_as = models.CharField(max_length=120, help_text="The signer's capacity, as shown.")
+    signed_at = models.DateTimeField(default=timezone.now)
+    content_hash = models.CharField(max_length=64)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revocation_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "document", "side"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_signature_per_side",
+            )
+        ]
+        indexes = [models.Index(fields=["partnership", "document", "side"])]
+
+    def __str__(self):
+        return f"{self.get_side_display()} signature of {self.document}"
+
+
+class AgreementReminder(models.Model):
+    """A reminder sent before a version's review or expiry date: sent once per stage."""
+
+    class Due(models.TextChoices):
+        REVIEW = "review", "Review"
+        EXPIRY = "expiry", "Expiry"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    due = models.CharField(max_length=10, choices=Due.choices)
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "document", "due", "days_before"],
+                name="one_reminder_per_stage",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_due_display()} reminder, {self.days_before} days before"
+
+
+class AwarenessConfirmation(models.Model):
+    """A member of staff confirming they have read the SSP's summary (a protocol version)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="awareness_confirmations"
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "document", "user"], name="one_confirmation_per_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"Read the SSP summary ({self.document})"
+
+
+# ---------------------------------------------------------------------------------------
+# The action plan and the appraisal.
+
+
+class ActionPlanItem(models.Model):
+    """A strategy the school and the SSPO agree to keep young people safe."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="action_plan"
+    )
+    problem = models.TextField()
+    action = models.TextField()
+    owner = models.CharField(max_length=200, help_text="Who does it: a name or a role.")
+    due_on = models.DateField("due date")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    agreed_at_review = models.ForeignKey(
+        "Review", on_delete=models.PROTECT, null=True, blank=True, related_name="agreed_actions"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["partnership", "status", "due_on"])]
+
+    def __str__(self):
+        return self.action[:60]
+
+
+class FeedbackRound(models.Model):
+    """A round of appraisal feedback for one partnership: each person answers once."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="feedback_rounds"
+    )
+    title = models.CharField(max_length=120, help_text="For example: Autumn term 2026.")
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opens_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="round_closes_after_opening"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+SCORE_CHOICES = [
+    (1, "Very poor"),
+    (2, "Poor"),
+    (3, "Adequate"),
+    (4, "Good"),
+    (5, "Very good"),
+]
+
+
+class Feedback(models.Model):
+    """One person's answers in a round: how safe pupils feel, the SSPO's availability and
+    response, what to improve."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    round = models.ForeignKey(FeedbackRound, on_delete=models.PROTECT, related_name="responses")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    respondent_role = models.CharField(max_length=20)
+    pupils_feel_safe = models.PositiveSmallIntegerField(
+        "how safe pupils feel",
+        choices=SCORE_CHOICES,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    sspo_availability = models.PositiveSmallIntegerField(
+        "the SSPO's availability",
+        choices=SCORE_CHOICES,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    sspo_response = models.PositiveSmallIntegerField(
+        "the SSPO's response",
+        choices=SCORE_CHOICES,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    to_improve = models.TextField("what to improve", blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "respondent"], name="one_answer_per_round")
+        ]
+
+    def __str__(self):
+        return f"Feedback {self.code}"
+
+
+class Review(models.Model):
+    """The sergeant's review of a partnership for one term.
+
+    The figures are computed from the portal and kept as they were when the review was
+    written (a JSON snapshot), so an earlier review reads the same years later.
+    """
+
+    class Term(models.TextChoices):
+        AUTUMN = "autumn", "Autumn"
+        SPRING = "spring", "Spring"
+        SUMMER = "summer", "Summer"
+
+    class Rating(models.TextChoices):
+        RED = "red", "Red"
+        AMBER = "amber", "Amber"
+        GREEN = "green", "Green"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="reviews")
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The year the academic year starts: 2026 for 2026 to 2027."
+    )
+    term = models.CharField(max_length=10, choices=Term.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    figures = models.JSONField(default=dict)
+    feedback_round = models.ForeignKey(
+        FeedbackRound, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rating = models.CharField(max_length=5, choices=Rating.choices)
+    comments = models.TextField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "academic_year", "term"], name="one_review_per_term"
+            )
+        ]
+        indexes = [models.Index(fields=["partnership", "-period_start"])]
+
+    def __str__(self):
+        return f"{self.get_term_display()} {self.academic_year} review"
 
 
 class DisclosureQuerySet(models.QuerySet):
@@ -93,6 +526,14 @@ class Disclosure(models.Model):
     disclosed_by = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
     disclosed_to = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
     agreement = models.CharField(max_length=120)
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The DSA version in force when the disclosure was made.",
+    )
     lawful_basis = models.CharField(max_length=300, default=SAFEGUARDING_BASIS)
 
     objects = DisclosureQuerySet.as_manager()

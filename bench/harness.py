@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +183,7 @@ def seed_cast(rng) -> Cast:
     from django.db import transaction
 
     from agreements.models import Partnership
+    from reports.demo_agreements import publish_demo_documents, sign_both_sides
     from schools.models import Force, Membership, Pupil, School, Team
     from ssp.models import User
 
@@ -190,7 +191,6 @@ def seed_cast(rng) -> Cast:
     from reports.management.commands.seed_demo import FIRST_NAMES as FIRST
     from reports.management.commands.seed_demo import LAST_NAMES as LAST
 
-    today = date.today()
     with transaction.atomic():
         force = Force.objects.create(name="Benchshire Police")
         Team.objects.create(force=force, name="Safer Schools", kind=Team.Kind.SAFER_SCHOOLS)
@@ -210,7 +210,6 @@ def seed_cast(rng) -> Cast:
                 school=school,
                 force=force,
                 status=Partnership.Status.ACTIVE,
-                dsa_in_force_until=today + timedelta(days=365),
             )
             for school in schools
         )
@@ -249,6 +248,12 @@ def seed_cast(rng) -> Cast:
                     )
                 )
         Membership.objects.bulk_create(memberships)
+        # Agreements made the real way (published, both sides signed), so in force is the
+        # portal's own rule; one bench user signs for both sides.
+        signer = User.objects.create(email="signer@bench.example.org", password=unusable)
+        documents = publish_demo_documents(force, by=signer)
+        for partnership in Partnership.objects.filter(force=force):
+            sign_both_sides(partnership, documents, head=signer, sergeant=signer)
     by_school = {school.pk: [] for school in schools}
     for pupil in pupils:
         by_school[pupil.school_id].append(pupil.pk)

@@ -7,7 +7,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from agreements.models import Partnership
+from agreements.models import Document, Partnership
+from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
 from ssp.roles import Role
 
@@ -59,20 +60,17 @@ class ConcernQuerySet(models.QuerySet):
             # Exists rather than a join: no DISTINCT, so PostgreSQL can test one concern at a
             # time (from a pupil's links, say) instead of building the whole visible set.
             shared_with_them = Share.objects.filter(concern=OuterRef("pk"), shared_with=user)
-            return self.shared_and_in_force().filter(
-                Exists(shared_with_them), school_id__in=School.objects.visible_ids(user)
-            )
+            return self.shared_and_in_force(user).filter(Exists(shared_with_them))
         if role == Role.SERGEANT:
-            schools = School.objects.visible_ids(user)
-            return self.shared_and_in_force().filter(school_id__in=schools)
+            return self.shared_and_in_force(user)
         return self.none()
 
-    def shared_and_in_force(self):
+    def shared_and_in_force(self, user):
+        """Shared concerns of the person's schools whose DSA is in force this request."""
         return self.filter(
             Exists(Share.objects.filter(concern=OuterRef("pk"))),
             status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
-            school__partnership__status=Partnership.Status.ACTIVE,
-            school__partnership__dsa_in_force_until__gte=timezone.localdate(),
+            school_id__in=in_force_school_ids(user),
         )
 
     def in_schools_led_by(self, user):
@@ -326,6 +324,14 @@ class Share(models.Model):
     agreement = models.CharField(
         max_length=100, help_text="The data sharing agreement in force when shared."
     )
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The DSA version in force when shared.",
+    )
     lawful_basis = models.CharField(max_length=300, default=LAWFUL_BASIS)
     history = HistoricalRecords()
 
@@ -524,11 +530,7 @@ class EnquiryQuerySet(models.QuerySet):
             leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
             return self.filter(school__in=leads)
         if role in (Role.SSPO, Role.SERGEANT):
-            return self.filter(
-                school_id__in=School.objects.visible_ids(user),
-                school__partnership__status=Partnership.Status.ACTIVE,
-                school__partnership__dsa_in_force_until__gte=timezone.localdate(),
-            )
+            return self.filter(school_id__in=in_force_school_ids(user))
         return self.none()
 
     def waiting_for(self, side: str):

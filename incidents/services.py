@@ -171,7 +171,8 @@ def concern_triage(
             shared_by=by,
             shared_with=check.sspo,
             partnership=check.partnership,
-            agreement=agreement_label(check.partnership),
+            agreement=agreement_label(check),
+            document=check.document,
         )
     before = concern.status
     concern.status = decision

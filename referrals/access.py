@@ -6,10 +6,9 @@ school's records.
 """
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from agreements.models import Partnership
-from schools.models import Pupil, School
+from agreements.services import in_force_school_ids
+from schools.models import Pupil
 from ssp.access import get_visible_or_404
 from ssp.roles import POLICE_ROLES, Role
 
@@ -20,11 +19,7 @@ def police_pupils(user):
     """Pupils an SSPO may refer or bring to a conference: those of their schools in force."""
     if getattr(user, "role", None) != Role.SSPO:
         return Pupil.objects.none()
-    return Pupil.objects.filter(
-        school__in=School.objects.visible_to(user),
-        school__partnership__status=Partnership.Status.ACTIVE,
-        school__partnership__dsa_in_force_until__gte=timezone.localdate(),
-    )
+    return Pupil.objects.filter(school_id__in=in_force_school_ids(user))
 
 
 def can_manage_schemes(user) -> bool:

@@ -421,3 +421,208 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+# ---------------------------------------------------------------------------------------
+# Allocation by need: the figures a force ranks its schools by, and the weight of each.
+
+
+class NeedMeasure(models.Model):
+    """One need figure a force ranks schools by, with the weight the force gives it.
+
+    The built-in measures read the school's own fields (BUILT_IN); a force may add its own,
+    whose values are SchoolNeedFigure rows. Higher means more need for every measure; for
+    the IDACI decile (1 is the most deprived) the ranking inverts it.
+    """
+
+    BUILT_IN = {
+        "recorded_crimes": "Recorded crime",
+        "asb_incidents": "Anti-social behaviour",
+        "first_time_entrants": "First-time entrants to youth justice",
+        "persistent_absence_pct": "Persistent absence (truancy)",
+        "idaci_decile": "Deprivation (IDACI)",
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="need_measures")
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    weight = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=1,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="0 leaves the measure out; 10 counts it ten times as much as a weight of 1.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "key"], name="need_measure_key_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_built_in(self) -> bool:
+        return self.key in self.BUILT_IN
+
+
+class SchoolNeedFigure(models.Model):
+    """A school's value for one of the force's own need measures."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="need_figures")
+    measure = models.ForeignKey(NeedMeasure, on_delete=models.PROTECT, related_name="figures")
+    value = models.DecimalField(max_digits=9, decimal_places=1, validators=[MinValueValidator(0)])
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "measure"], name="one_figure_per_measure")
+        ]
+
+    def __str__(self):
+        return f"{self.measure}: {self.value}"
+
+
+# ---------------------------------------------------------------------------------------
+# The activity log: what the SSPO and the Youth Engagement Team deliver at a school.
+
+YEAR_GROUP_CHOICES = [(str(n), f"Year {n}") for n in range(7, 14)]
+
+
+class SessionRequest(models.Model):
+    """The SPOC asking the SSPO for a session or presentation."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SCHEDULED = "scheduled", "Scheduled"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="session_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    topic = models.CharField(max_length=200)
+    year_groups = models.JSONField(default=list)
+    preferred_dates = models.CharField(
+        max_length=300, help_text="For example: any Tuesday in May."
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["school", "status"])]
+
+    def __str__(self):
+        return self.topic
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """School leads read their school's; officers the schools they hold or serve."""
+        role = getattr(user, "role", None)
+        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            return self.filter(
+                school__in=School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            )
+        if role in (Role.SSPO, Role.SERGEANT, Role.YET):
+            return self.filter(school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+
+class Activity(models.Model):
+    """Something the SSPO or the YET delivered (or has scheduled) at or around a school."""
+
+    class Kind(models.TextChoices):
+        PATROL = "patrol", "After-school uniform patrol"
+        ADVICE = "advice", "Advice to the head teacher"
+        ASSEMBLY = "assembly", "Assembly"
+        GROUP_WORK = "group_work", "Group work"
+        ONE_TO_ONE = "one_to_one", "One-to-one work"
+        RSHE = "rshe", "RSHE session"
+        INITIATIVE = "initiative", "Joint initiative"
+
+    SESSION_KINDS = (Kind.ASSEMBLY, Kind.GROUP_WORK, Kind.ONE_TO_ONE, Kind.RSHE)
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Partner(models.TextChoices):
+        SAFER_TRAVEL = "safer_travel", "Safer Travel team"
+        SNT = "snt", "Safer Neighbourhood Team"
+
+    class Addressed(models.TextChoices):
+        TRUANCY = "truancy", "Truancy"
+        ASB = "asb", "Anti-social behaviour"
+        CRIME = "crime", "Crime"
+
+    class Initiative(models.TextChoices):
+        SCHOOL_WATCH = "school_watch", "School Watch"
+        CADETS = "cadets", "Volunteer Police Cadets"
+        OTHER = "other", "Other"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="activities")
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DELIVERED)
+    on = models.DateField("date")
+    starts_at = models.TimeField("start time", null=True, blank=True)
+    ends_at = models.TimeField("end time", null=True, blank=True)
+    # Patrols
+    area = models.CharField(max_length=200, blank=True)
+    partners = models.JSONField(default=list, blank=True)
+    addressed = models.JSONField(default=list, blank=True)
+    # Sessions
+    theme = models.CharField(max_length=200, blank=True)
+    year_groups = models.JSONField(default=list, blank=True)
+    pupils_count = models.PositiveIntegerField("number of pupils", null=True, blank=True)
+    # Joint initiatives
+    initiative = models.CharField(max_length=20, choices=Initiative.choices, blank=True)
+    notes = models.TextField(blank=True)
+    session_request = models.OneToOneField(
+        SessionRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activity",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActivityQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-on", "-starts_at", "-pk"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["school", "-on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True)
+                | Q(starts_at__isnull=True)
+                | Q(ends_at__gt=models.F("starts_at")),
+                name="activity_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.on}"

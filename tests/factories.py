@@ -5,7 +5,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from stdnum.gb import upn as stdnum_upn
 
-from agreements.models import Partnership
+from agreements.models import Document, Partnership
+from agreements.services import agreement_revoke
+from reports.demo_agreements import publish_demo_documents, sign_both_sides
 from schools.models import Force, Membership, Officer, Pupil, School, Team
 from ssp.models import User
 
@@ -73,13 +75,52 @@ class SchoolFactory(factory.django.DjangoModelFactory):
 class PartnershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partnership
+        skip_postgeneration_save = True
 
     school = factory.SubFactory(SchoolFactory)
     force = factory.SelfAttribute("school.force")
     status = Partnership.Status.ACTIVE
-    dsa_in_force_until = factory.LazyFunction(
-        lambda: datetime.date.today() + datetime.timedelta(days=365)
-    )
+
+    @factory.post_generation
+    def signed(partnership, create, extracted, **kwargs):
+        """Active partnerships come with the force's current protocol and DSA signed by
+        both sides (so in force), unless built with signed=False."""
+        if not create or extracted is False or partnership.status != Partnership.Status.ACTIVE:
+            return
+        documents = published_documents(partnership.force)
+        signer = UserFactory()
+        sign_both_sides(partnership, documents, head=signer, sergeant=signer)
+
+
+def published_documents(force):
+    """The force's current protocol and DSA (v1, in force for three years) if it has none."""
+    return publish_demo_documents(force, by=UserFactory())
+
+
+def revoke_dsa(partnership, reason="Revoked by the school."):
+    """Withdraw the signatures of the partnership's current DSA: sharing stops at once."""
+    dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).get()
+    agreement_revoke(partnership, dsa, by=UserFactory(), reason=reason)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A draft version; publish it with agreements.services.document_publish."""
+
+    class Meta:
+        model = Document
+
+    force = factory.SubFactory(ForceFactory)
+    kind = Document.Kind.DSA
+    version = factory.Sequence(lambda n: n + 2)
+    title = "Data sharing agreement"
+    purpose = "Safeguarding children."
+    lawful_bases = "UK GDPR Art. 6(1)(e)."
+    what_may_be_shared = "Concerns the SPOC shares."
+    summary = "A summary."
+    body = "The text."
+    review_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=200))
+    expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+    created_by = factory.SubFactory("tests.factories.UserFactory")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from incidents.models import Concern, ConcernEvent, Share
 from incidents.services import ConcernChanged, concern_triage
 from schools.models import Assignment
 from ssp.models import Notification
+from tests.factories import revoke_dsa
 
 
 def triage(
@@ -73,9 +74,10 @@ def _assert_not_shared(client, concern, spoc, why):
 
 def test_no_sharing_when_the_dsa_has_lapsed(client, concern_a, spoc_a, sspo_a, school_a):
     partnership = school_a.partnership
-    partnership.dsa_in_force_until = timezone.localdate() - datetime.timedelta(days=1)
-    partnership.save()
-    _assert_not_shared(client, concern_a, spoc_a, "data sharing agreement is not signed")
+    revoke_dsa(partnership)
+    _assert_not_shared(
+        client, concern_a, spoc_a, "head teacher has not signed the current data sharing agreement"
+    )
 
 
 def test_no_sharing_when_the_partnership_is_suspended(client, concern_a, spoc_a, sspo_a, school_a):
@@ -189,8 +191,7 @@ class TestWhatTheSSPOSees:
 
     def test_not_once_the_dsa_lapses(self, client, shared_concern_a, sspo_a, school_a):
         partnership = school_a.partnership
-        partnership.dsa_in_force_until = timezone.localdate() - datetime.timedelta(days=1)
-        partnership.save()
+        revoke_dsa(partnership)
         client.force_login(sspo_a)
         assert client.get(self.url(shared_concern_a)).status_code == 404
         assert (

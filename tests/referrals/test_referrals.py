@@ -10,6 +10,7 @@ from django.utils import timezone
 from agreements.models import Disclosure
 from referrals import services
 from referrals.models import Referral, Scheme
+from tests.factories import revoke_dsa
 
 
 def day(offset):
@@ -108,8 +109,7 @@ def test_a_pupil_of_another_school_cannot_be_referred(client, sspo_a, pupil_b, s
 
 def test_no_referral_without_a_live_data_sharing_agreement(client, sspo_a, pupil_a, scheme):
     partnership = pupil_a.school.partnership
-    partnership.dsa_in_force_until = timezone.localdate() - datetime.timedelta(days=1)
-    partnership.save()
+    revoke_dsa(partnership)
     assert make(client, sspo_a, pupil_a, **referral_form(scheme)).status_code == 404
     assert not Referral.objects.exists()
 

@@ -17,6 +17,7 @@ from agreements.services import sharing_allowed
 from incidents.models import Concern
 from incidents.services import Involvement, concern_log, concern_triage
 from referrals.models import Scheme
+from reports.demo_agreements import publish_demo_documents, sign_both_sides
 from schools.models import Assignment, Force, Membership, Officer, Pupil, School, Team
 from schools.services import assignment_create
 from ssp.models import User
@@ -302,14 +303,7 @@ class Command(BaseCommand):
             schools.append(school)
             if status:
                 Partnership.objects.get_or_create(
-                    school=school,
-                    defaults={
-                        "force": force,
-                        "status": status,
-                        "dsa_in_force_until": timezone.localdate() + datetime.timedelta(days=365)
-                        if status == "active"
-                        else None,
-                    },
+                    school=school, defaults={"force": force, "status": status}
                 )
             slug = _slug(name)
             for k, (key, title, slt) in enumerate(STAFF_ROLES):
@@ -348,6 +342,13 @@ class Command(BaseCommand):
                         year_group=year_group,
                         upn=demo_upn(laestab, 2026 - year_group + 4, serial),
                     )
+
+        documents = publish_demo_documents(force, by=sergeant)
+        for partnership in Partnership.objects.filter(
+            force=force, status=Partnership.Status.ACTIVE
+        ).select_related("school"):
+            head = Membership.objects.get(school=partnership.school, position="head").user
+            sign_both_sides(partnership, documents, head=head, sergeant=sergeant)
 
         for (first, last, collar), held in zip(SSPOS, SSPO_SCHOOLS, strict=True):
             user = self.person(f"sspo.{last.lower()}@police.example", first, last)
