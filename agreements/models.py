@@ -507,7 +507,8 @@ class Disclosure(models.Model):
 
     class Kind(models.TextChoices):
         CONCERN_SHARED = "concern_shared", "Concern shared with the SSPO"
-        ENQUIRY_ANSWER = "enquiry_answer", "Answer to an enquiry"
+        ENQUIRY_ANSWER = "enquiry_answer", "School's message in an enquiry"
+        ENQUIRY_MESSAGE = "enquiry_message", "Police message in an enquiry"
         INCIDENT_SUMMARY = "incident_summary", "Incident summary sent to the school"
         REFERRAL_UPDATE = "referral_update", "Referral update"
 
