@@ -222,3 +222,25 @@ def test_other_forces_documents_are_not_listed(client, records, other_sergeant, 
     client.force_login(sergeant)
     body = client.get(_url("documents", records)).content.decode()
     assert "Draft" in body and "Data sharing agreement, version 1" in body
+
+
+@pytest.mark.parametrize(
+    "who, link",
+    [
+        ("staff_a", "partnership_detail"),
+        ("spoc_a", "partnership_list"),
+        ("head_a", "partnership_list"),
+        ("sspo_a", "partnership_list"),
+        ("sergeant", "partnership_list"),
+    ],
+)
+def test_each_home_links_to_the_partnership(request, client, records, who, link):
+    client.force_login(request.getfixturevalue(who))
+    body = client.get(reverse("home")).content.decode()
+    args = [records["partnership"].code] if link == "partnership_detail" else []
+    assert f'href="{reverse(link, args=args)}"' in body
+
+
+def test_the_admin_index_links_to_the_register(client, records, admin_user):
+    client.force_login(admin_user)
+    assert reverse("partnership_list") in client.get(reverse("admin:index")).content.decode()
