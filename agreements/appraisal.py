@@ -100,10 +100,11 @@ def feedback_summary(feedback_round: FeedbackRound) -> dict:
     questions = []
     for question in QUESTIONS:
         average = row[f"{question}__avg"]
+        name = str(Feedback._meta.get_field(question).verbose_name)
         questions.append(
             {
                 "key": question,
-                "label": Feedback._meta.get_field(question).verbose_name.capitalize(),
+                "label": name[0].upper() + name[1:],
                 "average": None if average is None else round(float(average), 1),
                 "scores": [row[f"{question}__{score}"] for score in range(1, 6)],
             }

@@ -590,7 +590,7 @@ def test_only_the_sergeant_sees_the_feedback_averages_on_a_review(
         client.force_login(reader)
         body = client.get(url).content.decode()
         assert "Answers scoring 1, 2, 3, 4, 5" not in body
-        assert "1 answer" in body
+        assert "Answers considered: 1" in body
 
 
 def test_a_review_of_another_partnership_is_not_found_under_this_one(
