@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import partnership_views, views
+from . import appraisal_views, partnership_views, views
 
 urlpatterns = [
     path("sharing-log/", views.sharing_log, name="sharing_log"),
@@ -25,4 +25,12 @@ urlpatterns = [
         name="partnership_sign",
     ),
     path("<uuid:code>/revoke/", partnership_views.partnership_revoke, name="partnership_revoke"),
+]
+
+# The appraisal's feedback rounds (the reviews are in ssp/urls.py: they read reports/).
+urlpatterns += [
+    path("<uuid:code>/feedback/", appraisal_views.round_list, name="feedback_round_list"),
+    path("<uuid:code>/feedback/new/", appraisal_views.round_new, name="feedback_round_new"),
+    path("feedback/<uuid:code>/", appraisal_views.round_results, name="feedback_round_results"),
+    path("feedback/<uuid:code>/answer/", appraisal_views.feedback_answer, name="feedback_answer"),
 ]
