@@ -102,6 +102,7 @@ class PartnershipEvent(models.Model):
     from_status = models.CharField(max_length=10, choices=Partnership.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Partnership.Status.choices)
     reason = models.TextField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -287,6 +288,7 @@ class AgreementReminder(models.Model):
     due = models.CharField(max_length=10, choices=Due.choices)
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -309,6 +311,7 @@ class AwarenessConfirmation(models.Model):
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
