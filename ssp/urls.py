@@ -30,4 +30,5 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("partnerships/", include("agreements.urls")),
     path("admin/", admin.site.urls),
+    path("allocation/", include("schools.allocation_urls")),
 ]
