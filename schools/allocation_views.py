@@ -97,7 +97,7 @@ def need_weights(request):
             data["seen"] = seen
             form = WeightsForm(data, measures=measures)
             form.is_valid()
-            current = ", ".join(f"{m.name} {m.weight}" for m in measures)
+            current = ", ".join(f"{m.name} {m.weight.normalize():f}" for m in measures)
             form.add_error(
                 None,
                 "Someone else saved the weights while you were editing them, so yours were "

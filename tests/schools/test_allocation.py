@@ -115,7 +115,7 @@ def test_the_page_shows_criteria_partnership_and_sspos(
     body = client.get(reverse("allocation")).content.decode()
     assert sspo_a.get_full_name() in body
     assert "Coldharbour School" in body and "Youth Engagement Team" in body
-    assert "Active" in body and "None assigned" in body  # Brookfield has no SSPO here
+    assert "Partnership: active" in body and "None assigned" in body  # Brookfield: no SSPO
 
 
 def test_all_weights_zero_scores_every_school_zero(force, sergeant):
