@@ -1,7 +1,24 @@
-"""Who may read the partnership's records."""
+"""Who may read the partnership's records, and who may act on them.
+
+Scope first (the gate: out of scope answers 404), then the verb (403).
+"""
 
 from schools.models import Membership, School
-from ssp.roles import SCHOOL_ROLES, Role
+from ssp.access import get_visible_or_404
+from ssp.roles import Role
+
+from .models import Document, Partnership
+
+# ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
+# only a plain summary of their school's SSP.
+AGREEMENT_READERS = (
+    Role.SPOC,
+    Role.DEPUTY_SPOC,
+    Role.HEAD,
+    Role.SSPO,
+    Role.SERGEANT,
+    Role.ADMIN,
+)
 
 
 def can_read_sharing_log(user) -> bool:
@@ -9,18 +26,96 @@ def can_read_sharing_log(user) -> bool:
     return user.role in (Role.HEAD, Role.SSPO, Role.SERGEANT)
 
 
-# Staff awareness of the SSP. Partnerships are reached through Partnership.visible_to: a
-# school person's own school's, so anything else answers 404 before these are asked.
+def _heads(user, partnership: Partnership) -> bool:
+    return School.objects.held_as(user, Role.HEAD).filter(pk=partnership.school_id).exists()
 
 
-def can_read_ssp_summary(user, partnership) -> bool:
-    # ACCESS.md: staff read the summary of their own school's SSP; the police have the
-    # protocol itself, not this page.
-    return user.role in SCHOOL_ROLES
+def _of_their_force(user, partnership: Partnership) -> bool:
+    return partnership.force_id == user.officer.team.force_id
 
 
-def can_confirm_awareness(user, partnership) -> bool:
-    # Members of staff confirm; the head signs the protocol instead.
+def can_read_register(user) -> bool:
+    return user.role in (Role.STAFF, *AGREEMENT_READERS)
+
+
+def can_read_agreements(user, partnership: Partnership) -> bool:
+    return user.role in AGREEMENT_READERS
+
+
+def can_read_summary(user, partnership: Partnership) -> bool:
+    return user.role == Role.STAFF or can_read_agreements(user, partnership)
+
+
+def can_move_partnership(user, partnership: Partnership) -> bool:
+    # Reached through visible_to: the sergeant's team's partnerships, or the force's
+    # partnerships no officer holds yet (which they allocate).
+    return user.role == Role.SERGEANT and _of_their_force(user, partnership)
+
+
+def can_create_partnership(user) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_sign_for_school(user, partnership: Partnership) -> bool:
+    return user.role == Role.HEAD and _heads(user, partnership)
+
+
+def can_sign_for_force(user, partnership: Partnership) -> bool:
+    return user.role == Role.SERGEANT and _of_their_force(user, partnership)
+
+
+def can_sign(user, partnership: Partnership) -> bool:
+    return can_sign_for_school(user, partnership) or can_sign_for_force(user, partnership)
+
+
+def can_revoke(user, partnership: Partnership) -> bool:
+    return can_sign(user, partnership)
+
+
+def get_partnership_for(user, code, *, require=None) -> Partnership:
+    return get_visible_or_404(
+        user,
+        Partnership.objects.select_related("school", "force"),
+        require=require,
+        code=code,
+    )
+
+
+# Documents: the sergeant writes the force's versions; everyone with a partnership of the
+# force reads the published ones (staff read only their SSP's summary).
+
+
+def can_read_documents(user) -> bool:
+    return user.role in AGREEMENT_READERS
+
+
+def can_write_documents(user) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_read_document(user, document: Document) -> bool:
+    return can_read_documents(user)
+
+
+def can_edit_document(user, document: Document) -> bool:
+    return can_write_documents(user) and not document.is_published
+
+
+def get_document_for(user, code, *, require=None) -> Document:
+    return get_visible_or_404(
+        user,
+        Document.objects.select_related("force", "created_by", "published_by"),
+        require=require,
+        code=code,
+    )
+
+
+# Staff awareness of the SSP: the summary is read as the register allows (can_read_summary);
+# members of staff confirm it, and the head sees who has.
+
+
+def can_confirm_awareness(user, partnership: Partnership) -> bool:
+    # Members of staff confirm (the SPOC and deputy too); the head signs the protocol instead.
     return (
         Membership.objects.current()
         .holding(user, Role.STAFF)
@@ -29,5 +124,5 @@ def can_confirm_awareness(user, partnership) -> bool:
     )
 
 
-def can_read_awareness(user, partnership) -> bool:
-    return School.objects.held_as(user, Role.HEAD).filter(pk=partnership.school_id).exists()
+def can_read_awareness(user, partnership: Partnership) -> bool:
+    return user.role == Role.HEAD and _heads(user, partnership)

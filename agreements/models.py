@@ -119,17 +119,20 @@ class DocumentQuerySet(models.QuerySet):
         return self.published().filter(force=force, kind=kind).order_by("-version")
 
     def visible_to(self, user):
-        """Anyone with a place in a partnership of the force reads its documents."""
+        """Anyone with a place in a partnership of the force reads its published versions;
+        the force's sergeants also its drafts. The YET has no partnership (ACCESS.md)."""
         from ssp.roles import Role
 
         role = getattr(user, "role", None)
-        if role is None:
+        if role is None or role == Role.YET:
             return self.none()
         if role == Role.ADMIN:
             return self.all()
-        if role in (Role.SSPO, Role.SERGEANT, Role.YET):
+        if role == Role.SERGEANT:
             return self.filter(force_id=user.officer.team.force_id)
-        forces = School.objects.visible_to(user).values("force")
+        if role == Role.SSPO:
+            return self.filter(force_id=user.officer.team.force_id, published_at__isnull=False)
+        forces = School.objects.visible_to(user).filter(partnership__isnull=False).values("force")
         return self.filter(force__in=forces, published_at__isnull=False)
 
 
@@ -507,7 +510,8 @@ class Disclosure(models.Model):
 
     class Kind(models.TextChoices):
         CONCERN_SHARED = "concern_shared", "Concern shared with the SSPO"
-        ENQUIRY_ANSWER = "enquiry_answer", "Answer to an enquiry"
+        ENQUIRY_ANSWER = "enquiry_answer", "School's message in an enquiry"
+        ENQUIRY_MESSAGE = "enquiry_message", "Police message in an enquiry"
         INCIDENT_SUMMARY = "incident_summary", "Incident summary sent to the school"
         REFERRAL_UPDATE = "referral_update", "Referral update"
 

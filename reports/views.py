@@ -36,7 +36,7 @@ def _schools_at_a_glance(user):
     )
 
 
-CHRONOLOGY_PAGE = 50
+CHRONOLOGY_PAGE = 25
 
 
 @login_required
