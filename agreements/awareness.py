@@ -113,17 +113,6 @@ class HeadDuties:
     spoc: Membership | None
     deputy: Membership | None
 
-    @property
-    def all_done(self) -> bool:
-        p = self.partnership
-        return bool(
-            self.spoc
-            and p is not None
-            and p.protocol_signed_by_school
-            and p.dsa_signed_by_school
-            and p.staff_count == p.confirmed_count
-        )
-
 
 def _signed(kind_field: str, side: str) -> Exists:
     return Exists(

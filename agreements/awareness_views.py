@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ssp.access import get_visible_or_404
-
-from .access import can_confirm_awareness, can_read_awareness, can_read_ssp_summary
+from .access import (
+    can_confirm_awareness,
+    can_read_awareness,
+    can_read_summary,
+    get_partnership_for,
+)
 from .awareness import awareness_confirm, awareness_list, confirmation_of, current_protocol
-from .models import Partnership
 
 STAFF_PAGE = 100
 
@@ -29,15 +31,10 @@ def _shown(document, error) -> ConfirmForm:
     return form
 
 
-def _partnership(user, code, require):
-    queryset = Partnership.objects.select_related("school")
-    return get_visible_or_404(user, queryset, require=require, code=code)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ssp_summary(request, code):
-    partnership = _partnership(request.user, code, can_read_ssp_summary)
+    partnership = get_partnership_for(request.user, code, require=can_read_summary)
     can_confirm = can_confirm_awareness(request.user, partnership)
     document = current_protocol(partnership)
     form = ConfirmForm(request.POST or None, initial={"document": document and document.code})
@@ -73,7 +70,7 @@ def ssp_summary(request, code):
 
 @login_required
 def awareness_staff(request, code):
-    partnership = _partnership(request.user, code, can_read_awareness)
+    partnership = get_partnership_for(request.user, code, require=can_read_awareness)
     document = current_protocol(partnership)
     staff = awareness_list(partnership, document)
     page = Paginator(staff, STAFF_PAGE).get_page(request.GET.get("page"))
