@@ -5,9 +5,9 @@ Scope first (the gate: out of scope answers 404), then the verb (403).
 
 from schools.models import Membership, School
 from ssp.access import get_visible_or_404
-from ssp.roles import Role
+from ssp.roles import SCHOOL_ROLES, Role
 
-from .models import Document, Partnership
+from .models import Document, FeedbackRound, Partnership, Review
 
 # ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
 # only a plain summary of their school's SSP.
@@ -108,6 +108,59 @@ def get_document_for(user, code, *, require=None) -> Document:
         require=require,
         code=code,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The appraisal: feedback rounds and the sergeant's review. ACCESS.md: the school's people
+# answer once per round; the sergeant opens rounds, reads the answers and writes reviews
+# for the team; the head, SPOC (and deputy) and the SSPO read their schools' reviews.
+
+
+def _in_team(user, partnership) -> bool:
+    return partnership.school_id in School.objects.visible_ids(user)
+
+
+def can_open_round(user, partnership) -> bool:
+    return user.role == Role.SERGEANT and _in_team(user, partnership)
+
+
+def can_answer_round(user, feedback_round) -> bool:
+    return user.role in SCHOOL_ROLES  # reached through visible_to: their own school's round
+
+
+def can_read_answers(user, feedback_round) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_read_reviews(user, partnership) -> bool:
+    if user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+        leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+        return leads.filter(pk=partnership.school_id).exists()
+    return user.role in (Role.SSPO, Role.SERGEANT) and _in_team(user, partnership)
+
+
+def can_write_review(user, partnership) -> bool:
+    return user.role == Role.SERGEANT and _in_team(user, partnership)
+
+
+def get_appraised_partnership(user, code, *, require):
+    """A partnership reached for its appraisal: out of the person's scope 404, else the
+    predicate decides (403)."""
+    return get_visible_or_404(
+        user, Partnership.objects.select_related("school"), require=require, code=code
+    )
+
+
+def get_round_for(user, code, *, require=None):
+    queryset = FeedbackRound.objects.select_related("partnership__school", "opened_by")
+    return get_visible_or_404(user, queryset, require=require, code=code)
+
+
+def get_review_for(user, code, *, require=None):
+    queryset = Review.objects.select_related(
+        "partnership__school", "reviewed_by", "feedback_round"
+    )
+    return get_visible_or_404(user, queryset, require=require, code=code)
 
 
 # Staff awareness of the SSP: the summary is read as the register allows (can_read_summary);

@@ -360,6 +360,23 @@ class ActionPlanItem(models.Model):
         return self.action[:60]
 
 
+class FeedbackRoundQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The school's people (to answer) and the sergeant of the team (to read); SSPOs
+        never see the feedback about them."""
+        from ssp.roles import SCHOOL_ROLES, Role
+
+        role = getattr(user, "role", None)
+        if role in SCHOOL_ROLES:
+            return self.filter(partnership__school__in=School.objects.visible_to(user))
+        if role == Role.SERGEANT:
+            return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+    def open_on(self, day):
+        return self.filter(opens_on__lte=day, closes_on__gte=day)
+
+
 class FeedbackRound(models.Model):
     """A round of appraisal feedback for one partnership: each person answers once."""
 
@@ -373,6 +390,8 @@ class FeedbackRound(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = FeedbackRoundQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -434,6 +453,20 @@ class Feedback(models.Model):
         return f"Feedback {self.code}"
 
 
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The head, SPOC and deputy of the school; its SSPO; the sergeant of the team."""
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        if role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+            leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+            return self.filter(partnership__school__in=leads)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+
 class Review(models.Model):
     """The sergeant's review of a partnership for one term.
 
@@ -469,6 +502,8 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

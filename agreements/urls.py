@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import awareness_views, partnership_views, views
+from . import appraisal_views, awareness_views, partnership_views, views
 
 urlpatterns = [
     path("sharing-log/", views.sharing_log, name="sharing_log"),
@@ -28,4 +28,12 @@ urlpatterns = [
     # Staff awareness: each member of staff confirms the SSP's summary; the head sees who has.
     path("<uuid:code>/summary/", awareness_views.ssp_summary, name="ssp_summary"),
     path("<uuid:code>/awareness/", awareness_views.awareness_staff, name="awareness_staff"),
+]
+
+# The appraisal's feedback rounds (the reviews are in ssp/urls.py: they read reports/).
+urlpatterns += [
+    path("<uuid:code>/feedback/", appraisal_views.round_list, name="feedback_round_list"),
+    path("<uuid:code>/feedback/new/", appraisal_views.round_new, name="feedback_round_new"),
+    path("feedback/<uuid:code>/", appraisal_views.round_results, name="feedback_round_results"),
+    path("feedback/<uuid:code>/answer/", appraisal_views.feedback_answer, name="feedback_answer"),
 ]
