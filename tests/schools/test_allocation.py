@@ -3,9 +3,11 @@ criteria and assigning officers within the two-school limit."""
 
 import datetime
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -589,3 +591,55 @@ def test_the_yet_team_is_not_offered_as_sspos(force, sergeant, yet_team):
     OfficerFactory(team=yet_team)
     assert yet_team.kind == Team.Kind.YOUTH_ENGAGEMENT
     assert list(team_officers(yet_team.pk)) == []
+
+
+# Two sergeants at once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_criteria_change_and_an_assignment_at_the_same_moment_cannot_both_win():
+    """One sergeant puts a school below the criteria while another assigns it an officer:
+    the school's row lock lets one through, and the other is told why not."""
+    from schools.allocation import officer_assign, sspo_criteria_set
+    from schools.models import Officer
+    from tests.factories import ForceFactory
+
+    team = TeamFactory(force=ForceFactory(name="Eastshire Police"))
+    sergeants = [OfficerFactory(team=team, rank=Officer.Rank.SERGEANT).user for _ in range(2)]
+    officer = OfficerFactory(team=team)
+    school = SchoolFactory(force=team.force)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run(action):
+        try:
+            barrier.wait()
+            action()
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=(
+                lambda: sspo_criteria_set(
+                    school=school, meets=False, reason="Reassessed", by=sergeants[0]
+                ),
+            ),
+        ),
+        threading.Thread(
+            target=run,
+            args=(lambda: officer_assign(school=school, officer=officer, by=sergeants[1]),),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ok", "refused"]
+    school.refresh_from_db()
+    assigned = Assignment.objects.filter(school=school).exists()
+    assert assigned == school.meets_sspo_criteria  # never an officer at a school below it
