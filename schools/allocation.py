@@ -60,13 +60,15 @@ def _scaled(measure: NeedMeasure, value, highest) -> float:
     return float(value) / float(highest) if highest else 0.0
 
 
-def ranking(force_id) -> tuple[list[NeedMeasure], list[RankedSchool]]:
-    """Every secondary school of the force, highest need first. Four queries, however many
-    schools: measures, schools (with partnership), their current SSPOs, the own figures."""
+def ranking(user) -> tuple[list[NeedMeasure], list[RankedSchool]]:
+    """The schools a sergeant allocates (their force's secondary schools), highest need
+    first. Four queries, however many schools: the measures, the schools (with their
+    partnerships), their current SSPOs, the force's own figures."""
+    force_id = user.officer.team.force_id
     measures = force_measures(force_id)
     sspos = Assignment.objects.current().select_related("officer__user").order_by("starts_on")
     schools = list(
-        School.objects.filter(force_id=force_id, phase__in=School.SECONDARY_PHASES)
+        School.objects.allocatable_by(user)
         .select_related("partnership")
         .prefetch_related(Prefetch("assignments", queryset=sspos, to_attr="current_sspos"))
         .order_by("name")

@@ -61,7 +61,7 @@ def _form_page(request, form, *, title, back, submit, caption="", intro="", scho
 def allocation_ranking(request):
     _require_sergeant(request.user)
     team = request.user.officer.team
-    measures, rows = allocation.ranking(team.force_id)
+    measures, rows = allocation.ranking(request.user)
     return render(
         request,
         "schools/allocation.html",

@@ -81,8 +81,8 @@ EXPECTED = [
 ]
 
 
-def test_ranking_matches_hand_computed_scores(four_schools, force):
-    _, rows = ranking(force.pk)
+def test_ranking_matches_hand_computed_scores(four_schools, sergeant):
+    _, rows = ranking(sergeant)
     assert [(r.school.name, round(r.score, 3)) for r in rows] == EXPECTED
     assert [r.rank for r in rows] == [1, 2, 3, 4]
 
@@ -124,7 +124,7 @@ def test_all_weights_zero_scores_every_school_zero(force, sergeant):
     SchoolFactory(force=force, recorded_crimes=10)
     for key, name in NeedMeasure.BUILT_IN.items():
         NeedMeasure.objects.create(force=force, key=key, name=name, weight=0)
-    _, rows = ranking(force.pk)
+    _, rows = ranking(sergeant)
     assert [r.score for r in rows] == [0.0]
 
 
