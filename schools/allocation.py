@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils.text import slugify
 
+from ssp.notifications import notify
+
 from .models import (
     Assignment,
     Force,
@@ -28,6 +30,7 @@ from .models import (
     Team,
     today,
 )
+from .services import assignment_create, tell_the_school
 
 IDACI = "idaci_decile"
 
@@ -234,10 +237,18 @@ def sspo_criteria_set(*, school: School, meets: bool, reason: str, by) -> School
                     "criteria cannot have a Safer Schools Police Officer."
                 }
             )
+    changed = school.meets_sspo_criteria != meets
     school.meets_sspo_criteria = meets
     school._history_user = by
     school._change_reason = reason.strip()
     school.save(update_fields=["meets_sspo_criteria"])
+    if changed:
+        tell_the_school(
+            school,
+            "Your school now meets the criteria for a Safer Schools Police Officer"
+            if meets
+            else "Your school is now served by the Youth Engagement Team",
+        )
     return school
 
 
@@ -250,8 +261,6 @@ def officer_assign(
     The school's row is locked so a change of criteria and an assignment cannot cross;
     assignment_create then keeps the two-school limit under the officer's lock.
     """
-    from .services import assignment_create
-
     school = School.objects.select_for_update().get(pk=school.pk)
     if not school.meets_sspo_criteria:
         raise ValidationError(
@@ -265,4 +274,6 @@ def officer_assign(
     assignment = assignment_create(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, by=by
     )
+    tell_the_school(school, "A Safer Schools Police Officer has been assigned to your school")
+    notify(recipients=[officer.user], subject="You have been assigned a school", link="/")
     return assignment

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ssp.models import User
+from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
@@ -67,6 +68,21 @@ def assignment_create(
     )
 
 
+def tell_the_school(school: School, subject: str) -> None:
+    """Tell the head, SPOC and deputy of a change in who serves their school."""
+    leads = (
+        Membership.objects.current()
+        .filter(school=school, user__is_active=True)
+        .exclude(position=Membership.Position.STAFF, designation="")  # the head and leads
+        .select_related("user")
+    )
+    notify(
+        recipients=[m.user for m in leads],
+        subject=subject,
+        link=reverse("school_detail", args=[school.code]),
+    )
+
+
 class StaleAssignment(Exception):
     """The assignment's end date changed since the sergeant opened the form."""
 
@@ -110,6 +126,10 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     assignment.ends_on = ends_on
     assignment._history_user = by
     assignment.save(update_fields=["ends_on"])
+    tell_the_school(
+        assignment.school, "Your school's Safer Schools Police Officer has an end date"
+    )
+    notify(recipients=[officer.user], subject="One of your schools has an end date", link="/")
     return assignment
 
 

@@ -16,6 +16,7 @@ from schools.allocation import force_measures, need_measure_add, ranking, weight
 from schools.models import Assignment, NeedMeasure, School, SchoolNeedFigure, Team
 from schools.services import assignment_create
 from tests.factories import (
+    MembershipFactory,
     OfficerFactory,
     PartnershipFactory,
     SchoolFactory,
@@ -643,3 +644,41 @@ def test_a_criteria_change_and_an_assignment_at_the_same_moment_cannot_both_win(
     school.refresh_from_db()
     assigned = Assignment.objects.filter(school=school).exists()
     assert assigned == school.meets_sspo_criteria  # never an officer at a school below it
+
+
+# The school and the officer are told
+
+
+def _subjects(user) -> list[str]:
+    from ssp.models import Notification
+
+    return list(Notification.objects.filter(recipient=user).values_list("subject", flat=True))
+
+
+def test_the_school_and_the_officer_are_told_of_an_assignment_and_its_end(
+    client, sergeant, safer_team, school_b, head_b, spoc_b
+):
+    officer = OfficerFactory(team=safer_team)
+    plain_staff = MembershipFactory(school=school_b).user
+    client.force_login(sergeant)
+    _assign(client, school_b, officer)
+    for lead in (head_b, spoc_b):
+        assert _subjects(lead) == [
+            "A Safer Schools Police Officer has been assigned to your school"
+        ]
+    assert _subjects(officer.user) == ["You have been assigned a school"]
+    assert _subjects(plain_staff) == []
+    _end(client, Assignment.objects.get(school=school_b), TODAY() + datetime.timedelta(days=9))
+    assert "Your school's Safer Schools Police Officer has an end date" in _subjects(head_b)
+    assert "One of your schools has an end date" in _subjects(officer.user)
+
+
+def test_the_school_is_told_when_the_criteria_decision_changes(client, sergeant, head_c, school_c):
+    client.force_login(sergeant)
+    url = reverse("sspo_criteria", args=[school_c.code])
+    client.post(url, {"meets": "no", "reason": "Confirmed after review"})  # no change
+    assert _subjects(head_c) == []
+    client.post(url, {"meets": "yes", "reason": "Knife crime has risen"})
+    assert _subjects(head_c) == [
+        "Your school now meets the criteria for a Safer Schools Police Officer"
+    ]
