@@ -3,7 +3,7 @@
 Scope first (the gate: out of scope answers 404), then the verb (403).
 """
 
-from schools.models import School
+from schools.models import Membership, School
 from ssp.access import get_visible_or_404
 from ssp.roles import SCHOOL_ROLES, Role
 
@@ -161,3 +161,21 @@ def get_review_for(user, code, *, require=None):
         "partnership__school", "reviewed_by", "feedback_round"
     )
     return get_visible_or_404(user, queryset, require=require, code=code)
+
+
+# Staff awareness of the SSP: the summary is read as the register allows (can_read_summary);
+# members of staff confirm it, and the head sees who has.
+
+
+def can_confirm_awareness(user, partnership: Partnership) -> bool:
+    # Members of staff confirm (the SPOC and deputy too); the head signs the protocol instead.
+    return (
+        Membership.objects.current()
+        .holding(user, Role.STAFF)
+        .filter(school=partnership.school_id)
+        .exists()
+    )
+
+
+def can_read_awareness(user, partnership: Partnership) -> bool:
+    return user.role == Role.HEAD and _heads(user, partnership)

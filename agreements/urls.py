@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appraisal_views, partnership_views, views
+from . import appraisal_views, awareness_views, partnership_views, views
 
 urlpatterns = [
     path("sharing-log/", views.sharing_log, name="sharing_log"),
@@ -25,6 +25,9 @@ urlpatterns = [
         name="partnership_sign",
     ),
     path("<uuid:code>/revoke/", partnership_views.partnership_revoke, name="partnership_revoke"),
+    # Staff awareness: each member of staff confirms the SSP's summary; the head sees who has.
+    path("<uuid:code>/summary/", awareness_views.ssp_summary, name="ssp_summary"),
+    path("<uuid:code>/awareness/", awareness_views.awareness_staff, name="awareness_staff"),
 ]
 
 # The appraisal's feedback rounds (the reviews are in ssp/urls.py: they read reports/).

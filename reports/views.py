@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agreements.access import can_read_sharing_log
+from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
@@ -80,6 +81,10 @@ def home(request):
                 awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))
             )
         )
+    if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC):
+        context["awareness_due"] = awareness_due(user)
+    if role == Role.HEAD:
+        context["duties"] = head_duties(user)
     if role == Role.SERGEANT:
         context["shared_count"] = Concern.objects.visible_to(user).count()
     if role in SCHOOL_ROLES:

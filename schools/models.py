@@ -142,6 +142,12 @@ class SchoolQuerySet(models.QuerySet):
             user._visible_school_ids = cached
         return cached
 
+    def allocatable_by(self, user):
+        """The schools a sergeant allocates officers to: every secondary school of their force."""
+        if getattr(user, "role", None) != Role.SERGEANT:
+            return self.none()
+        return self.filter(force=user.officer.team.force_id, phase__in=School.SECONDARY_PHASES)
+
     def held_as(self, user, *roles: Role):
         """Schools where the person currently holds one of these school roles."""
         return self.filter(
@@ -189,6 +195,9 @@ class School(models.Model):
         default=False,
         help_text="Schools that do not are served by the Youth Engagement Team.",
     )
+
+    # The phases a Safer Schools Police Officer may serve.
+    SECONDARY_PHASES = (Phase.SECONDARY, Phase.ALL_THROUGH, Phase.MIDDLE)
 
     objects = SchoolQuerySet.as_manager()
     history = HistoricalRecords()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ssp.models import User
+from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
@@ -65,6 +66,71 @@ def assignment_create(
     return Assignment.objects.create(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, assigned_by=by
     )
+
+
+def tell_the_school(school: School, subject: str) -> None:
+    """Tell the head, SPOC and deputy of a change in who serves their school."""
+    leads = (
+        Membership.objects.current()
+        .filter(school=school, user__is_active=True)
+        .exclude(position=Membership.Position.STAFF, designation="")  # the head and leads
+        .select_related("user")
+    )
+    notify(
+        recipients=[m.user for m in leads],
+        subject=subject,
+        link=reverse("school_detail", args=[school.code]),
+    )
+
+
+class StaleAssignment(Exception):
+    """The assignment's end date changed since the sergeant opened the form."""
+
+
+@transaction.atomic
+def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=None) -> Assignment:
+    """Set the last day an officer works with a school, keeping the two-school limit.
+
+    Ending later than planned can make the officer hold a third school at once, so the
+    officer's row is locked and their other assignments checked, as assignment_create does.
+    """
+    officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.ends_on != seen_ends_on:
+        raise StaleAssignment
+    if ends_on < assignment.starts_on:
+        raise ValidationError(
+            {
+                "ends_on": "The end date must be on or after the start date, "
+                f"{assignment.starts_on:%-d %B %Y}."
+            }
+        )
+    if ends_on < today():
+        raise ValidationError(
+            {"ends_on": "The end date cannot be in the past: use today's date or a later one."}
+        )
+    others = list(
+        Assignment.objects.filter(officer=officer)
+        .exclude(pk=assignment.pk)
+        .overlapping(assignment.starts_on, ends_on)
+    )
+    if others and _most_held_at_once(others, assignment.starts_on, ends_on) >= (
+        Assignment.MAX_SCHOOLS
+    ):
+        raise ValidationError(
+            {
+                "ends_on": f"{officer.user} holds {Assignment.MAX_SCHOOLS} other schools by then. "
+                "An SSPO works with at most two schools at once."
+            }
+        )
+    assignment.ends_on = ends_on
+    assignment._history_user = by
+    assignment.save(update_fields=["ends_on"])
+    tell_the_school(
+        assignment.school, "Your school's Safer Schools Police Officer has an end date"
+    )
+    notify(recipients=[officer.user], subject="One of your schools has an end date", link="/")
+    return assignment
 
 
 @transaction.atomic

@@ -39,4 +39,5 @@ urlpatterns = [
     ),
     path("partnerships/", include("agreements.urls")),
     path("admin/", admin.site.urls),
+    path("allocation/", include("schools.allocation_urls")),
 ]

@@ -1,0 +1,178 @@
+"""Staff awareness of the SSP, and the head teacher's duties made visible.
+
+Every member of staff of a school confirms they have read the summary of the current
+version of the force's SSP protocol; a new version asks them again. The head sees who has
+and who has not, beside their other duties: the SPOC named, the protocol and the DSA signed.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+
+from schools.models import Membership, School
+from ssp.roles import Role
+
+from .models import AwarenessConfirmation, Document, Partnership, Signature
+
+
+def staff_of(school_id):
+    """The school's current members of staff: everyone there but the head (who signs)."""
+    return Membership.objects.current().filter(
+        school_id=school_id, position=Membership.Position.STAFF
+    )
+
+
+def _current(kind, field="pk"):
+    return Subquery(Document.objects.current_of(OuterRef("force"), kind).values(field)[:1])
+
+
+def _confirmed(user) -> Exists:
+    return Exists(
+        AwarenessConfirmation.objects.filter(
+            partnership=OuterRef("pk"), document=OuterRef("protocol_id"), user=user
+        )
+    )
+
+
+def awareness_due(user) -> list[Partnership]:
+    """The partnerships whose current SSP summary this member of staff has yet to confirm."""
+    return list(
+        Partnership.objects.filter(school__in=School.objects.held_as(user, Role.STAFF))
+        .exclude(status=Partnership.Status.ENDED)
+        .annotate(protocol_id=_current(Document.Kind.PROTOCOL))
+        .filter(protocol_id__isnull=False)
+        .exclude(_confirmed(user))
+        .select_related("school")
+        .order_by("school__name")
+    )
+
+
+def current_protocol(partnership: Partnership) -> Document | None:
+    return Document.objects.current_of(partnership.force_id, Document.Kind.PROTOCOL).first()
+
+
+def confirmation_of(partnership: Partnership, document: Document | None, user):
+    if document is None:
+        return None
+    return AwarenessConfirmation.objects.filter(
+        partnership=partnership, document=document, user=user
+    ).first()
+
+
+def awareness_confirm(*, partnership: Partnership, document_code, user) -> AwarenessConfirmation:
+    """Record that a member of staff has read the summary they were shown.
+
+    They confirm the version they read: if a new one was published meanwhile, they are told
+    and asked to read that one. Confirming twice keeps the first confirmation.
+    """
+    document = current_protocol(partnership)
+    if document is None or str(document.code) != str(document_code):
+        raise ValidationError(
+            "A new version of the SSP summary has been published since you opened this page. "
+            "Read the new version below, then confirm."
+        )
+    try:
+        with transaction.atomic():
+            return AwarenessConfirmation.objects.create(
+                partnership=partnership, document=document, user=user
+            )
+    except IntegrityError:
+        return AwarenessConfirmation.objects.get(
+            partnership=partnership, document=document, user=user
+        )
+
+
+def awareness_list(partnership: Partnership, document: Document | None):
+    """The school's current staff, with when each confirmed the current version (if they
+    did): those who have not first. One query, however many staff."""
+    confirmation = AwarenessConfirmation.objects.filter(
+        partnership=partnership, document=document, user=OuterRef("user")
+    )
+    return (
+        staff_of(partnership.school_id)
+        .select_related("user")
+        .annotate(
+            has_confirmed=Exists(confirmation),
+            confirmed_at=Subquery(confirmation.values("confirmed_at")[:1]),
+        )
+        .order_by("has_confirmed", "user__last_name", "user__first_name", "pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The head teacher's duties.
+
+
+@dataclass
+class HeadDuties:
+    school: School
+    partnership: Partnership | None
+    spoc: Membership | None
+    deputy: Membership | None
+
+
+def _signed(kind_field: str, side: str) -> Exists:
+    return Exists(
+        Signature.objects.filter(
+            partnership=OuterRef("pk"),
+            document=OuterRef(kind_field),
+            side=side,
+            revoked_at__isnull=True,
+        )
+    )
+
+
+def _count(queryset, group_by: str):
+    counted = queryset.values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def head_duties(user) -> list[HeadDuties]:
+    """For each school the person heads: the SPOC and deputy, whether the school has signed
+    the current protocol and DSA (and the force has), and how many of the current staff
+    have confirmed the current SSP summary. Three queries, however many staff."""
+    leads = Membership.objects.current().exclude(designation="").select_related("user")
+    schools = list(
+        School.objects.held_as(user, Role.HEAD)
+        .prefetch_related(Prefetch("memberships", queryset=leads, to_attr="leads"))
+        .order_by("name")
+    )
+    staff = staff_of(OuterRef("school_id"))
+    confirmations = AwarenessConfirmation.objects.filter(
+        partnership=OuterRef("pk"),
+        document=OuterRef("protocol_id"),
+        user__in=staff_of(OuterRef(OuterRef("school_id"))).values("user"),
+    )
+    partnerships = {
+        p.school_id: p
+        for p in Partnership.objects.filter(school__in=[s.pk for s in schools])
+        .annotate(
+            protocol_id=_current(Document.Kind.PROTOCOL),
+            dsa_id=_current(Document.Kind.DSA),
+            protocol_version=_current(Document.Kind.PROTOCOL, "version"),
+            dsa_version=_current(Document.Kind.DSA, "version"),
+        )
+        .annotate(
+            protocol_signed_by_school=_signed("protocol_id", Signature.Side.SCHOOL),
+            protocol_signed_by_force=_signed("protocol_id", Signature.Side.FORCE),
+            dsa_signed_by_school=_signed("dsa_id", Signature.Side.SCHOOL),
+            dsa_signed_by_force=_signed("dsa_id", Signature.Side.FORCE),
+            staff_count=_count(staff, "school_id"),
+            confirmed_count=_count(confirmations, "partnership"),
+        )
+    }
+    duties = []
+    for school in schools:
+        by_designation = {m.designation: m for m in school.leads}
+        duties.append(
+            HeadDuties(
+                school=school,
+                partnership=partnerships.get(school.pk),
+                spoc=by_designation.get(Membership.Designation.SPOC),
+                deputy=by_designation.get(Membership.Designation.DEPUTY),
+            )
+        )
+    return duties
