@@ -29,5 +29,6 @@ urlpatterns = [
     path("concerns/", include("incidents.urls")),
     path("referrals/", include("referrals.urls")),
     path("partnerships/", include("agreements.urls")),
+    path("activity/", include("schools.activity_urls")),
     path("admin/", admin.site.urls),
 ]
