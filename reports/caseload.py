@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents.models import Concern, Enquiry, Incident, Side
 from referrals.models import Conference, ConferenceAction, Referral
+from schools.models import SessionRequest
 
 CAP = 200  # rows fetched per section; the page says "200 or more" beyond it
 SHOWN = 10
@@ -82,6 +83,13 @@ def caseload(user, school=None) -> dict[str, Section]:
     )
     for enquiry in enquiries:
         enquiry.overdue = now - enquiry.last_message_at > ANSWER_WITHIN
+    session_requests = list(
+        SessionRequest.objects.visible_to(user)
+        .filter(here)
+        .waiting()
+        .select_related("school")
+        .order_by("requested_at")[:CAP]
+    )
     return {
         "concerns": Section(
             "Shared concerns to acknowledge or act on", concerns, sum(c.overdue for c in concerns)
@@ -94,4 +102,5 @@ def caseload(user, school=None) -> dict[str, Section]:
         "enquiries": Section(
             "Enquiries waiting for your answer", enquiries, sum(e.overdue for e in enquiries)
         ),
+        "session_requests": Section("Session requests waiting", session_requests),
     }

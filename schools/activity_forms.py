@@ -300,10 +300,14 @@ class SessionRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
         first_two = list(schools[:2])
-        if len(first_two) == 1:
-            # One school: nothing to choose, so no question to answer.
-            self.fields["school"].widget = forms.HiddenInput()
-            self.fields["school"].initial = first_two[0].code
+        self.only_school = first_two[0] if len(first_two) == 1 else None
+        if self.only_school is not None:
+            del self.fields["school"]  # one school: nothing to choose, no question to ask
+
+    def request_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.setdefault("school", self.only_school)
+        return data
 
 
 class VersionForm(forms.Form):

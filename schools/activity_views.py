@@ -277,7 +277,7 @@ def session_request_new(request):
     form = SessionRequestForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         try:
-            session_request = services.session_request_make(by=user, **form.cleaned_data)
+            session_request = services.session_request_make(by=user, **form.request_fields())
         except ValidationError as error:
             _add_errors(form, error)
         else:
