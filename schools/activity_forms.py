@@ -146,8 +146,13 @@ class ActivityForm(forms.Form):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
+        self.only_school = None
         if schools is not None:
             self.fields["school"].queryset = schools
+            first_two = list(schools[:2])
+            if len(first_two) == 1:
+                self.only_school = first_two[0]
+                del self.fields["school"]  # one school: nothing to choose, no question to ask
         self.required = dict(spec["required"])
         if status == Activity.Status.SCHEDULED:
             self.required.pop("pupils_count", None)  # known once it is delivered
@@ -180,6 +185,9 @@ class ActivityForm(forms.Form):
         ):
             self.add_error("theme", "Enter the name of the initiative")
         return data
+
+    def chosen_school(self):
+        return self.cleaned_data.get("school") or self.only_school
 
     def details(self) -> dict:
         """The cleaned values for the model, without the school and the date."""

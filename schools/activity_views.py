@@ -144,7 +144,7 @@ def activity_new(request):
         data = form.cleaned_data
         try:
             activity = services.activity_record(
-                by=user, school=data["school"], kind=kind, on=data["on"], **form.details()
+                by=user, school=form.chosen_school(), kind=kind, on=data["on"], **form.details()
             )
         except ValidationError as error:
             _add_errors(form, error)

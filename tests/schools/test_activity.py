@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from schools.activity_services import latest_change
 from schools.models import Activity
+from schools.services import assignment_create
 
 from .activity_fixtures import *  # noqa: F403  (the fixtures)
 from .activity_fixtures import ANON, PEOPLE, date_fields, days, make_activity, who
@@ -121,14 +122,14 @@ NEW_ASSEMBLY = reverse("activity_new") + "?kind=assembly"
 
 
 @pytest.mark.parametrize(
-    "person, school, outcome",
+    "person, posted, outcome",
     [
-        ("sspo_a", "school_a", "created"),
-        ("yet_officer", "school_c", "created"),
-        # In the form's list only the schools a person records for: others are refused.
-        ("sspo_b", "school_a", "refused"),
-        ("yet_officer", "school_a", "refused"),
-        ("sspo_a", "school_c", "refused"),
+        ("sspo_a", "school_a", "school_a"),
+        ("yet_officer", "school_c", "school_c"),
+        # One school each: the form asks no school, so a posted one is ignored.
+        ("sspo_b", "school_a", "school_b"),
+        ("yet_officer", "school_a", "school_c"),
+        ("sspo_a", "school_c", "school_a"),
         ("sergeant", "school_a", 403),
         ("spoc_a", "school_a", 403),
         ("head_c", "school_c", 403),
@@ -137,27 +138,40 @@ NEW_ASSEMBLY = reverse("activity_new") + "?kind=assembly"
         ("admin_user", "school_a", 403),
     ],
 )
-def test_recording_an_activity(request, client, world, person, school, outcome):
-    client.force_login(request.getfixturevalue(person))
-    school = request.getfixturevalue(school)
+def test_recording_an_activity(request, client, world, sspo_b, person, posted, outcome):
+    user = request.getfixturevalue(person)
+    client.force_login(user)
     before = Activity.objects.count()
-    response = client.post(NEW_ASSEMBLY, assembly(school))
-    if outcome == "created":
-        assert response.status_code == 302
-        activity = Activity.objects.get(theme="Hate crime")
-        assert (activity.school, activity.recorded_by, activity.status) == (
-            school,
-            request.getfixturevalue(person),
-            "delivered",
-        )
-        assert activity.history.get().history_user == request.getfixturevalue(person)
-    elif outcome == "refused":
-        assert response.status_code == 200
-        assert "Choose one of the schools you record for" in response.content.decode()
-        assert Activity.objects.count() == before
-    else:
+    response = client.post(NEW_ASSEMBLY, assembly(request.getfixturevalue(posted)))
+    if isinstance(outcome, int):
         assert response.status_code == outcome
         assert Activity.objects.count() == before
+        return
+    assert response.status_code == 302
+    activity = Activity.objects.get(theme="Hate crime")
+    assert (activity.school, activity.recorded_by, activity.officer, activity.status) == (
+        request.getfixturevalue(outcome),
+        user,
+        user.officer,
+        "delivered",
+    )
+    assert activity.history.get().history_user == user
+
+
+def test_an_officer_of_two_schools_chooses_one_of_them_and_no_other(
+    client, world, sspo_a, sergeant, school_a, school_b, school_c
+):
+    assignment_create(officer=sspo_a.officer, school=school_b, starts_on=days(-30), by=sergeant)
+    client.force_login(sspo_a)
+    form = client.get(NEW_ASSEMBLY).content.decode()
+    assert "Ashdown Academy" in form and "Brookfield School" in form
+    assert "Coldharbour School" not in form
+    refused = client.post(NEW_ASSEMBLY, assembly(school_c))
+    body = refused.content.decode()
+    assert "Choose one of the schools you record for" in body and 'value="Hate crime"' in body
+    assert not Activity.objects.filter(theme="Hate crime").exists()
+    assert client.post(NEW_ASSEMBLY, assembly(school_b)).status_code == 302
+    assert Activity.objects.get(theme="Hate crime").school == school_b
 
 
 def correction(activity, **overrides):
@@ -213,7 +227,7 @@ def test_a_correction_keeps_the_history_and_shows_when_it_changed(client, world,
     body = client.get(reverse("activity_detail", args=[activity.code])).content.decode()
     assert "Last changed" in body and sspo_a.get_full_name() in body
     log = client.get(reverse("activity_list")).content.decode()
-    assert "Last changed" in log
+    assert "last changed" in log
 
 
 def test_a_correction_from_a_stale_page_is_refused_and_the_typing_kept(client, world, sspo_a):
