@@ -8,10 +8,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agreements.access import can_read_sharing_log
+from agreements.models import FeedbackRound
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
 from ssp.audit import audited
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 from .caseload import caseload
 from .chronology import pupil_and_chronology
@@ -35,7 +36,7 @@ def _schools_at_a_glance(user):
     )
 
 
-CHRONOLOGY_PAGE = 50
+CHRONOLOGY_PAGE = 25
 
 
 @login_required
@@ -81,6 +82,14 @@ def home(request):
         )
     if role == Role.SERGEANT:
         context["shared_count"] = Concern.objects.visible_to(user).count()
+    if role in SCHOOL_ROLES:
+        # Appraisal feedback rounds open now that this person has not answered yet.
+        context["rounds_to_answer"] = (
+            FeedbackRound.objects.visible_to(user)
+            .open_on(today())
+            .exclude(responses__respondent=user)
+            .select_related("partnership__school")
+        )
     if role == Role.SSPO:
         schools = list(context["schools"])
         chosen = next((s for s in schools if str(s.code) == request.GET.get("school")), None)
