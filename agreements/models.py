@@ -328,6 +328,25 @@ class AwarenessConfirmation(models.Model):
 # The action plan and the appraisal.
 
 
+class ActionPlanItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The school's leads (SPOC, deputy, head), its SSPO and their sergeant. No one else:
+        staff, the YET and the administrator see no action plan."""
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        leads = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+        if role in leads:
+            schools = School.objects.held_as(user, *leads)
+            return self.filter(partnership__school__in=schools)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+    def outstanding(self):
+        return self.filter(status__in=ActionPlanItem.OUTSTANDING)
+
+
 class ActionPlanItem(models.Model):
     """A strategy the school and the SSPO agree to keep young people safe."""
 
@@ -336,6 +355,9 @@ class ActionPlanItem(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
         DROPPED = "dropped", "Dropped"
+
+    # Not done and not dropped: still to do, so overdue once its due date has passed.
+    OUTSTANDING = (Status.OPEN, Status.IN_PROGRESS)
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     partnership = models.ForeignKey(
@@ -353,6 +375,8 @@ class ActionPlanItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActionPlanItemQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import appraisal_views, awareness_views, partnership_views, views
+from . import action_plan_views, appraisal_views, awareness_views, partnership_views, views
 
 urlpatterns = [
     path("sharing-log/", views.sharing_log, name="sharing_log"),
@@ -36,4 +36,19 @@ urlpatterns += [
     path("<uuid:code>/feedback/new/", appraisal_views.round_new, name="feedback_round_new"),
     path("feedback/<uuid:code>/", appraisal_views.round_results, name="feedback_round_results"),
     path("feedback/<uuid:code>/answer/", appraisal_views.feedback_answer, name="feedback_answer"),
+]
+
+# The partnership action plan the school and its SSPO keep.
+urlpatterns += [
+    path("<uuid:code>/action-plan/", action_plan_views.action_plan, name="action_plan"),
+    path(
+        "<uuid:code>/action-plan/new/",
+        action_plan_views.action_plan_item_add,
+        name="action_plan_item_add",
+    ),
+    path(
+        "<uuid:code>/action-plan/<uuid:item>/",
+        action_plan_views.action_plan_item_edit,
+        name="action_plan_item_edit",
+    ),
 ]

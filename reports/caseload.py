@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from incidents.models import Concern, Enquiry, Incident, Side
 from referrals.models import Conference, ConferenceAction, Referral
+from schools.models import SessionRequest
 
 SHOWN = 5  # items listed per section; each section links to its full list
 ACKNOWLEDGE_WITHIN = timedelta(days=2)
@@ -94,6 +95,14 @@ def caseload(user, school=None) -> dict[str, Section]:
             .select_related("school")
             .order_by("last_message_at"),
             late_answer,
+        ),
+        "session_requests": _section(
+            "Session requests waiting",
+            SessionRequest.objects.visible_to(user)
+            .filter(here)
+            .waiting()
+            .select_related("school")
+            .order_by("requested_at"),
         ),
     }
     # The flags on the rows shown, from the same rules.

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ssp.access import get_visible_or_404
 from ssp.roles import Role
 
-from .models import Assignment, Membership, School, Team, today
+from .models import Activity, Assignment, Membership, School, SessionRequest, Team, today
 
 
 def can_invite_to_school(user, school: School) -> bool:
@@ -76,3 +76,77 @@ def get_assignment_to_end(user, code) -> Assignment:
     if not can_end_assignment(user, assignment):
         raise PermissionDenied
     return assignment
+
+
+# The activity log and session requests. School leads read their school's log and the
+# SPOC or deputy asks for sessions; the SSPO records for their schools, the Youth
+# Engagement Team for the schools it serves; the sergeant reads the team's. Staff: nothing.
+
+ACTIVITY_READERS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+ACTIVITY_RECORDERS = (Role.SSPO, Role.YET)
+SESSION_REQUESTERS = (Role.SPOC, Role.DEPUTY_SPOC)
+
+
+def can_read_activity_log(user) -> bool:
+    return user.role in (*ACTIVITY_READERS, *ACTIVITY_RECORDERS, Role.SERGEANT)
+
+
+def can_read_school_activity(user, school: School) -> bool:
+    if user.role in ACTIVITY_READERS:
+        return School.objects.held_as(user, *ACTIVITY_READERS).filter(pk=school.pk).exists()
+    # Officers reach a school only through School.visible_to: held, served or their team's.
+    return user.role in (*ACTIVITY_RECORDERS, Role.SERGEANT)
+
+
+def can_record_activity(user, school: School | None = None) -> bool:
+    if user.role not in ACTIVITY_RECORDERS:
+        return False
+    return school is None or school.pk in School.objects.visible_ids(user)
+
+
+def can_correct_activity(user, activity: Activity) -> bool:
+    return activity.recorded_by_id == user.pk and can_record_activity(user, activity.school)
+
+
+def can_close_activity(user, activity: Activity) -> bool:
+    """Mark a scheduled session delivered or cancelled: whoever records for the school.
+
+    The status is the service's to check, so a late second decision is told it came second.
+    """
+    return can_record_activity(user, activity.school)
+
+
+def can_request_session(user, school: School | None = None) -> bool:
+    if user.role not in SESSION_REQUESTERS:
+        return False
+    held = School.objects.held_as(user, *SESSION_REQUESTERS)
+    return held.exists() if school is None else held.filter(pk=school.pk).exists()
+
+
+# Whether the request still waits is the service's to check (see can_close_activity).
+
+
+def can_answer_session_request(user, session_request: SessionRequest) -> bool:
+    return can_record_activity(user, session_request.school)
+
+
+def can_withdraw_session_request(user, session_request: SessionRequest) -> bool:
+    return can_request_session(user, session_request.school)
+
+
+def get_activity_for(user, code, *, require=None) -> Activity:
+    return get_visible_or_404(
+        user,
+        Activity.objects.select_related("school", "officer__user", "recorded_by"),
+        require=require,
+        code=code,
+    )
+
+
+def get_session_request_for(user, code, *, require=None) -> SessionRequest:
+    return get_visible_or_404(
+        user,
+        SessionRequest.objects.select_related("school", "requested_by", "answered_by"),
+        require=require,
+        code=code,
+    )

@@ -502,6 +502,33 @@ class SchoolNeedFigure(models.Model):
 YEAR_GROUP_CHOICES = [(str(n), f"Year {n}") for n in range(7, 14)]
 
 
+def year_groups_label(year_groups) -> str:
+    """["7", "8", "10"] as "Years 7, 8 and 10"."""
+    years = [str(y) for y in sorted(year_groups, key=int)]
+    if not years:
+        return ""
+    if len(years) == 1:
+        return f"Year {years[0]}"
+    return f"Years {', '.join(years[:-1])} and {years[-1]}"
+
+
+class SessionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The same people as the activity log: school leads, and the officers who record
+        activity for the school (its SSPO, or the YET where there is none), their sergeant."""
+        role = getattr(user, "role", None)
+        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+            return self.filter(
+                school__in=School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            )
+        if role in (Role.SSPO, Role.SERGEANT, Role.YET):
+            return self.filter(school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+    def waiting(self):
+        return self.filter(status=SessionRequest.Status.REQUESTED)
+
+
 class SessionRequest(models.Model):
     """The SPOC asking the SSPO for a session or presentation."""
 
@@ -510,6 +537,14 @@ class SessionRequest(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Waiting, then scheduled (as an Activity), declined or withdrawn: each final.
+    MOVES = {
+        Status.REQUESTED: (Status.SCHEDULED, Status.DECLINED, Status.WITHDRAWN),
+        Status.SCHEDULED: (),
+        Status.DECLINED: (),
+        Status.WITHDRAWN: (),
+    }
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="session_requests")
@@ -530,6 +565,8 @@ class SessionRequest(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = SessionRequestQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -538,6 +575,13 @@ class SessionRequest(models.Model):
 
     def __str__(self):
         return self.topic
+
+    def can_move_to(self, status) -> bool:
+        return status in self.MOVES[self.Status(self.status)]
+
+    @property
+    def year_groups_display(self) -> str:
+        return year_groups_label(self.year_groups)
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -571,6 +615,13 @@ class Activity(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
+
+    # A scheduled session is later delivered or cancelled; both are final.
+    MOVES = {
+        Status.SCHEDULED: (Status.DELIVERED, Status.CANCELLED),
+        Status.DELIVERED: (),
+        Status.CANCELLED: (),
+    }
 
     class Partner(models.TextChoices):
         SAFER_TRAVEL = "safer_travel", "Safer Travel team"
@@ -635,3 +686,22 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.on}"
+
+    def can_move_to(self, status) -> bool:
+        return status in self.MOVES[self.Status(self.status)]
+
+    @property
+    def is_session(self) -> bool:
+        return self.kind in self.SESSION_KINDS
+
+    @property
+    def year_groups_display(self) -> str:
+        return year_groups_label(self.year_groups)
+
+    @property
+    def partners_display(self) -> str:
+        return ", ".join(self.Partner(p).label for p in self.partners)
+
+    @property
+    def addressed_display(self) -> str:
+        return ", ".join(self.Addressed(a).label for a in self.addressed)

@@ -38,6 +38,7 @@ urlpatterns = [
         name="review_detail",
     ),
     path("partnerships/", include("agreements.urls")),
+    path("activity/", include("schools.activity_urls")),
     path("admin/", admin.site.urls),
     path("allocation/", include("schools.allocation_urls")),
 ]
