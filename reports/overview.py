@@ -9,9 +9,11 @@ Nothing here returns a record about a person, only counts.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     Count,
@@ -72,17 +74,30 @@ def scope_school_ids(user) -> list[int]:
 
 @dataclass
 class Row:
+    """One partnership's line of the table, worked out once (the page draws 60 of them)."""
+
     partnership: Partnership
     in_team: bool  # False: a partnership of the force no officer holds yet (no figures)
     in_force: bool
     agreement: str
-    sspos: list = field(default_factory=list)
+    sspos: list = field(default_factory=list)  # names
     open: dict = field(default_factory=dict)
     overdue: dict = field(default_factory=dict)
 
-    @property
-    def school(self) -> School:
-        return self.partnership.school
+    def __post_init__(self):
+        p = self.partnership
+        self.school = p.school
+        self.sspo_names = ", ".join(self.sspos)
+        self.open_items = [(str(n), CASELOAD[kind].lower()) for kind, n in self.open.items() if n]
+        self.overdue_items = [
+            (str(n), OVERDUE[kind].lower()) for kind, n in self.overdue.items() if n
+        ]
+        self.status_tag = STATUS_TAGS[p.status]
+        self.rating = Review.Rating(p.latest_rating).label if p.latest_rating else ""
+        self.rating_tag = RATING_TAGS.get(p.latest_rating, "")
+        self.reviewed = (
+            f"{Review.Term(p.latest_term).label} {p.latest_year}" if p.latest_rating else ""
+        )
 
     @property
     def open_total(self) -> int:
@@ -92,25 +107,18 @@ class Row:
     def overdue_total(self) -> int:
         return sum(self.overdue.values())
 
-    @property
-    def open_items(self) -> list[tuple[str, int]]:
-        return [(CASELOAD[kind], n) for kind, n in self.open.items() if n]
 
-    @property
-    def overdue_items(self) -> list[tuple[str, int]]:
-        return [(OVERDUE[kind], n) for kind, n in self.overdue.items() if n]
-
-    @property
-    def rating(self) -> str:
-        rating = self.partnership.latest_rating
-        return Review.Rating(rating).label if rating else ""
-
-    @property
-    def reviewed(self) -> str:
-        p = self.partnership
-        if not p.latest_rating:
-            return ""
-        return f"{Review.Term(p.latest_term).label} {p.latest_year}"
+STATUS_TAGS = {
+    Partnership.Status.PROPOSED: "govuk-tag--blue",
+    Partnership.Status.ACTIVE: "govuk-tag--green",
+    Partnership.Status.SUSPENDED: "govuk-tag--grey",
+    Partnership.Status.ENDED: "govuk-tag--grey",
+}
+RATING_TAGS = {
+    Review.Rating.RED: "govuk-tag--red",
+    Review.Rating.AMBER: "govuk-tag--orange",
+    Review.Rating.GREEN: "govuk-tag--green",
+}
 
 
 @dataclass
@@ -137,16 +145,17 @@ class Overview:
         return sum(total for _, _, total in self.categories)
 
 
-def overview(user) -> Overview:
+def overview(user, school_ids=None) -> Overview:
     today = timezone.localdate()
-    school_ids = scope_school_ids(user)
-    rows = partnership_rows(user, school_ids, today)
+    if school_ids is None:
+        school_ids = scope_school_ids(user)
     months = last_months(today)
+    counts, triage = month_figures(school_ids, months)
     return Overview(
-        rows=rows,
+        rows=partnership_rows(user, school_ids, today),
         months=months,
-        categories=concerns_by_category(school_ids, months),
-        triage=triage_times(school_ids, months),
+        categories=concerns_by_category(counts, months),
+        triage=triage_times(triage, months),
     )
 
 
@@ -266,15 +275,16 @@ def agreement_status(p, signatures: list[SignatureFact], today) -> tuple[bool, s
     return False, f"Not signed by {WHO[missing]}"
 
 
-def _sspos(school_ids) -> dict[int, list]:
+def _sspos(school_ids) -> dict[int, list[str]]:
+    """The names of each school's SSPOs now (names only: no need for the people's rows)."""
     found = {}
-    for assignment in (
+    for school_id, first_name, last_name in (
         Assignment.objects.current()
         .filter(school_id__in=school_ids)
-        .select_related("officer__user")
         .order_by("starts_on", "pk")
+        .values_list("school_id", "officer__user__first_name", "officer__user__last_name")
     ):
-        found.setdefault(assignment.school_id, []).append(assignment.officer.user)
+        found.setdefault(school_id, []).append(f"{first_name} {last_name}".strip())
     return found
 
 
@@ -338,6 +348,11 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
 
 # The charts' figures -----------------------------------------------------------------------
 
+# Earlier months' figures are kept this long (seconds) for the same schools; this month's are
+# always counted afresh. A month's concerns and their categories never change once it is
+# over; its triage times change only when a concern logged then is triaged late.
+EARLIER_MONTHS_KEPT_FOR = 600
+
 
 def last_months(today) -> list[datetime.date]:
     """The first day of each of the last 12 months, this one included, oldest first."""
@@ -349,32 +364,77 @@ def last_months(today) -> list[datetime.date]:
     return months[::-1]
 
 
-def _since(months) -> datetime.datetime:
-    return datetime.datetime.combine(months[0], datetime.time.min, tzinfo=LONDON)
+def _start(month: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(month, datetime.time.min, tzinfo=LONDON)
 
 
 def _month(value) -> datetime.date:
     return value.astimezone(LONDON).date().replace(day=1)
 
 
-def concerns_by_category(school_ids, months) -> list[tuple[str, list[int], int]]:
-    """Concerns logged at the schools per category per month (London), busiest first.
+def _counts(school_ids, since) -> dict:
+    """{(month, category): concerns logged} since a moment, months in London time."""
+    return {
+        (_month(month), category): count
+        for month, category, count in (
+            Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=since)
+            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+            .values("month", "category")
+            .annotate(count=Count("pk"))
+            .values_list("month", "category", "count")
+            .order_by()
+        )
+    }
 
-    All concerns count, shared or not: the figures say how much the schools log, and name
-    no one.
-    """
+
+def _triage(school_ids, since) -> dict:
+    """{month logged: (concerns triaged, median hours from logging to triage)}."""
+    return {
+        _month(month): (triaged, median.total_seconds() / 3600)
+        for month, triaged, median in (
+            Concern.objects.filter(
+                school_id__in=school_ids, recorded_at__gte=since, triaged_at__isnull=False
+            )
+            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+            .values("month")
+            .annotate(triaged=Count("pk"), median=Median(F("triaged_at") - F("recorded_at")))
+            .values_list("month", "triaged", "median")
+            .order_by()
+        )
+    }
+
+
+def month_figures(school_ids, months) -> tuple[dict, dict]:
+    """The charts' figures for the 12 months: earlier months from the cache when it has
+    them for these schools and they are fresh enough, this month counted now. Two queries
+    either way."""
     if not school_ids:
-        return []
-    counts = {}
-    for month, category, count in (
-        Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=_since(months))
-        .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
-        .values("month", "category")
-        .annotate(count=Count("pk"))
-        .values_list("month", "category", "count")
-        .order_by()
-    ):
-        counts[(_month(month), category)] = count
+        return {}, {}
+    this_month = months[-1]
+    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
+    key = f"overview:months:{this_month:%Y-%m}:{digest}"
+    now = timezone.now()
+    kept = cache.get(key)
+    # The age is checked here as well as by the cache's expiry, by the portal's own clock.
+    if kept is None or (now - kept[0]).total_seconds() > EARLIER_MONTHS_KEPT_FOR:
+        counts = _counts(school_ids, since=_start(months[0]))
+        triage = _triage(school_ids, since=_start(months[0]))
+        earlier = (
+            {key: n for key, n in counts.items() if key[0] != this_month},
+            {month: value for month, value in triage.items() if month != this_month},
+        )
+        cache.set(key, (now, *earlier), EARLIER_MONTHS_KEPT_FOR)
+        return counts, triage
+    since = _start(this_month)
+    return {**kept[1], **_counts(school_ids, since)}, {**kept[2], **_triage(school_ids, since)}
+
+
+def concerns_by_category(counts, months) -> list[tuple[str, list[int], int]]:
+    """Concerns logged per category per month, busiest category first.
+
+    All concerns at the schools count, shared or not: the figures say how much the schools
+    log, and name no one.
+    """
     index = {month: i for i, month in enumerate(months)}
     series = {}
     for (month, category), count in counts.items():
@@ -387,22 +447,7 @@ def concerns_by_category(school_ids, months) -> list[tuple[str, list[int], int]]
     return sorted(by_category, key=lambda item: (-item[2], item[0]))
 
 
-def triage_times(school_ids, months) -> list[tuple[datetime.date, int, float | None]]:
+def triage_times(triage, months) -> list[tuple[datetime.date, int, float | None]]:
     """Per month a concern was logged: how many have been triaged, and the median hours
     from logging to the SPOC's triage decision (the latest one, if it was changed)."""
-    found = {}
-    if school_ids:
-        for month, triaged, median in (
-            Concern.objects.filter(
-                school_id__in=school_ids,
-                recorded_at__gte=_since(months),
-                triaged_at__isnull=False,
-            )
-            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
-            .values("month")
-            .annotate(triaged=Count("pk"), median=Median(F("triaged_at") - F("recorded_at")))
-            .values_list("month", "triaged", "median")
-            .order_by()
-        ):
-            found[_month(month)] = (triaged, median.total_seconds() / 3600)
-    return [(month, *found.get(month, (0, None))) for month in months]
+    return [(month, *triage.get(month, (0, None))) for month in months]

@@ -188,8 +188,7 @@ def _in_threes(items) -> list[list]:
 
 @login_required
 def overview(request):
-    _overview_scope(request)
-    found = figures.overview(request.user)
+    found = figures.overview(request.user, _overview_scope(request))
     return render(
         request,
         "reports/overview.html",
@@ -197,10 +196,16 @@ def overview(request):
             "overview": found,
             "category_rows": _in_threes(category_charts(found.months, found.categories)),
             "triage_chart": triage_chart(found.triage),
-            "triage_rows": [(m, n, hours(median)) for m, n, median in found.triage],
+            # Numbers as text: a table of 200 cells need not be localised one by one.
+            "category_table": [
+                (label, [str(n) for n in (*per_month, total)])
+                for label, per_month, total in found.categories
+            ],
+            "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
             "caseload_labels": figures.CASELOAD,
             "overdue_labels": figures.OVERDUE,
             "for_team": request.user.role == Role.SERGEANT,
+            "kept_for_minutes": figures.EARLIER_MONTHS_KEPT_FOR // 60,
         },
     )
 
@@ -244,7 +249,7 @@ def overview_partnerships_csv(request):
                 row.partnership.get_status_display(),
                 "yes" if row.in_force else "no",
                 row.agreement,
-                "; ".join(user.get_full_name() for user in row.sspos),
+                "; ".join(row.sspos),
                 # A partnership no officer of the team holds has no figures here, not zeros.
                 *(row.open[kind] if row.in_team else "" for kind in kinds),
                 *(row.overdue[kind] if row.in_team else "" for kind in late),
@@ -262,7 +267,8 @@ def overview_partnerships_csv(request):
 def overview_concerns_csv(request):
     school_ids = _overview_scope(request, export="overview_concerns")
     months = figures.last_months(timezone.localdate())
-    categories = figures.concerns_by_category(school_ids, months)
+    counts, _ = figures.month_figures(school_ids, months)
+    categories = figures.concerns_by_category(counts, months)
     return _export(
         request,
         name="concerns-by-category-and-month",
@@ -277,13 +283,14 @@ def overview_concerns_csv(request):
 def overview_triage_csv(request):
     school_ids = _overview_scope(request, export="overview_triage")
     months = figures.last_months(timezone.localdate())
+    _, triage = figures.month_figures(school_ids, months)
     return _export(
         request,
         name="triage-times-by-month",
         header=["month logged", "concerns triaged", "median hours from logging to triage"],
         rows=(
             (f"{month:%Y-%m}", triaged, hours(median))
-            for month, triaged, median in figures.triage_times(school_ids, months)
+            for month, triaged, median in figures.triage_times(triage, months)
         ),
         what="overview_triage",
     )

@@ -317,8 +317,7 @@ def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records
     assert brookfield.overdue == {"concerns": 0, "referrals": 0, "actions": 0}
     assert (ashdown.rating, ashdown.reviewed) == ("Amber", "Summer 2025")
     assert brookfield.rating == ""
-    assert [u.get_full_name() for u in ashdown.sspos] == ["Dan Okafor"]
-    assert [u.get_full_name() for u in brookfield.sspos] == ["Claire Hughes"]
+    assert ashdown.sspos == ["Dan Okafor"] and brookfield.sspos == ["Claire Hughes"]
     assert ashdown.in_force and brookfield.in_force
     assert (found.open_total, found.overdue_total) == (10, 3)
 
@@ -361,6 +360,38 @@ def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_
     brookfield = figures.overview(head_b)
     assert [row.school.name for row in brookfield.rows] == ["Brookfield School"]
     assert brookfield.concerns_total == 3
+
+
+def test_this_months_figures_are_live_and_earlier_months_are_kept_ten_minutes(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    figures.overview(sergeant)
+    make_concern(
+        school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
+    )
+    # A concern that belongs to May (as if logged then): May's figures are already kept.
+    make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        category="truancy",
+        recorded_at=at(2026, 5, 5),
+        triaged_at=at(2026, 5, 5) + hours(3),
+    )
+    truancy = dict((label, months) for label, months, _ in figures.overview(sergeant).categories)
+    assert truancy["Truancy"] == per_month(nov=1)
+    with time_machine.travel(NOW + datetime.timedelta(minutes=11), tick=False):
+        found = figures.overview(sergeant)
+    truancy = dict((label, months) for label, months, _ in found.categories)
+    assert truancy["Truancy"] == per_month(may=1, nov=1)
+    assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
+
+
+def test_kept_figures_are_never_another_scopes(records, sergeant, other_sergeant, head_a):
+    assert figures.overview(sergeant).concerns_total == 8
+    assert figures.overview(head_a).concerns_total == 5
+    other = figures.overview(other_sergeant)
+    assert other.concerns_total == 2  # Eastgate's: bullying in March, weapons in November
+    assert [row.school.name for row in other.rows] == ["Eastgate College"]
 
 
 # Who may see it ---------------------------------------------------------------------------
