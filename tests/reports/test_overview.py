@@ -699,6 +699,33 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     assert Concern.objects.count() > 100
 
 
+def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
+    client,
+    records,
+    school_a,
+    staff_a,
+    head_a,
+    make_concern,
+    django_assert_max_num_queries,
+):
+    revoke_dsa(school_a.partnership)  # the head's one partnership needs explaining: the most
+    client.force_login(head_a)
+    client.get(PAGE)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(PAGE).status_code == 200
+    for month in range(1, 12):
+        for category in ("bullying", "welfare", "drugs"):
+            make_concern(
+                school=school_a,
+                reported_by=staff_a,
+                category=category,
+                recorded_at=at(2026, month, 4),
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(PAGE).content.decode()
+    assert "Revoked on 20 November 2026" in body
+
+
 def test_the_exports_make_a_fixed_number_of_queries_too(
     client,
     records,
