@@ -169,14 +169,14 @@ def partnership_rows(user, school_ids, today) -> list[Row]:
     )
     sspos = _sspos([p.school_id for p in partnerships])
     open_, overdue = _caseload(school_ids, timezone.now(), today)
+    team = set(school_ids)
     rows = []
     for p in partnerships:
         in_force, agreement = agreement_status(p, signatures.get(p.pk, []), today)
-        in_team = p.school_id in school_ids
         rows.append(
             Row(
                 partnership=p,
-                in_team=in_team,
+                in_team=p.school_id in team,
                 in_force=in_force,
                 agreement=agreement,
                 sspos=sspos.get(p.school_id, []),
