@@ -1,8 +1,163 @@
-"""Who may read the partnership's records."""
+"""Who may read the partnership's records, and who may act on them.
 
-from ssp.roles import Role
+Scope first (the gate: out of scope answers 404), then the verb (403).
+"""
+
+from schools.models import School
+from ssp.access import get_visible_or_404
+from ssp.roles import SCHOOL_ROLES, Role
+
+from .models import Document, FeedbackRound, Partnership, Review
+
+# ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
+# only a plain summary of their school's SSP.
+AGREEMENT_READERS = (
+    Role.SPOC,
+    Role.DEPUTY_SPOC,
+    Role.HEAD,
+    Role.SSPO,
+    Role.SERGEANT,
+    Role.ADMIN,
+)
 
 
 def can_read_sharing_log(user) -> bool:
     # ACCESS.md: the head for their school, SSPOs for their schools, sergeants for the team.
     return user.role in (Role.HEAD, Role.SSPO, Role.SERGEANT)
+
+
+def _heads(user, partnership: Partnership) -> bool:
+    return School.objects.held_as(user, Role.HEAD).filter(pk=partnership.school_id).exists()
+
+
+def _of_their_force(user, partnership: Partnership) -> bool:
+    return partnership.force_id == user.officer.team.force_id
+
+
+def can_read_register(user) -> bool:
+    return user.role in (Role.STAFF, *AGREEMENT_READERS)
+
+
+def can_read_agreements(user, partnership: Partnership) -> bool:
+    return user.role in AGREEMENT_READERS
+
+
+def can_read_summary(user, partnership: Partnership) -> bool:
+    return user.role == Role.STAFF or can_read_agreements(user, partnership)
+
+
+def can_move_partnership(user, partnership: Partnership) -> bool:
+    # Reached through visible_to: the sergeant's team's partnerships, or the force's
+    # partnerships no officer holds yet (which they allocate).
+    return user.role == Role.SERGEANT and _of_their_force(user, partnership)
+
+
+def can_create_partnership(user) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_sign_for_school(user, partnership: Partnership) -> bool:
+    return user.role == Role.HEAD and _heads(user, partnership)
+
+
+def can_sign_for_force(user, partnership: Partnership) -> bool:
+    return user.role == Role.SERGEANT and _of_their_force(user, partnership)
+
+
+def can_sign(user, partnership: Partnership) -> bool:
+    return can_sign_for_school(user, partnership) or can_sign_for_force(user, partnership)
+
+
+def can_revoke(user, partnership: Partnership) -> bool:
+    return can_sign(user, partnership)
+
+
+def get_partnership_for(user, code, *, require=None) -> Partnership:
+    return get_visible_or_404(
+        user,
+        Partnership.objects.select_related("school", "force"),
+        require=require,
+        code=code,
+    )
+
+
+# Documents: the sergeant writes the force's versions; everyone with a partnership of the
+# force reads the published ones (staff read only their SSP's summary).
+
+
+def can_read_documents(user) -> bool:
+    return user.role in AGREEMENT_READERS
+
+
+def can_write_documents(user) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_read_document(user, document: Document) -> bool:
+    return can_read_documents(user)
+
+
+def can_edit_document(user, document: Document) -> bool:
+    return can_write_documents(user) and not document.is_published
+
+
+def get_document_for(user, code, *, require=None) -> Document:
+    return get_visible_or_404(
+        user,
+        Document.objects.select_related("force", "created_by", "published_by"),
+        require=require,
+        code=code,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The appraisal: feedback rounds and the sergeant's review. ACCESS.md: the school's people
+# answer once per round; the sergeant opens rounds, reads the answers and writes reviews
+# for the team; the head, SPOC (and deputy) and the SSPO read their schools' reviews.
+
+
+def _in_team(user, partnership) -> bool:
+    return partnership.school_id in School.objects.visible_ids(user)
+
+
+def can_open_round(user, partnership) -> bool:
+    return user.role == Role.SERGEANT and _in_team(user, partnership)
+
+
+def can_answer_round(user, feedback_round) -> bool:
+    return user.role in SCHOOL_ROLES  # reached through visible_to: their own school's round
+
+
+def can_read_answers(user, feedback_round) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def can_read_reviews(user, partnership) -> bool:
+    if user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+        leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+        return leads.filter(pk=partnership.school_id).exists()
+    return user.role in (Role.SSPO, Role.SERGEANT) and _in_team(user, partnership)
+
+
+def can_write_review(user, partnership) -> bool:
+    return user.role == Role.SERGEANT and _in_team(user, partnership)
+
+
+def get_appraised_partnership(user, code, *, require):
+    """A partnership reached for its appraisal: out of the person's scope 404, else the
+    predicate decides (403)."""
+    return get_visible_or_404(
+        user, Partnership.objects.select_related("school"), require=require, code=code
+    )
+
+
+def get_round_for(user, code, *, require=None):
+    queryset = FeedbackRound.objects.select_related("partnership__school", "opened_by")
+    return get_visible_or_404(user, queryset, require=require, code=code)
+
+
+def get_review_for(user, code, *, require=None):
+    queryset = Review.objects.select_related(
+        "partnership__school", "reviewed_by", "feedback_round"
+    )
+    return get_visible_or_404(user, queryset, require=require, code=code)

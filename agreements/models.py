@@ -119,17 +119,20 @@ class DocumentQuerySet(models.QuerySet):
         return self.published().filter(force=force, kind=kind).order_by("-version")
 
     def visible_to(self, user):
-        """Anyone with a place in a partnership of the force reads its documents."""
+        """Anyone with a place in a partnership of the force reads its published versions;
+        the force's sergeants also its drafts. The YET has no partnership (ACCESS.md)."""
         from ssp.roles import Role
 
         role = getattr(user, "role", None)
-        if role is None:
+        if role is None or role == Role.YET:
             return self.none()
         if role == Role.ADMIN:
             return self.all()
-        if role in (Role.SSPO, Role.SERGEANT, Role.YET):
+        if role == Role.SERGEANT:
             return self.filter(force_id=user.officer.team.force_id)
-        forces = School.objects.visible_to(user).values("force")
+        if role == Role.SSPO:
+            return self.filter(force_id=user.officer.team.force_id, published_at__isnull=False)
+        forces = School.objects.visible_to(user).filter(partnership__isnull=False).values("force")
         return self.filter(force__in=forces, published_at__isnull=False)
 
 
@@ -357,6 +360,23 @@ class ActionPlanItem(models.Model):
         return self.action[:60]
 
 
+class FeedbackRoundQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The school's people (to answer) and the sergeant of the team (to read); SSPOs
+        never see the feedback about them."""
+        from ssp.roles import SCHOOL_ROLES, Role
+
+        role = getattr(user, "role", None)
+        if role in SCHOOL_ROLES:
+            return self.filter(partnership__school__in=School.objects.visible_to(user))
+        if role == Role.SERGEANT:
+            return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+    def open_on(self, day):
+        return self.filter(opens_on__lte=day, closes_on__gte=day)
+
+
 class FeedbackRound(models.Model):
     """A round of appraisal feedback for one partnership: each person answers once."""
 
@@ -370,6 +390,8 @@ class FeedbackRound(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = FeedbackRoundQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -431,6 +453,20 @@ class Feedback(models.Model):
         return f"Feedback {self.code}"
 
 
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The head, SPOC and deputy of the school; its SSPO; the sergeant of the team."""
+        from ssp.roles import Role
+
+        role = getattr(user, "role", None)
+        if role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+            leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+            return self.filter(partnership__school__in=leads)
+        if role in (Role.SSPO, Role.SERGEANT):
+            return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
+        return self.none()
+
+
 class Review(models.Model):
     """The sergeant's review of a partnership for one term.
 
@@ -466,6 +502,8 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -507,7 +545,8 @@ class Disclosure(models.Model):
 
     class Kind(models.TextChoices):
         CONCERN_SHARED = "concern_shared", "Concern shared with the SSPO"
-        ENQUIRY_ANSWER = "enquiry_answer", "Answer to an enquiry"
+        ENQUIRY_ANSWER = "enquiry_answer", "School's message in an enquiry"
+        ENQUIRY_MESSAGE = "enquiry_message", "Police message in an enquiry"
         INCIDENT_SUMMARY = "incident_summary", "Incident summary sent to the school"
         REFERRAL_UPDATE = "referral_update", "Referral update"
 

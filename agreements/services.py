@@ -1,10 +1,13 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from schools.models import Assignment, School
+from schools.models import Assignment, Force, Membership, Officer, School, Team
+from ssp.notifications import notify
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
 
@@ -177,9 +180,26 @@ def partnership_move(partnership: Partnership, *, to: str, by, reason: str, vers
 @transaction.atomic
 def document_publish(document: Document, *, by) -> Document:
     """Publish a draft: it gets its version's hash and can never change again."""
+    # The force's row serialises publishing: two drafts published at once cannot both take
+    # the next version number.
+    Force.objects.select_for_update().get(pk=document.force_id)
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.is_published:
         raise ValidationError("This version is already published.")
+    if locked.expires_on < timezone.localdate() or locked.review_on < timezone.localdate():
+        raise ValidationError(
+            "The review and expiry dates of this draft have passed: change them, then publish."
+        )
+    latest = Document.objects.current_of(locked.force_id, locked.kind).first()
+    next_version = latest.version + 1 if latest else 1
+    if locked.version != next_version:
+        if Document.objects.filter(
+            force_id=locked.force_id, kind=locked.kind, version=next_version
+        ).exists():
+            raise ValidationError(
+                f"Another draft holds version {next_version}: publish or delete it first."
+            )
+        locked.version = next_version  # the number is the next one when it is published
     locked.published_at = timezone.now()
     locked.published_by = by
     locked.content_hash = locked.compute_hash()
@@ -237,4 +257,176 @@ def agreement_revoke(partnership: Partnership, document: Document, *, by, reason
         count += 1
     if not count:
         raise ValidationError("There is no signed agreement to revoke.")
+    return count
+
+
+# ---------------------------------------------------------------------------------------
+# The register: creating a partnership, drafting versions, signing and revoking, and the
+# people each of these is told to.
+
+
+def head_teachers(school: School) -> list:
+    members = Membership.objects.current().filter(
+        school=school, position=Membership.Position.HEAD, user__is_active=True
+    )
+    return [m.user for m in members.select_related("user")]
+
+
+def school_leads(school: School) -> list:
+    """The SPOC and deputy."""
+    members = Membership.objects.current().filter(
+        school=school, designation__in=["spoc", "deputy"], user__is_active=True
+    )
+    return [m.user for m in members.select_related("user")]
+
+
+def current_sspos(school: School) -> list:
+    held = Assignment.objects.current().filter(school=school).select_related("officer__user")
+    return [a.officer.user for a in held]
+
+
+def team_sergeants(partnership: Partnership) -> list:
+    """The sergeants leading the officers who hold the school; if nobody holds it yet, the
+    sergeants of the force's Safer Schools teams (who allocate it)."""
+    officers = Officer.objects.filter(
+        rank=Officer.Rank.SERGEANT, user__is_active=True, team__force=partnership.force_id
+    ).filter(Q(left_on__isnull=True) | Q(left_on__gt=timezone.localdate()))
+    teams = (
+        Assignment.objects.current().filter(school=partnership.school_id).values("officer__team")
+    )
+    leading = officers.filter(team__in=teams)
+    if not leading.exists():
+        leading = officers.filter(team__kind=Team.Kind.SAFER_SCHOOLS)
+    return [o.user for o in leading.select_related("user")]
+
+
+@transaction.atomic
+def partnership_create(*, school: School, by, reason: str) -> Partnership:
+    """Propose a partnership for a school of the force that has none."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why this school should have a partnership."})
+    if Partnership.objects.filter(school=school).exists():
+        raise ValidationError({"school": f"{school.name} already has a partnership."})
+    partnership = Partnership(school=school, force_id=school.force_id)
+    partnership._history_user = by
+    try:
+        with transaction.atomic():  # two sergeants at once: the school's unique row decides
+            partnership.save()
+    except IntegrityError:
+        raise ValidationError({"school": f"{school.name} already has a partnership."}) from None
+    PartnershipEvent.objects.create(
+        partnership=partnership, by=by, from_status="", to_status=partnership.status, reason=reason
+    )
+    return partnership
+
+
+def _next_version(force_id, kind) -> int:
+    latest = Document.objects.filter(force_id=force_id, kind=kind).order_by("-version").first()
+    return latest.version + 1 if latest else 1
+
+
+@transaction.atomic
+def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
+    """Start the next version of the force's protocol or DSA. One draft of a kind at a time,
+    so the draft's number is the one it will be published as."""
+    Force.objects.select_for_update().get(pk=force.pk)
+    draft = Document.objects.filter(force=force, kind=kind, published_at__isnull=True).first()
+    if draft is not None:
+        raise ValidationError(
+            {
+                "kind": f"There is already a draft of the {draft.get_kind_display().lower()} "
+                f"(version {draft.version}): edit that one."
+            }
+        )
+    document = Document(
+        force=force, kind=kind, version=_next_version(force.pk, kind), created_by=by, **fields
+    )
+    document._history_user = by
+    document.save()
+    return document
+
+
+@transaction.atomic
+def document_draft_update(*, document: Document, by, seen_hash: str, **fields) -> Document:
+    """Change a draft. `seen_hash` is the draft's content as the person loaded it: if
+    someone changed it since, nothing is overwritten (StaleRecord)."""
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.is_published:
+        raise ValidationError("A published version cannot be changed; start a new draft.")
+    if locked.compute_hash() != seen_hash:
+        raise StaleRecord
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked._history_user = by
+    locked.save(update_fields=list(fields))
+    return locked
+
+
+def kind_noun(document: Document) -> str:
+    """The document's kind as it reads mid-sentence."""
+    if document.kind == Document.Kind.DSA:
+        return "data sharing agreement"
+    return "Safer Schools Partnership protocol"
+
+
+def signing_side(user) -> str:
+    from ssp.roles import Role
+
+    return Signature.Side.SCHOOL if user.role == Role.HEAD else Signature.Side.FORCE
+
+
+def signing_capacity(user, partnership: Partnership) -> str:
+    """What the signature says the person signed as."""
+    if signing_side(user) == Signature.Side.SCHOOL:
+        return f"Head teacher, {partnership.school.name}"
+    officer = user.officer
+    return f"{officer.get_rank_display()} {officer.collar_number}, {officer.team.name}"
+
+
+@transaction.atomic
+def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signature:
+    """Sign for the person's side (the view has just re-authenticated them) and tell the
+    other side: that it is their turn, or that the version is now signed by both."""
+    side = signing_side(by)
+    signature = signature_create(
+        partnership, document, side=side, by=by, signed_as=signing_capacity(by, partnership)
+    )
+    other = Signature.Side.FORCE if side == Signature.Side.SCHOOL else Signature.Side.SCHOOL
+    other_signed = Signature.objects.filter(
+        partnership=partnership, document=document, side=other, revoked_at__isnull=True
+    ).exists()
+    recipients = (
+        team_sergeants(partnership)
+        if other == Signature.Side.FORCE
+        else head_teachers(partnership.school)
+    )
+    kind = kind_noun(document)
+    notify(
+        recipients=recipients,
+        subject=f"The {kind} is now signed by both sides"
+        if other_signed
+        else f"The {kind} is waiting for your signature",
+        link=reverse("partnership_detail", args=[partnership.code]),
+    )
+    return signature
+
+
+@transaction.atomic
+def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
+    """Revoke the partnership's current DSA and tell everyone who relied on it."""
+    dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
+    if dsa is None:
+        raise ValidationError("There is no signed agreement to revoke.")
+    count = agreement_revoke(partnership, dsa, by=by, reason=reason)
+    school = partnership.school
+    notify(
+        recipients=[
+            *current_sspos(school),
+            *school_leads(school),
+            *head_teachers(school),
+            *team_sergeants(partnership),
+        ],
+        subject="A data sharing agreement has been revoked: sharing has stopped",
+        link=reverse("partnership_detail", args=[partnership.code]),
+    )
     return count

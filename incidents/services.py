@@ -64,6 +64,7 @@ def _school_leads(school):
         for m in Membership.objects.current()
         .filter(school=school, designation__in=["spoc", "deputy"])
         .select_related("user")
+        .order_by("-designation")  # the SPOC, then the deputy
     ]
 
 
@@ -626,8 +627,21 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
         )
         notify(recipients=[enquiry.sspo], subject="A school has sent you a message", link=link)
     else:
+        # What the police tell the school is a disclosure too, to the SPOC (or deputy).
+        recipients = _school_enquirers(enquiry.school)
+        heads = Membership.objects.current().filter(school=enquiry.school, position="head")
+        to = recipients[0] if recipients else getattr(heads.first(), "user", None)
+        if to is not None:
+            disclosure_record(
+                school=enquiry.school,
+                direction=Disclosure.Direction.TO_SCHOOL,
+                kind=Disclosure.Kind.ENQUIRY_MESSAGE,
+                record_code=message.code,
+                by=by,
+                to=to,
+            )
         notify(
-            recipients=_school_enquirers(enquiry.school),
+            recipients=recipients,
             subject="Your Safer Schools Police Officer has sent you a message",
             link=link,
         )

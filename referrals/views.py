@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from incidents.forms import search_pupils
 from incidents.models import Concern
 from ssp.audit import audited, log_access
 from ssp.roles import POLICE_ROLES, Role
@@ -280,9 +281,17 @@ def conference_new(request, pupil):
     pupil = get_police_pupil_or_404(request.user, pupil)
     log_access(request, action="conference", object_type="pupil", object_code=pupil.code)
     pupils = police_pupils(request.user).filter(school=pupil.school_id).order_by("last_name")
-    initial = {"pupils": [pupil.code]} if request.method == "GET" else None
+    # Other pupils are added by name, as on the concern form: the page lists the pupils
+    # chosen and what a search found, never the school's whole roll. A search is a plain
+    # post of the whole form, so nothing typed is lost.
+    posted = request.method == "POST"
+    searching = posted and "search" in request.POST
+    chosen = request.POST.getlist("pupils") if posted else [str(pupil.code)]
+    query = request.POST.get("q", "").strip() if searching else ""
+    found = list(search_pupils(pupils.exclude(code__in=chosen), query)) if query else []
+    initial = {"pupils": chosen} if not posted else None
     form = ConferenceForm(request.POST or None, initial=initial, pupils=pupils)
-    if request.method == "POST" and form.is_valid():
+    if posted and not searching and form.is_valid():
         try:
             conference = services.conference_record(by=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -290,7 +299,13 @@ def conference_new(request, pupil):
         else:
             messages.success(request, "Case conference recorded. Add its actions below.")
             return redirect("conference_detail", code=conference.code)
-    return render(request, "referrals/conference_form.html", {"form": form, "pupil": pupil})
+    if searching:
+        form.errors.clear()  # a search is not a submission: no errors yet
+    form.fields["pupils"].queryset = pupils.filter(
+        Q(code__in=chosen) | Q(pk__in=[p.pk for p in found])
+    )
+    context = {"form": form, "pupil": pupil, "query": query, "found": found}
+    return render(request, "referrals/conference_form.html", context)
 
 
 def _conference_context(request, conference, *, action_form=None):

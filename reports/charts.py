@@ -27,9 +27,9 @@ def _n(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _text(x: float, y: float, text: str) -> str:
+def _text(x: float, y: float, text: str, anchor: str = "middle") -> str:
     return (
-        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="middle" font-size="{FONT}" '
+        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="{FONT}" '
         f'fill="{TEXT}">{escape(text)}</text>'
     )
 
@@ -80,7 +80,10 @@ def bar_chart(
             parts.append(_text(centre, y - 4, text))
         parts.append(_text(centre, baseline + 14, f"{month:%b}"))
         if i == 0 or month.month == 1:
-            parts.append(_text(centre, baseline + 28, f"{month:%Y}"))
+            # Read from the left edge of the year's first bar (of the chart, for the first),
+            # so December's year and January's never run into each other.
+            left = 0 if i == 0 else i * slot + slot * 0.15
+            parts.append(_text(left, baseline + 28, f"{month:%Y}", anchor="start"))
     parts.append(
         f'<line x1="0" y1="{_n(baseline)}" x2="{width}" y2="{_n(baseline)}" '
         f'stroke="{AXIS}" stroke-width="1"/></svg>'

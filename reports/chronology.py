@@ -34,8 +34,14 @@ class Entry:
     kind: str
     title: str
     detail: str
-    link: str
+    target: tuple[str, object]  # the record's page: URL name and code, reversed when shown
     date_only: bool = False
+
+    @property
+    def link(self) -> str:
+        # A long history has hundreds of entries and a page shows 25: reverse only those.
+        name, code = self.target
+        return reverse(name, args=[code])
 
 
 def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
@@ -76,7 +82,7 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 title=f"{concern.get_kind_display()}: {concern.get_category_display()}",
                 detail=f"{link.get_role_display()}. Logged by "
                 f"{concern.reported_by.get_full_name()} ({concern.reference}).",
-                link=reverse("concern_detail", args=[concern.code]),
+                target=("concern_detail", concern.code),
             )
         )
     # The triage decision says it was shared; the share's own event would repeat it. The
@@ -101,7 +107,7 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 kind=event.kind,
                 title=title,
                 detail=f"By {event.actor.get_full_name()} ({concern.reference}).",
-                link=reverse("concern_detail", args=[concern.code]),
+                target=("concern_detail", concern.code),
             )
         )
     return entries
@@ -122,7 +128,7 @@ def _referral_entries(user, pupil) -> list[Entry]:
                 kind="referral",
                 title=f"Referral to {referral.scheme.name}",
                 detail=f"{purpose}Status: {status} ({referral.reference}).",
-                link=reverse("referral_detail", args=[referral.code]),
+                target=("referral_detail", referral.code),
             )
         )
     return entries
@@ -137,7 +143,7 @@ def _conference_entries(user, pupil) -> list[Entry]:
             kind="conference",
             title="Multi-agency case conference",
             detail=f"Agencies: {c.agencies}",
-            link=reverse("conference_detail", args=[c.code]),
+            target=("conference_detail", c.code),
             date_only=True,
         )
         for c in conferences
@@ -158,7 +164,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
                 title=f"Incident: {link.incident.get_category_display()}",
                 detail=f"{link.get_role_display()}. {link.incident.get_status_display()} "
                 f"({link.incident.reference}).",
-                link=reverse("incident_detail", args=[link.incident.code]),
+                target=("incident_detail", link.incident.code),
             )
             for link in links
         ]
@@ -175,7 +181,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
             kind="incident_summary",
             title="Incident summary from the police",
             detail=f"Sent by {summary.sent_by.get_full_name()}.",
-            link=reverse("incident_summary_detail", args=[summary.code]),
+            target=("incident_summary_detail", summary.code),
         )
         for summary in summaries
     ]
@@ -190,7 +196,7 @@ def _enquiry_entries(user, pupil) -> list[Entry]:
             kind="enquiry",
             title=f"Enquiry: {e.subject}",
             detail=f"{e.get_status_display()}.",
-            link=reverse("enquiry_detail", args=[e.code]),
+            target=("enquiry_detail", e.code),
         )
         for e in enquiries
     ]

@@ -9,14 +9,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agreements.access import can_read_sharing_log
+from agreements.models import FeedbackRound
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
 from ssp.audit import audited, log_access
 from ssp.exports import csv_response
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
-from . import overview as figures
+from . import overview as team_figures
 from .access import can_see_overview
 from .caseload import caseload
 from .charts import category_charts, hours, triage_chart
@@ -41,7 +42,7 @@ def _schools_at_a_glance(user):
     )
 
 
-CHRONOLOGY_PAGE = 50
+CHRONOLOGY_PAGE = 25
 
 
 @login_required
@@ -88,6 +89,14 @@ def home(request):
         )
     if role == Role.SERGEANT:
         context["shared_count"] = Concern.objects.visible_to(user).count()
+    if role in SCHOOL_ROLES:
+        # Appraisal feedback rounds open now that this person has not answered yet.
+        context["rounds_to_answer"] = (
+            FeedbackRound.objects.visible_to(user)
+            .open_on(today())
+            .exclude(responses__respondent=user)
+            .select_related("partnership__school")
+        )
     if role == Role.SSPO:
         schools = list(context["schools"])
         chosen = next((s for s in schools if str(s.code) == request.GET.get("school")), None)
@@ -179,7 +188,7 @@ def _overview_scope(request, export: str = "") -> list[int]:
                 outcome=AccessLog.Outcome.DENIED,
             )
         raise PermissionDenied
-    return figures.scope_school_ids(request.user)
+    return team_figures.scope_school_ids(request.user)
 
 
 def _in_threes(items) -> list[list]:
@@ -188,7 +197,7 @@ def _in_threes(items) -> list[list]:
 
 @login_required
 def overview(request):
-    found = figures.overview(request.user, _overview_scope(request))
+    found = team_figures.overview(request.user, _overview_scope(request))
     return render(
         request,
         "reports/overview.html",
@@ -202,10 +211,10 @@ def overview(request):
                 for label, per_month, total in found.categories
             ],
             "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
-            "caseload_labels": figures.CASELOAD,
-            "overdue_labels": figures.OVERDUE,
+            "caseload_labels": team_figures.CASELOAD,
+            "overdue_labels": team_figures.OVERDUE,
             "for_team": request.user.role == Role.SERGEANT,
-            "kept_for_minutes": figures.EARLIER_MONTHS_KEPT_FOR // 60,
+            "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
         },
     )
 
@@ -225,8 +234,8 @@ def _export(request, *, name: str, header: list, rows, what: str):
 @reauthentication_required
 def overview_partnerships_csv(request):
     school_ids = _overview_scope(request, export="overview_partnerships")
-    rows = figures.partnership_rows(request.user, school_ids, timezone.localdate())
-    kinds, late = list(figures.CASELOAD), list(figures.OVERDUE)
+    rows = team_figures.partnership_rows(request.user, school_ids, timezone.localdate())
+    kinds, late = list(team_figures.CASELOAD), list(team_figures.OVERDUE)
     return _export(
         request,
         name="partnerships",
@@ -237,8 +246,8 @@ def overview_partnerships_csv(request):
             "agreement in force",
             "agreement",
             "sspo",
-            *(figures.CASELOAD[kind].lower() for kind in kinds),
-            *(f"overdue: {figures.OVERDUE[kind].lower()}" for kind in late),
+            *(team_figures.CASELOAD[kind].lower() for kind in kinds),
+            *(f"overdue: {team_figures.OVERDUE[kind].lower()}" for kind in late),
             "latest rating",
             "latest review",
         ],
@@ -266,9 +275,9 @@ def overview_partnerships_csv(request):
 @reauthentication_required
 def overview_concerns_csv(request):
     school_ids = _overview_scope(request, export="overview_concerns")
-    months = figures.last_months(timezone.localdate())
-    counts, _ = figures.month_figures(school_ids, months)
-    categories = figures.concerns_by_category(counts, months)
+    months = team_figures.last_months(timezone.localdate())
+    counts, _ = team_figures.month_figures(school_ids, months)
+    categories = team_figures.concerns_by_category(counts, months)
     return _export(
         request,
         name="concerns-by-category-and-month",
@@ -282,15 +291,15 @@ def overview_concerns_csv(request):
 @reauthentication_required
 def overview_triage_csv(request):
     school_ids = _overview_scope(request, export="overview_triage")
-    months = figures.last_months(timezone.localdate())
-    _, triage = figures.month_figures(school_ids, months)
+    months = team_figures.last_months(timezone.localdate())
+    _, triage = team_figures.month_figures(school_ids, months)
     return _export(
         request,
         name="triage-times-by-month",
         header=["month logged", "concerns triaged", "median hours from logging to triage"],
         rows=(
             (f"{month:%Y-%m}", triaged, hours(median))
-            for month, triaged, median in figures.triage_times(triage, months)
+            for month, triaged, median in team_figures.triage_times(triage, months)
         ),
         what="overview_triage",
     )

@@ -127,6 +127,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 60,
     },
     "remind-follow-ups": {"task": "referrals.tasks.remind_follow_ups_due", "schedule": 3600.0},
+    "remind-agreement-dates": {
+        "task": "agreements.tasks.remind_agreement_dates",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.

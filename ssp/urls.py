@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from reports import review_views
 from reports import views as reports_views
 from schools import views as schools_views
 
@@ -28,6 +29,14 @@ urlpatterns = [
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),
     path("referrals/", include("referrals.urls")),
+    # The appraisal review reads every app's figures, so its pages are in reports/.
+    path("partnerships/<uuid:code>/reviews/", review_views.review_list, name="review_list"),
+    path("partnerships/<uuid:code>/reviews/new/", review_views.review_new, name="review_new"),
+    path(
+        "partnerships/<uuid:code>/reviews/<uuid:review>/",
+        review_views.review_detail,
+        name="review_detail",
+    ),
     path("partnerships/", include("agreements.urls")),
     path("admin/", admin.site.urls),
     path("overview/", reports_views.overview, name="overview"),

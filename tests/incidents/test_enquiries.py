@@ -116,6 +116,14 @@ def test_an_answer_from_the_school_is_a_logged_disclosure(enquiry_a, spoc_a, ssp
     assert "Yes." not in note.subject
 
 
+def test_a_message_from_the_police_is_a_logged_disclosure_to_the_spoc(enquiry_a, spoc_a, sspo_a):
+    message = enquiry_reply(enquiry=enquiry_a, by=sspo_a, text="One more thing.")
+    disclosure = Disclosure.objects.get(record_code=message.code)
+    assert disclosure.kind == Disclosure.Kind.ENQUIRY_MESSAGE
+    assert disclosure.direction == Disclosure.Direction.TO_SCHOOL
+    assert disclosure.disclosed_by == sspo_a and disclosure.disclosed_to == spoc_a
+
+
 def test_statuses_follow_the_conversation(enquiry_a, spoc_a, sspo_a):
     assert enquiry_a.status == "open" and enquiry_a.awaiting == "school"
     assert Enquiry.objects.waiting_for("school").filter(pk=enquiry_a.pk).exists()

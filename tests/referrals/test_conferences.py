@@ -37,6 +37,29 @@ def test_an_sspo_records_a_conference_for_pupils_of_one_school(client, sspo_a, p
     assert {h.history_user for h in conference.history.all()} == {sspo_a}
 
 
+def test_the_form_lists_the_chosen_pupils_and_finds_others_by_name(
+    client, sspo_a, pupil_a, school_a
+):
+    from tests.factories import PupilFactory
+
+    wanted = PupilFactory(school=school_a, first_name="Zachary", last_name="Quill")
+    bystander = PupilFactory(school=school_a, first_name="Yusuf", last_name="Bystander")
+    url = reverse("conference_new", args=[pupil_a.code])
+    client.force_login(sspo_a)
+    body = client.get(url).content.decode()
+    # The school's roll is not on the page: only the pupil the conference starts from.
+    assert str(pupil_a.code) in body and str(wanted.code) not in body
+    assert str(bystander.code) not in body
+    searched = client.post(url, conference_form(pupil_a) | {"q": "quill", "search": "1"})
+    body = searched.content.decode()
+    assert searched.status_code == 200 and "There is a problem" not in body
+    assert str(wanted.code) in body and str(bystander.code) not in body
+    assert "Kept attendees" in body  # what was typed survives the search
+    assert not Conference.objects.exists()
+    client.post(url, conference_form(pupil_a, wanted))
+    assert set(Conference.objects.get().pupils.all()) == {pupil_a, wanted}
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [

@@ -50,7 +50,7 @@ def test_the_sspo_sees_everything_open_at_their_schools(client, busy_school_a, s
         assert reference in body
     assert "Assembly on knife crime" in body and "To acknowledge" in body
     assert sections["referrals"].overdue == 1 and sections["actions"].overdue == 1
-    assert [s.count for s in sections.values()] == ["1", "1", "1", "1", "1"]
+    assert [s.count for s in sections.values()] == [1, 1, 1, 1, 1]
 
 
 def test_another_schools_sspo_sees_none_of_it(client, busy_school_a, sspo_b):
@@ -58,7 +58,7 @@ def test_another_schools_sspo_sees_none_of_it(client, busy_school_a, sspo_b):
     body, sections = caseload_of(client, sspo_b)
     assert concern.reference not in body and incident.reference not in body
     assert referral.reference not in body and "Assembly on knife crime" not in body
-    assert all(s.count == "0" for s in sections.values())
+    assert all(s.count == 0 for s in sections.values())
 
 
 def test_a_concern_leaves_the_caseload_once_its_outcome_is_recorded(
@@ -75,7 +75,7 @@ def test_a_concern_leaves_the_caseload_once_its_outcome_is_recorded(
         rationale="Advice given to the school.",
     )
     body, sections = caseload_of(client, sspo_a)
-    assert shared_concern_a.reference not in body and sections["concerns"].count == "0"
+    assert shared_concern_a.reference not in body and sections["concerns"].count == 0
 
 
 def test_an_sspo_with_two_schools_can_look_at_one(
@@ -118,3 +118,21 @@ def test_the_caseload_answers_in_the_same_queries_however_much_is_open(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(HOME).content.decode()
     assert "16" in body
+
+
+def test_each_section_lists_a_few_items_and_counts_them_all(
+    client, busy_school_a, make_incident, make_referral, school_a, pupil_a, sspo_a
+):
+    for _ in range(7):
+        make_incident(school=school_a, pupils=[pupil_a])
+        make_referral(
+            pupil=pupil_a,
+            made_by=sspo_a,
+            follow_up_on=timezone.localdate() - datetime.timedelta(days=3),
+        )
+    body, sections = caseload_of(client, sspo_a)
+    assert sections["incidents"].count == 8 and len(sections["incidents"].items) == 5
+    # Overdue counts every open referral with its follow-up due, not just those listed.
+    assert sections["referrals"].count == 8 and sections["referrals"].overdue == 8
+    assert len(sections["referrals"].items) == 5
+    assert "8 overdue" in body

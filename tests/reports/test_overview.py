@@ -16,7 +16,7 @@ from agreements.models import Document, Partnership, Review
 from agreements.services import document_publish, signature_create
 from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
-from reports import overview as figures
+from reports import overview as team_figures
 from reports.views import OVERVIEW_PURPOSE
 from schools.services import assignment_create
 from ssp.models import AccessLog
@@ -307,7 +307,7 @@ def per_month(**counts) -> list[int]:
 
 
 def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records, sergeant):
-    found = figures.overview(sergeant)
+    found = team_figures.overview(sergeant)
     rows = {row.school.name: row for row in found.rows}
     assert set(rows) == {"Ashdown Academy", "Brookfield School"}
     ashdown, brookfield = rows["Ashdown Academy"], rows["Brookfield School"]
@@ -325,7 +325,7 @@ def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records
 def test_concerns_by_category_and_month_count_the_teams_schools_in_london_months(
     records, sergeant
 ):
-    found = figures.overview(sergeant)
+    found = team_figures.overview(sergeant)
     assert [f"{m:%Y-%m}" for m in found.months] == MONTHS
     assert found.categories == [
         ("General welfare", per_month(dec=1, nov=2), 3),
@@ -338,7 +338,7 @@ def test_concerns_by_category_and_month_count_the_teams_schools_in_london_months
 
 
 def test_triage_times_are_the_median_hours_per_month_logged(records, sergeant):
-    triage = {f"{m:%Y-%m}": (n, median) for m, n, median in figures.overview(sergeant).triage}
+    triage = {f"{m:%Y-%m}": (n, median) for m, n, median in team_figures.overview(sergeant).triage}
     assert triage["2026-03"] == (3, 6.0)
     assert triage["2026-07"] == (1, 2.0)
     assert triage["2026-11"] == (2, 12.5)
@@ -347,7 +347,7 @@ def test_triage_times_are_the_median_hours_per_month_logged(records, sergeant):
 
 
 def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_a, head_b):
-    found = figures.overview(head_a)
+    found = team_figures.overview(head_a)
     assert [row.school.name for row in found.rows] == ["Ashdown Academy"]
     assert found.rows[0].open == {"concerns": 1, "incidents": 2, "referrals": 2, "actions": 2}
     assert found.categories == [
@@ -357,7 +357,7 @@ def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_
     ]
     triage = {f"{m:%Y-%m}": (n, median) for m, n, median in found.triage if n}
     assert triage == {"2026-03": (3, 6.0)}
-    brookfield = figures.overview(head_b)
+    brookfield = team_figures.overview(head_b)
     assert [row.school.name for row in brookfield.rows] == ["Brookfield School"]
     assert brookfield.concerns_total == 3
 
@@ -365,7 +365,7 @@ def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_
 def test_this_months_figures_are_live_and_earlier_months_are_kept_ten_minutes(
     records, sergeant, make_concern, school_a, staff_a
 ):
-    figures.overview(sergeant)
+    team_figures.overview(sergeant)
     make_concern(
         school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
     )
@@ -377,19 +377,21 @@ def test_this_months_figures_are_live_and_earlier_months_are_kept_ten_minutes(
         recorded_at=at(2026, 5, 5),
         triaged_at=at(2026, 5, 5) + hours(3),
     )
-    truancy = dict((label, months) for label, months, _ in figures.overview(sergeant).categories)
+    truancy = dict(
+        (label, months) for label, months, _ in team_figures.overview(sergeant).categories
+    )
     assert truancy["Truancy"] == per_month(nov=1)
     with time_machine.travel(NOW + datetime.timedelta(minutes=11), tick=False):
-        found = figures.overview(sergeant)
+        found = team_figures.overview(sergeant)
     truancy = dict((label, months) for label, months, _ in found.categories)
     assert truancy["Truancy"] == per_month(may=1, nov=1)
     assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
 
 
 def test_kept_figures_are_never_another_scopes(records, sergeant, other_sergeant, head_a):
-    assert figures.overview(sergeant).concerns_total == 8
-    assert figures.overview(head_a).concerns_total == 5
-    other = figures.overview(other_sergeant)
+    assert team_figures.overview(sergeant).concerns_total == 8
+    assert team_figures.overview(head_a).concerns_total == 5
+    other = team_figures.overview(other_sergeant)
     assert other.concerns_total == 2  # Eastgate's: bullying in March, weapons in November
     assert [row.school.name for row in other.rows] == ["Eastgate College"]
 
@@ -457,8 +459,8 @@ def test_the_sergeants_home_links_to_the_overview(client, sergeant, head_a, spoc
 def agreements_seen_by(user) -> dict[str, tuple[bool, str]]:
     return {
         row.school.name: (row.in_force, row.agreement)
-        for row in figures.partnership_rows(
-            user, figures.scope_school_ids(user), timezone.localdate()
+        for row in team_figures.partnership_rows(
+            user, team_figures.scope_school_ids(user), timezone.localdate()
         )
     }
 

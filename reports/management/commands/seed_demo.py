@@ -12,13 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.gb import upn as stdnum_upn
 
-from agreements.models import Partnership
+from agreements.models import ActionPlanItem, Partnership, PartnershipEvent
 from agreements.services import sharing_allowed
 from incidents.models import Concern
 from incidents.services import Involvement, concern_log, concern_triage
 from referrals.models import Scheme
 from reports.demo_agreements import publish_demo_documents, sign_both_sides
-from schools.models import Assignment, Force, Membership, Officer, Pupil, School, Team
+from schools.models import Activity, Assignment, Force, Membership, Officer, Pupil, School, Team
 from schools.services import assignment_create
 from ssp.models import User
 
@@ -117,6 +117,44 @@ DEMO_RATIONALE = {
     "with the SSPO under the DSA.",
     "in_school": "Family support worker to visit; food bank referral. Not a police matter.",
 }
+DEMO_ACTIVITIES = [
+    (
+        3,
+        "patrol",
+        {
+            "starts_at": datetime.time(15, 15),
+            "ends_at": datetime.time(16, 30),
+            "area": "High Street bus station and the park",
+            "partners": ["safer_travel"],
+            "addressed": ["asb", "truancy"],
+        },
+    ),
+    (
+        8,
+        "assembly",
+        {"theme": "Knife crime: the facts", "year_groups": ["9", "10"], "pupils_count": 310},
+    ),
+    (
+        15,
+        "rshe",
+        {"theme": "Consent and the law", "year_groups": ["10"], "pupils_count": 28},
+    ),
+    (20, "initiative", {"initiative": "cadets", "notes": "Cadet unit open evening."}),
+]
+DEMO_ACTION_PLAN = [
+    (
+        "Pupils report feeling unsafe at the bus station after school.",
+        "Weekly after-school patrols with the Safer Travel team.",
+        "SSPO",
+        30,
+    ),
+    (
+        "Rising reports of knives carried for protection.",
+        "Year 9 assembly and RSHE lesson on knife crime; bleed-kit training for staff.",
+        "SPOC and SSPO",
+        -5,
+    ),
+]
 SSPOS = [("Dan", "Okafor", "3101"), ("Claire", "Hughes", "3102"), ("Tom", "Reed", "3103")]
 SSPO_SCHOOLS = [(0, 1), (2, 3), (4,)]  # two, two and one school
 FIRST_NAMES = [
@@ -371,6 +409,7 @@ class Command(BaseCommand):
         )
         people.append(("Youth Engagement Team", yet_user.email))
         self.seed_concerns(schools)
+        self.seed_partnership_life(schools, sergeant, yet_user)
         for name, provider, purpose in DEMO_SCHEMES:
             Scheme.objects.get_or_create(
                 force=force,
@@ -383,6 +422,65 @@ class Command(BaseCommand):
                 },
             )
         return people
+
+    def seed_partnership_life(self, schools, sergeant, yet_user):
+        """Each partnership's story so far: how it began, what the officers delivered, the
+        action plan they agreed."""
+        if PartnershipEvent.objects.exists():
+            return
+        today = timezone.localdate()
+        for partnership in Partnership.objects.select_related("school").order_by("pk"):
+            PartnershipEvent.objects.create(
+                partnership=partnership,
+                by=sergeant,
+                to_status=Partnership.Status.PROPOSED,
+                reason="Ranked by need in the force's annual allocation.",
+                at=timezone.now() - datetime.timedelta(days=120),
+            )
+            if partnership.status == Partnership.Status.ACTIVE:
+                PartnershipEvent.objects.create(
+                    partnership=partnership,
+                    by=sergeant,
+                    from_status=Partnership.Status.PROPOSED,
+                    to_status=Partnership.Status.ACTIVE,
+                    reason="Protocol signed by the head teacher and the force.",
+                    at=timezone.now() - datetime.timedelta(days=90),
+                )
+        for school in schools[:4]:
+            assignment = Assignment.objects.current().filter(school=school).first()
+            if assignment is None:
+                continue
+            officer = assignment.officer
+            for days_ago, kind, extra in DEMO_ACTIVITIES:
+                Activity.objects.create(
+                    school=school,
+                    officer=officer,
+                    kind=kind,
+                    on=today - datetime.timedelta(days=days_ago),
+                    recorded_by=officer.user,
+                    **extra,
+                )
+            spoc = Membership.objects.get(school=school, designation="spoc").user
+            for problem, action, owner, due_in in DEMO_ACTION_PLAN:
+                ActionPlanItem.objects.create(
+                    partnership=school.partnership,
+                    problem=problem,
+                    action=action,
+                    owner=owner,
+                    due_on=today + datetime.timedelta(days=due_in),
+                    created_by=spoc,
+                )
+        westbrook = schools[5]
+        Activity.objects.create(
+            school=westbrook,
+            officer=yet_user.officer,
+            kind=Activity.Kind.ASSEMBLY,
+            on=today - datetime.timedelta(days=10),
+            theme="Staying safe online",
+            year_groups=["7", "8"],
+            pupils_count=240,
+            recorded_by=yet_user,
+        )
 
     def seed_concerns(self, schools):
         """A few concerns at each partnered school: some waiting, some decided, one shared."""
