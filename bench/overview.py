@@ -37,8 +37,8 @@ SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").spli
 OVERVIEW = "overview (sergeant, 60 partnerships)"
 HEAD = "overview (head teacher, 1 school)"
 WITHIN = 10  # times the floor's median
-# One row per partnership: each starts with its school's link.
-PARTNERSHIP = re.compile(rb'<a class="govuk-link" href="/schools/')
+# One row per partnership: each starts with a link to the partnership.
+PARTNERSHIP = re.compile(rb'<a class="govuk-link" href="/partnerships/')
 
 
 def main() -> int:

@@ -428,9 +428,12 @@ def test_each_person_sees_only_their_own_figures(
         assert "Dan Okafor" not in body and "Claire Hughes" not in body
 
 
-def test_the_page_shows_the_hand_counted_figures(client, records, sergeant):
+def test_the_page_shows_the_hand_counted_figures(client, records, sergeant, school_a):
     client.force_login(sergeant)
     body = client.get(PAGE).content.decode()
+    partnership = reverse("partnership_detail", args=[school_a.partnership.code])
+    assert f'href="{partnership}">Ashdown Academy</a>' in body
+    assert client.get(partnership).status_code == 200
     assert "Your team's overview" in body
     assert "2 open incidents" in body
     assert "1</strong> shared concerns not acknowledged within 2 days" in body
@@ -696,7 +699,7 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     grow(force, sergeant, make_concern, make_incident, make_referral, 8)
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(PAGE).content.decode()
-    assert body.count('<a class="govuk-link" href="/schools/') == 10
+    assert body.count('<a class="govuk-link" href="/partnerships/') == 10
     assert Partnership.objects.visible_to(sergeant).count() == 10
     assert Concern.objects.count() > 100
 
