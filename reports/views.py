@@ -211,8 +211,6 @@ def overview(request):
                 for label, per_month, total in found.categories
             ],
             "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
-            "caseload_labels": team_figures.CASELOAD,
-            "overdue_labels": team_figures.OVERDUE,
             "for_team": request.user.role == Role.SERGEANT,
             "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
         },

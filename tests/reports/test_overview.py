@@ -484,6 +484,16 @@ def test_the_agreement_says_why_it_is_not_in_force(sergeant, sspo_a, school_b, f
     assert seen["Signed by school"] == (False, "Not signed by the force")
     assert seen["Signed by nobody"] == (False, "Not signed by either side")
     assert seen["Suspended"] == (False, "Partnership suspended")
+    # Listed, but no officer of the team holds them: their caseload is not the team's.
+    rows = team_figures.partnership_rows(
+        sergeant, team_figures.scope_school_ids(sergeant), timezone.localdate()
+    )
+    assert {row.school.name for row in rows if not row.in_team} == {
+        "Brookfield School",  # no SSPO holds it in this test
+        "Signed by school",
+        "Signed by nobody",
+        "Suspended",
+    }
 
 
 def test_a_new_version_awaits_signatures_and_an_old_one_expires(sergeant, sspo_a, force, head_a):
