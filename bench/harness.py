@@ -555,8 +555,9 @@ def shorten(sql, width=110) -> str:
     return f"{head} ... {tail}" if tail else sql[:width]
 
 
-def verdict(pages, sizes, targets) -> int:
-    """Ratios to the floor for every page; the issue's two targets for the pages named."""
+def verdict(pages, sizes, targets, within=5) -> int:
+    """Ratios to the floor for every page; the issue's two targets for the pages named
+    (median within `within` times the floor's, growth at most 1.2x)."""
     floor = next(page for page in pages if page.name == FLOOR)
     small, large = sizes
     width = max(30, *(len(page.name) for page in pages))
@@ -582,11 +583,13 @@ def verdict(pages, sizes, targets) -> int:
             continue
         against_floor = page.medians[large] / floor.medians[large]
         growth = page.medians[large] / page.medians[small]
-        met_floor = against_floor <= 5 and page.medians[small] / floor.medians[small] <= 5
+        met_floor = (
+            against_floor <= within and page.medians[small] / floor.medians[small] <= within
+        )
         met_growth = growth <= 1.2
         all_met = all_met and met_floor and met_growth
         print(
-            f"Target: {page.name} median within 5x the floor's: {against_floor:.2f}x at "
+            f"Target: {page.name} median within {within}x the floor's: {against_floor:.2f}x at "
             f"{large:,} -> {'met' if met_floor else 'MISSED'}"
         )
         print(

@@ -181,6 +181,21 @@ class Concern(models.Model):
                 condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
                 name="concern_police_open",
             ),
+            # The overview's charts: a school's concerns logged since a date, counted by
+            # month and category and timed to triage, from the index alone.
+            models.Index(
+                fields=["school", "recorded_at"],
+                include=["category", "triaged_at"],
+                name="concern_overview",
+            ),
+            # The overview's open caseload: what concern_police_open holds, with what the
+            # count and its overdue rule read, so neither needs the table's rows.
+            models.Index(
+                fields=["school"],
+                include=["id", "triaged_at", "acknowledged_at"],
+                condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
+                name="concern_overview_open",
+            ),
         ]
 
     def __str__(self):

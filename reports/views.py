@@ -1,5 +1,6 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
@@ -12,10 +13,15 @@ from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
-from ssp.audit import audited
+from ssp.audit import audited, log_access
+from ssp.exports import csv_response
+from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
+from . import overview as team_figures
+from .access import can_see_overview
 from .caseload import caseload
+from .charts import category_charts, hours, triage_chart
 from .chronology import pupil_and_chronology
 
 
@@ -55,6 +61,7 @@ def home(request):
         "role": role,
         "schools": _schools_at_a_glance(user),
         "can_read_sharing_log": can_read_sharing_log(user),
+        "can_see_overview": can_see_overview(user),
     }
     if role == Role.SERGEANT:
         now = today()
@@ -167,3 +174,135 @@ def pupil_chronology_pdf(request, code):
         f'attachment; filename="chronology-{pupil.code}-{timezone.localdate():%Y-%m-%d}.pdf"'
     )
     return response
+
+
+# The sergeant's overview (a head teacher's: their own school's) -----------------------------
+
+OVERVIEW_PURPOSE = "Supervision: the Safer Schools team's partnerships and their figures"
+
+
+def _overview_scope(request, export: str = "") -> list[int]:
+    """The schools whose figures the person sees; anyone else is refused (and an export
+    attempt is logged as refused)."""
+    if not can_see_overview(request.user):
+        if export:
+            log_access(
+                request,
+                action="export_csv",
+                object_type=export,
+                outcome=AccessLog.Outcome.DENIED,
+            )
+        raise PermissionDenied
+    return team_figures.scope_school_ids(request.user)
+
+
+def _in_threes(items) -> list[list]:
+    return [items[i : i + 3] for i in range(0, len(items), 3)]
+
+
+@login_required
+def overview(request):
+    found = team_figures.overview(request.user, _overview_scope(request))
+    return render(
+        request,
+        "reports/overview.html",
+        {
+            "overview": found,
+            "category_rows": _in_threes(category_charts(found.months, found.categories)),
+            "triage_chart": triage_chart(found.triage),
+            # Numbers as text: a table of 200 cells need not be localised one by one.
+            "category_table": [
+                (label, [str(n) for n in (*per_month, total)])
+                for label, per_month, total in found.categories
+            ],
+            "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
+            "for_team": request.user.role == Role.SERGEANT,
+            "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
+        },
+    )
+
+
+def _export(request, *, name: str, header: list, rows, what: str):
+    return csv_response(
+        request,
+        filename=f"{name}-{timezone.localdate():%Y-%m-%d}.csv",
+        header=header,
+        rows=rows,
+        what=what,
+        purpose=OVERVIEW_PURPOSE if request.user.role in POLICE_ROLES else "",
+    )
+
+
+@login_required
+@reauthentication_required
+def overview_partnerships_csv(request):
+    school_ids = _overview_scope(request, export="overview_partnerships")
+    rows = team_figures.partnership_rows(request.user, school_ids, timezone.localdate())
+    kinds, late = list(team_figures.CASELOAD), list(team_figures.OVERDUE)
+    return _export(
+        request,
+        name="partnerships",
+        header=[
+            "school",
+            "urn",
+            "partnership",
+            "agreement in force",
+            "agreement",
+            "sspo",
+            *(team_figures.CASELOAD[kind].lower() for kind in kinds),
+            *(f"overdue: {team_figures.OVERDUE[kind].lower()}" for kind in late),
+            "latest rating",
+            "latest review",
+        ],
+        rows=(
+            (
+                row.school.name,
+                row.school.urn,
+                row.partnership.get_status_display(),
+                "yes" if row.in_force else "no",
+                row.agreement,
+                "; ".join(row.sspos),
+                # A partnership no officer of the team holds has no figures here, not zeros.
+                *(row.open[kind] if row.in_team else "" for kind in kinds),
+                *(row.overdue[kind] if row.in_team else "" for kind in late),
+                row.rating,
+                row.reviewed,
+            )
+            for row in rows
+        ),
+        what="overview_partnerships",
+    )
+
+
+@login_required
+@reauthentication_required
+def overview_concerns_csv(request):
+    school_ids = _overview_scope(request, export="overview_concerns")
+    months = team_figures.last_months(timezone.localdate())
+    counts, _ = team_figures.month_figures(school_ids, months)
+    categories = team_figures.concerns_by_category(counts, months)
+    return _export(
+        request,
+        name="concerns-by-category-and-month",
+        header=["category", *(f"{month:%Y-%m}" for month in months), "total"],
+        rows=((label, *per_month, total) for label, per_month, total in categories),
+        what="overview_concerns",
+    )
+
+
+@login_required
+@reauthentication_required
+def overview_triage_csv(request):
+    school_ids = _overview_scope(request, export="overview_triage")
+    months = team_figures.last_months(timezone.localdate())
+    _, triage = team_figures.month_figures(school_ids, months)
+    return _export(
+        request,
+        name="triage-times-by-month",
+        header=["month logged", "concerns triaged", "median hours from logging to triage"],
+        rows=(
+            (f"{month:%Y-%m}", triaged, hours(median))
+            for month, triaged, median in team_figures.triage_times(triage, months)
+        ),
+        what="overview_triage",
+    )

@@ -41,4 +41,14 @@ urlpatterns = [
     path("activity/", include("schools.activity_urls")),
     path("admin/", admin.site.urls),
     path("allocation/", include("schools.allocation_urls")),
+    path("overview/", reports_views.overview, name="overview"),
+    path(
+        "overview/partnerships.csv",
+        reports_views.overview_partnerships_csv,
+        name="overview_partnerships_csv",
+    ),
+    path(
+        "overview/concerns.csv", reports_views.overview_concerns_csv, name="overview_concerns_csv"
+    ),
+    path("overview/triage.csv", reports_views.overview_triage_csv, name="overview_triage_csv"),
 ]

@@ -1,0 +1,166 @@
+"""How fast is the sergeant's overview, next to a floor, at 10,000 and at 100,000 concerns?
+
+Seeds its own PostgreSQL database (dropped and created afresh) with the same force as
+caseload_chronology.py (60 partnered schools, agreements in force, an SSPO for every two
+schools, concerns over two years with their shares, incidents, referrals, conferences and
+enquiries), adds the team's sergeant and a review for each partnership, serves the portal
+with gunicorn on 127.0.0.1 and prints median, p95 and requests per second for the overview
+(60 partnerships, charts over the last 12 months) beside a floor page measured in the same
+run, with the queries it makes and their plans. Run it from the project folder:
+
+    .venv/bin/python bench/overview.py          # drops the benchmark database at the end
+    .venv/bin/python bench/overview.py --keep   # keeps it, to look at plans by hand
+
+A quicker look (smaller sizes, fewer timed requests; the targets still apply):
+
+    BENCH_SIZES=1000,10000 BENCH_REQUESTS=60 .venv/bin/python bench/overview.py
+
+Targets (from the issue): the overview's median within 10x the floor's, and no more than
+1.2x slower at 100,000 concerns than at 10,000. It exits 1 when a target is missed, 2 when
+the run itself fails.
+"""
+
+import os
+import random
+import re
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import caseload_chronology as records
+from bench import harness
+from bench.harness import FLOOR, FLOOR_PATH, Page
+
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+OVERVIEW = "overview (sergeant, 60 partnerships)"
+HEAD = "overview (head teacher, 1 school)"
+WITHIN = 10  # times the floor's median
+# One row per partnership: each starts with a link to the partnership.
+PARTNERSHIP = re.compile(rb'<a class="govuk-link" href="/partnerships/')
+
+
+def main() -> int:
+    if "BENCH_REQUESTS" in os.environ:
+        harness.SEQUENTIAL = int(os.environ["BENCH_REQUESTS"])
+    return harness.main(__doc__, run)
+
+
+def run(server, deadline) -> int:
+    rng = random.Random(20261120)
+    cast = harness.seed_cast(rng)
+    police = records.seed_police(rng, cast)
+    sergeant = seed_sergeant()
+    head = seed_head(cast)
+    seed_reviews(rng, sergeant)
+    sergeant_cookies = harness.cookies_for(sergeant)
+    pages = [
+        Page(FLOOR, FLOOR_PATH, sergeant_cookies),
+        Page(OVERVIEW, "/overview/", sergeant_cookies, row=PARTNERSHIP),
+        Page(HEAD, "/overview/", harness.cookies_for(head), row=PARTNERSHIP),
+    ]
+    harness.started(server)
+    rows = []
+    seeded = 0
+    for size in SIZES:
+        records.seed_everything(
+            rng, cast, police, start=seeded, count=size - seeded, deadline=deadline
+        )
+        seeded = size
+        harness.settle(records.tables())
+        describe(cast)
+        harness.time_pages(server.port, pages, size, rows, deadline)
+    harness.plans(pages[1:2], SIZES[-1], slow, deadline)
+    return harness.verdict(pages, SIZES, targets={OVERVIEW, HEAD}, within=WITHIN)
+
+
+def slow(query) -> bool:
+    # As caseload_chronology's, and the caseload's UNION, which starts with a parenthesis.
+    sql = query["sql"].lstrip()
+    return float(query["time"]) >= 0.003 and sql.startswith(("SELECT", "(SELECT"))
+
+
+def seed_sergeant():
+    """The sergeant who leads the team every SSPO belongs to: all 60 schools."""
+    from django.contrib.auth.hashers import make_password
+
+    from schools.models import Officer, Team
+    from ssp.models import User
+
+    user = User.objects.create(
+        email="sergeant@police.bench.example.org",
+        first_name="Bench",
+        last_name="Sergeant",
+        password=make_password(None),
+    )
+    Officer.objects.create(
+        user=user, team=Team.objects.get(), collar_number="9000", rank=Officer.Rank.SERGEANT
+    )
+    return user
+
+
+def seed_head(cast):
+    """The head teacher of the busiest school (1 concern in 20)."""
+    from django.contrib.auth.hashers import make_password
+
+    from schools.models import Membership
+    from ssp.models import User
+
+    user = User.objects.create(
+        email="head@bench.example.org",
+        first_name="Bench",
+        last_name="Head",
+        password=make_password(None),
+    )
+    Membership.objects.create(
+        user=user, school=cast.schools[0], position=Membership.Position.HEAD, is_slt=True
+    )
+    return user
+
+
+def seed_reviews(rng, sergeant) -> None:
+    """Three terms of reviews per partnership, so "latest" has something to choose from."""
+    from agreements.models import Partnership, Review
+
+    terms = (
+        ("autumn", date(2025, 9, 1)),
+        ("spring", date(2026, 1, 5)),
+        ("summer", date(2026, 4, 20)),
+    )
+    Review.objects.bulk_create(
+        Review(
+            partnership=partnership,
+            academic_year=2025,
+            term=term,
+            period_start=start,
+            period_end=start + timedelta(days=80),
+            rating=rng.choice(list(Review.Rating)),
+            comments="Reviewed.",
+            reviewed_by=sergeant,
+        )
+        for partnership in Partnership.objects.all()
+        for term, start in terms
+    )
+
+
+def describe(cast) -> None:
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from incidents.models import Concern
+
+    year_ago = timezone.now() - timedelta(days=365)
+    counts = Concern.objects.aggregate(
+        all=Count("pk"),
+        last_year=Count("pk", filter=Q(recorded_at__gte=year_ago)),
+        busiest=Count("pk", filter=Q(school=cast.schools[0], recorded_at__gte=year_ago)),
+    )
+    print(
+        f"{counts['all']:,} concerns at the team's 60 schools, {counts['last_year']:,} in the "
+        f"charts' 12 months ({counts['busiest']:,} at the head teacher's school)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""The sergeant's overview: each partnership of the team with its agreement, SSPO, open
+caseload, overdue items and latest rating, and two charts; a head teacher's the same for
+their own school.
+
+Its scope is a set of schools: the schools the sergeant's officers hold now, or the head
+teacher's own. Every figure is counted in the database, grouped by school or by month, and
+the page makes the same few queries however many partnerships and records there are.
+Nothing here returns a record about a person, only counts.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from agreements.models import Document, Partnership, Review, Signature
+from incidents.models import Category, Concern, Incident, Share
+from referrals.models import ConferenceAction, Referral
+from schools.models import Assignment, School
+from ssp.roles import Role
+
+from .caseload import ACKNOWLEDGE_WITHIN
+
+LONDON = ZoneInfo("Europe/London")
+MONTHS = 12
+
+# What counts as open and as overdue: the same rules as the SSPO's caseload page, so the two
+# pages agree (reports/caseload.py).
+CASELOAD = {
+    "concerns": "Shared concerns to acknowledge or act on",
+    "incidents": "Open incidents",
+    "referrals": "Open referrals",
+    "actions": "Open case conference actions",
+}
+OVERDUE = {
+    "concerns": "Shared concerns not acknowledged within 2 days",
+    "referrals": "Referral follow-ups due",
+    "actions": "Case conference actions past their due date",
+}
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median; of intervals it is an interval."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def scope_school_ids(user) -> list[int]:
+    """The schools whose figures a person sees: a sergeant their team's, a head their own."""
+    if user.role == Role.SERGEANT:
+        return School.objects.visible_ids(user)
+    if user.role == Role.HEAD:
+        return list(School.objects.held_as(user, Role.HEAD).values_list("pk", flat=True))
+    return []
+
+
+@dataclass
+class Row:
+    """One partnership's line of the table, worked out once (the page draws 60 of them)."""
+
+    partnership: Partnership
+    in_team: bool  # False: a partnership of the force no officer holds yet (no figures)
+    in_force: bool
+    agreement: str
+    sspos: list = field(default_factory=list)  # names
+    open: dict = field(default_factory=dict)
+    overdue: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        p = self.partnership
+        self.school = p.school
+        self.sspo_names = ", ".join(self.sspos)
+        self.open_items = [(str(n), CASELOAD[kind].lower()) for kind, n in self.open.items() if n]
+        self.overdue_items = [
+            (str(n), OVERDUE[kind].lower()) for kind, n in self.overdue.items() if n
+        ]
+        self.status_tag = STATUS_TAGS[p.status]
+        self.rating = Review.Rating(p.latest_rating).label if p.latest_rating else ""
+        self.rating_tag = RATING_TAGS.get(p.latest_rating, "")
+        self.reviewed = (
+            f"{Review.Term(p.latest_term).label} {p.latest_year}" if p.latest_rating else ""
+        )
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.open.values())
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(self.overdue.values())
+
+
+STATUS_TAGS = {
+    Partnership.Status.PROPOSED: "govuk-tag--blue",
+    Partnership.Status.ACTIVE: "govuk-tag--green",
+    Partnership.Status.SUSPENDED: "govuk-tag--grey",
+    Partnership.Status.ENDED: "govuk-tag--grey",
+}
+RATING_TAGS = {
+    Review.Rating.RED: "govuk-tag--red",
+    Review.Rating.AMBER: "govuk-tag--orange",
+    Review.Rating.GREEN: "govuk-tag--green",
+}
+
+
+@dataclass
+class Overview:
+    rows: list
+    months: list  # the first day of each month, oldest first
+    categories: list  # (label, [count per month], total), busiest first
+    triage: list  # (month, concerns triaged, median hours or None)
+
+    @property
+    def in_force(self) -> int:
+        return sum(row.in_force for row in self.rows)
+
+    @property
+    def open_total(self) -> int:
+        return sum(row.open_total for row in self.rows)
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(row.overdue_total for row in self.rows)
+
+    @property
+    def concerns_total(self) -> int:
+        return sum(total for _, _, total in self.categories)
+
+
+def overview(user, school_ids=None) -> Overview:
+    today = timezone.localdate()
+    if school_ids is None:
+        school_ids = scope_school_ids(user)
+    months = last_months(today)
+    counts, triage = month_figures(school_ids, months)
+    return Overview(
+        rows=partnership_rows(user, school_ids, today),
+        months=months,
+        categories=concerns_by_category(counts, months),
+        triage=triage_times(triage, months),
+    )
+
+
+# The partnerships table --------------------------------------------------------------------
+
+
+def partnership_rows(user, school_ids, today) -> list[Row]:
+    partnerships = _partnerships(user, school_ids, today)
+    signatures = _dsa_signatures(
+        [p.pk for p in partnerships if _needs_signatures_to_explain(p, today)]
+    )
+    sspos = _sspos([p.school_id for p in partnerships])
+    open_, overdue = _caseload(school_ids, timezone.now(), today)
+    team = set(school_ids)
+    rows = []
+    for p in partnerships:
+        in_force, agreement = agreement_status(p, signatures.get(p.pk, []), today)
+        rows.append(
+            Row(
+                partnership=p,
+                in_team=p.school_id in team,
+                in_force=in_force,
+                agreement=agreement,
+                sspos=sspos.get(p.school_id, []),
+                open={kind: open_.get((p.school_id, kind), 0) for kind in CASELOAD},
+                overdue={kind: overdue.get((p.school_id, kind), 0) for kind in OVERDUE},
+            )
+        )
+    return rows
+
+
+def _partnerships(user, school_ids, today) -> list[Partnership]:
+    """The person's partnerships, each with its force's current DSA, whether it is in force
+    (the sharing rule itself, Partnership.objects.in_force()) and its latest review."""
+    current_dsa = Document.objects.current_of(OuterRef("force"), Document.Kind.DSA)
+    latest = Review.objects.filter(partnership=OuterRef("pk")).order_by("-period_start", "-pk")
+    partnerships = Partnership.objects.visible_to(user)
+    if user.role == Role.HEAD:
+        partnerships = partnerships.filter(school_id__in=school_ids)
+    return list(
+        partnerships.select_related("school")
+        .annotate(
+            dsa_id=Subquery(current_dsa.values("pk")[:1]),
+            dsa_version=Subquery(current_dsa.values("version")[:1]),
+            dsa_expires_on=Subquery(current_dsa.values("expires_on")[:1]),
+            dsa_in_force=Exists(Partnership.objects.in_force(today).filter(pk=OuterRef("pk"))),
+            latest_rating=Subquery(latest.values("rating")[:1]),
+            latest_term=Subquery(latest.values("term")[:1]),
+            latest_year=Subquery(latest.values("academic_year")[:1]),
+        )
+        .order_by("school__name", "pk")
+    )
+
+
+def _needs_signatures_to_explain(p, today) -> bool:
+    # Only an active partnership with a current, unexpired DSA that is still not in force
+    # owes its state to the signatures.
+    return (
+        not p.dsa_in_force
+        and p.status == Partnership.Status.ACTIVE
+        and p.dsa_id is not None
+        and p.dsa_expires_on >= today
+    )
+
+
+@dataclass(frozen=True)
+class SignatureFact:
+    document_id: int
+    side: str
+    revoked_on: datetime.date | None
+
+
+def _dsa_signatures(partnership_ids) -> dict[int, list[SignatureFact]]:
+    if not partnership_ids:
+        return {}
+    found = {}
+    for partnership_id, document_id, side, revoked_at in Signature.objects.filter(
+        partnership__in=partnership_ids, document__kind=Document.Kind.DSA
+    ).values_list("partnership_id", "document_id", "side", "revoked_at"):
+        revoked_on = timezone.localdate(revoked_at) if revoked_at else None
+        found.setdefault(partnership_id, []).append(SignatureFact(document_id, side, revoked_on))
+    return found
+
+
+BOTH_SIDES = (Signature.Side.SCHOOL, Signature.Side.FORCE)
+WHO = {
+    frozenset({Signature.Side.SCHOOL}): "the school",
+    frozenset({Signature.Side.FORCE}): "the force",
+    frozenset(BOTH_SIDES): "either side",
+}
+
+
+def agreement_status(p, signatures: list[SignatureFact], today) -> tuple[bool, str]:
+    """Whether the partnership's DSA is in force, and if not why not, in a few words.
+
+    In force is decided by Partnership.objects.in_force() (annotated on p); the signatures
+    of the force's DSA versions for this partnership only explain a "no".
+    """
+    if p.dsa_in_force:
+        return True, f"In force until {p.dsa_expires_on:%-d %B %Y}"
+    if p.status != Partnership.Status.ACTIVE:
+        return False, f"Partnership {p.get_status_display().lower()}"
+    if p.dsa_id is None:
+        return False, "The force has not published an agreement"
+    if p.dsa_expires_on < today:
+        return False, f"Expired at the end of {p.dsa_expires_on:%-d %B %Y}"
+    current = [s for s in signatures if s.document_id == p.dsa_id]
+    live = {s.side for s in current if s.revoked_on is None}
+    missing = frozenset(side for side in BOTH_SIDES if side not in live)
+    if not missing:
+        return False, "Not in force"  # in_force() says no; never claim more than it does
+    revoked = [s.revoked_on for s in current if s.revoked_on is not None]
+    if revoked:
+        return False, f"Revoked on {max(revoked):%-d %B %Y}"
+    if any(s.document_id != p.dsa_id and s.revoked_on is None for s in signatures):
+        return False, f"New version {p.dsa_version} awaiting signature by {WHO[missing]}"
+    return False, f"Not signed by {WHO[missing]}"
+
+
+def _sspos(school_ids) -> dict[int, list[str]]:
+    """The names of each school's SSPOs now (names only: no need for the people's rows)."""
+    found = {}
+    for school_id, first_name, last_name in (
+        Assignment.objects.current()
+        .filter(school_id__in=school_ids)
+        .order_by("starts_on", "pk")
+        .values_list("school_id", "officer__user__first_name", "officer__user__last_name")
+    ):
+        found.setdefault(school_id, []).append(f"{first_name} {last_name}".strip())
+    return found
+
+
+def _caseload(school_ids, now, today) -> tuple[dict, dict]:
+    """Open and overdue items per school and kind: one query, four GROUP BYs in a UNION."""
+    if not school_ids:
+        return {}, {}
+    late = now - ACKNOWLEDGE_WITHIN
+    concerns = (
+        # Waiting for the police: shared (or referred for early intervention and passed on),
+        # no outcome recorded yet. The SSPO's caseload counts the same.
+        Concern.objects.filter(
+            school_id__in=school_ids,
+            status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
+            police_outcome="",
+        )
+        .filter(Exists(Share.objects.filter(concern=OuterRef("pk"))))
+        .values("school_id")
+        .annotate(
+            kind=Value("concerns"),
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(acknowledged_at__isnull=True, triaged_at__lt=late)),
+        )
+        .values_list("school_id", "kind", "open", "overdue")
+    )
+    incidents = (
+        Incident.objects.filter(school_id__in=school_ids, status=Incident.Status.OPEN)
+        .values("school_id")
+        .annotate(kind=Value("incidents"), open=Count("pk"), overdue=Value(0))
+        .values_list("school_id", "kind", "open", "overdue")
+    )
+    referrals = (
+        Referral.objects.filter(school_id__in=school_ids)
+        .open()
+        .values("school_id")
+        .annotate(
+            kind=Value("referrals"),
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(follow_up_on__lte=today)),
+        )
+        .values_list("school_id", "kind", "open", "overdue")
+    )
+    actions = (
+        ConferenceAction.objects.filter(conference__school_id__in=school_ids, done_at__isnull=True)
+        .values(school=F("conference__school_id"))
+        .annotate(
+            kind=Value("actions"),
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+        )
+        .values_list("school", "kind", "open", "overdue")
+    )
+    open_, overdue = {}, {}
+    for school_id, kind, count, late_count in concerns.union(
+        incidents, referrals, actions, all=True
+    ):
+        open_[(school_id, kind)] = count
+        overdue[(school_id, kind)] = late_count
+    return open_, overdue
+
+
+# The charts' figures -----------------------------------------------------------------------
+
+# Earlier months' figures are kept this long (seconds) for the same schools; this month's are
+# always counted afresh. A month's concerns and their categories never change once it is
+# over; its triage times change only when a concern logged then is triaged late.
+EARLIER_MONTHS_KEPT_FOR = 600
+
+
+def last_months(today) -> list[datetime.date]:
+    """The first day of each of the last 12 months, this one included, oldest first."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(MONTHS):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _start(month: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(month, datetime.time.min, tzinfo=LONDON)
+
+
+def _month(value) -> datetime.date:
+    return value.astimezone(LONDON).date().replace(day=1)
+
+
+def _counts(school_ids, since) -> dict:
+    """{(month, category): concerns logged} since a moment, months in London time."""
+    return {
+        (_month(month), category): count
+        for month, category, count in (
+            Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=since)
+            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+            .values("month", "category")
+            .annotate(count=Count("pk"))
+            .values_list("month", "category", "count")
+            .order_by()
+        )
+    }
+
+
+def _triage(school_ids, since) -> dict:
+    """{month logged: (concerns triaged, median hours from logging to triage)}."""
+    return {
+        _month(month): (triaged, median.total_seconds() / 3600)
+        for month, triaged, median in (
+            Concern.objects.filter(
+                school_id__in=school_ids, recorded_at__gte=since, triaged_at__isnull=False
+            )
+            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+            .values("month")
+            .annotate(triaged=Count("pk"), median=Median(F("triaged_at") - F("recorded_at")))
+            .values_list("month", "triaged", "median")
+            .order_by()
+        )
+    }
+
+
+def month_figures(school_ids, months) -> tuple[dict, dict]:
+    """The charts' figures for the 12 months: earlier months from the cache when it has
+    them for these schools and they are fresh enough, this month counted now. Two queries
+    either way."""
+    if not school_ids:
+        return {}, {}
+    this_month = months[-1]
+    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
+    key = f"overview:months:{this_month:%Y-%m}:{digest}"
+    now = timezone.now()
+    kept = cache.get(key)
+    # The age is checked here as well as by the cache's expiry, by the portal's own clock.
+    if kept is None or (now - kept[0]).total_seconds() > EARLIER_MONTHS_KEPT_FOR:
+        counts = _counts(school_ids, since=_start(months[0]))
+        triage = _triage(school_ids, since=_start(months[0]))
+        earlier = (
+            {key: n for key, n in counts.items() if key[0] != this_month},
+            {month: value for month, value in triage.items() if month != this_month},
+        )
+        cache.set(key, (now, *earlier), EARLIER_MONTHS_KEPT_FOR)
+        return counts, triage
+    since = _start(this_month)
+    return {**kept[1], **_counts(school_ids, since)}, {**kept[2], **_triage(school_ids, since)}
+
+
+def concerns_by_category(counts, months) -> list[tuple[str, list[int], int]]:
+    """Concerns logged per category per month, busiest category first.
+
+    All concerns at the schools count, shared or not: the figures say how much the schools
+    log, and name no one.
+    """
+    index = {month: i for i, month in enumerate(months)}
+    series = {}
+    for (month, category), count in counts.items():
+        if month in index:
+            series.setdefault(category, [0] * len(months))[index[month]] += count
+    by_category = [
+        (Category(category).label, per_month, sum(per_month))
+        for category, per_month in series.items()
+    ]
+    return sorted(by_category, key=lambda item: (-item[2], item[0]))
+
+
+def triage_times(triage, months) -> list[tuple[datetime.date, int, float | None]]:
+    """Per month a concern was logged: how many have been triaged, and the median hours
+    from logging to the SPOC's triage decision (the latest one, if it was changed)."""
+    return [(month, *triage.get(month, (0, None))) for month in months]

@@ -1,0 +1,767 @@
+"""The sergeant's overview (a head teacher's: their own school's), its CSV exports and its
+cost. Figures are checked against records counted by hand below, with records of another
+team's school and of another force that must not count."""
+
+import csv
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Document, Partnership, Review
+from agreements.services import document_publish, signature_create
+from incidents.models import Concern, Share
+from referrals.models import Conference, ConferenceAction
+from reports import overview as team_figures
+from reports.views import OVERVIEW_PURPOSE
+from schools.services import assignment_create
+from ssp.models import AccessLog
+from tests.factories import (
+    DocumentFactory,
+    ForceFactory,
+    MembershipFactory,
+    OfficerFactory,
+    PartnershipFactory,
+    PupilFactory,
+    TeamFactory,
+    UserFactory,
+    revoke_dsa,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)
+TODAY = NOW.date()
+PAGE = reverse("overview")
+CSVS = {
+    "partnerships": reverse("overview_partnerships_csv"),
+    "concerns": reverse("overview_concerns_csv"),
+    "triage": reverse("overview_triage_csv"),
+}
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    # Every date below is counted by hand against this moment (GMT: UTC = London).
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def at(year, month, day, hour=9, minute=0):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+def hours(n):
+    return datetime.timedelta(hours=n)
+
+
+@pytest.fixture
+def school_d(force):
+    """A partnered school of the same force held by another team's officer."""
+    school = PartnershipFactory(school__force=force, school__name="Dunmore High").school
+    officer = OfficerFactory(team=TeamFactory(force=force, name="North Safer Schools Team"))
+    assignment_create(officer=officer, school=school, starts_on=datetime.date(2026, 9, 1))
+    return school
+
+
+@pytest.fixture
+def school_e(other_sergeant):
+    """A partnered school of another force, held by the other sergeant's officer."""
+    team = other_sergeant.officer.team
+    school = PartnershipFactory(school__force=team.force, school__name="Eastgate College").school
+    assignment_create(
+        officer=OfficerFactory(team=team), school=school, starts_on=datetime.date(2026, 9, 1)
+    )
+    return school
+
+
+def share(concern, *, by, to):
+    Share.objects.create(
+        concern=concern,
+        shared_by=by,
+        shared_with=to,
+        partnership=concern.school.partnership,
+        agreement="Data sharing agreement v1",
+    )
+    return concern
+
+
+@pytest.fixture
+def records(
+    make_concern,
+    make_incident,
+    make_referral,
+    school_a,
+    school_b,
+    school_d,
+    school_e,
+    staff_a,
+    spoc_a,
+    spoc_b,
+    sspo_a,
+    sspo_b,
+    sergeant,
+    pupil_a,
+):
+    """What the overview is checked against, counted by hand (now: 20 November 2026)."""
+    c = make_concern
+    # Ashdown (school A): three concerns triaged in March after 4, 10 and 6 hours (median 6),
+    # one of them shared and never acknowledged (open and overdue).
+    c(
+        school=school_a,
+        reported_by=staff_a,
+        category="bullying",
+        status="in_school",
+        recorded_at=at(2026, 3, 10),
+        triaged_at=at(2026, 3, 10) + hours(4),
+    )
+    c(
+        school=school_a,
+        reported_by=staff_a,
+        category="bullying",
+        status="nfa",
+        recorded_at=at(2026, 3, 20),
+        triaged_at=at(2026, 3, 20) + hours(10),
+    )
+    share(
+        c(
+            school=school_a,
+            reported_by=staff_a,
+            category="blades",
+            status="shared",
+            recorded_at=at(2026, 3, 25),
+            triaged_at=at(2026, 3, 25) + hours(6),
+        ),
+        by=spoc_a,
+        to=sspo_a,
+    )
+    c(school=school_a, reported_by=staff_a, category="welfare", recorded_at=at(2026, 11, 2))
+    # Just before the 12 months (November 2025) and just inside them (December 2025).
+    c(
+        school=school_a,
+        reported_by=staff_a,
+        category="welfare",
+        status="nfa",
+        recorded_at=at(2025, 11, 30, 23, 30),
+        triaged_at=at(2025, 12, 1, 0, 30),
+    )
+    c(school=school_a, reported_by=staff_a, category="welfare", recorded_at=at(2025, 12, 1, 0, 30))
+    # Brookfield (school B): logged at 00:30 on 1 July in London (still 30 June in UTC),
+    # triaged after 2 hours, shared and done with.
+    share(
+        c(
+            school=school_b,
+            reported_by=spoc_b,
+            category="drugs",
+            status="shared",
+            recorded_at=at(2026, 7, 1, 0, 30),
+            triaged_at=at(2026, 7, 1, 2, 30),
+            acknowledged_at=at(2026, 7, 1, 3),
+            police_outcome="advice",
+        ),
+        by=spoc_b,
+        to=sspo_b,
+    )
+    # November: triaged after 24 hours and 1 hour (median 12.5); both open, neither overdue.
+    share(
+        c(
+            school=school_b,
+            reported_by=spoc_b,
+            category="welfare",
+            status="shared",
+            recorded_at=at(2026, 11, 18),
+            triaged_at=at(2026, 11, 19),
+            acknowledged_at=at(2026, 11, 19, 12),
+        ),
+        by=spoc_b,
+        to=sspo_b,
+    )
+    share(
+        c(
+            school=school_b,
+            reported_by=spoc_b,
+            category="asb",
+            status="shared",
+            recorded_at=at(2026, 11, 19),
+            triaged_at=at(2026, 11, 19, 10),
+        ),
+        by=spoc_b,
+        to=sspo_b,
+    )
+    # Police records at Ashdown: 2 open incidents and 1 closed; 2 open referrals (one with
+    # its follow-up due) and 1 completed; conference actions: 1 overdue, 1 due, 1 done.
+    make_incident(school=school_a, pupils=[pupil_a])
+    make_incident(school=school_a, pupils=[pupil_a])
+    closed = make_incident(school=school_a, pupils=[pupil_a])
+    closed.status = "closed"
+    closed.save(update_fields=["status"])
+    make_incident(school=school_b, by=sspo_b)
+    make_referral(pupil=pupil_a, made_by=sspo_a, follow_up_on=TODAY - datetime.timedelta(days=1))
+    make_referral(pupil=pupil_a, made_by=sspo_a)
+    make_referral(pupil=pupil_a, made_by=sspo_a, status="completed")
+    conference = Conference.objects.create(
+        school=school_a,
+        held_on=TODAY - datetime.timedelta(days=20),
+        agencies="CAMHS",
+        attendees="SSPO, SPOC",
+        decisions="Mentoring",
+        rationale="Risk",
+        recorded_by=sspo_a,
+    )
+    for due, done in ((-1, False), (7, False), (-5, True)):
+        ConferenceAction.objects.create(
+            conference=conference,
+            description="Act",
+            owner="School",
+            due_on=TODAY + datetime.timedelta(days=due),
+            done_at=NOW if done else None,
+            done_by=sspo_a if done else None,
+        )
+    # Ashdown's reviews: the latest (summer) is amber.
+    for term, start, rating in (
+        ("spring", (2026, 1, 5), "red"),
+        ("summer", (2026, 4, 20), "amber"),
+    ):
+        Review.objects.create(
+            partnership=school_a.partnership,
+            academic_year=2025,
+            term=term,
+            period_start=datetime.date(*start),
+            period_end=datetime.date(*start) + datetime.timedelta(days=80),
+            rating=rating,
+            comments="Reviewed.",
+            reviewed_by=sergeant,
+        )
+    # None of this counts: another team's school and another force's.
+    for school in (school_d, school_e):
+        reporter = MembershipFactory(school=school).user
+        officer = school.assignments.get().officer.user
+        share(
+            c(
+                school=school,
+                reported_by=reporter,
+                category="bullying",
+                status="shared",
+                recorded_at=at(2026, 3, 12),
+                triaged_at=at(2026, 3, 12, 10),
+            ),
+            by=reporter,
+            to=officer,
+        )
+        c(school=school, reported_by=reporter, category="weapons", recorded_at=at(2026, 11, 10))
+        make_incident(school=school, by=officer, pupils=[PupilFactory(school=school)])
+        make_referral(
+            pupil=PupilFactory(school=school),
+            made_by=officer,
+            follow_up_on=TODAY - datetime.timedelta(days=3),
+        )
+        Review.objects.create(
+            partnership=school.partnership,
+            academic_year=2025,
+            term="summer",
+            period_start=datetime.date(2026, 4, 20),
+            period_end=datetime.date(2026, 7, 20),
+            rating="green",
+            comments="Reviewed.",
+            reviewed_by=sergeant,
+        )
+
+
+def reauthenticate(client):
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200, response
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode())))
+
+
+MONTHS = [
+    "2025-12",
+    "2026-01",
+    "2026-02",
+    "2026-03",
+    "2026-04",
+    "2026-05",
+    "2026-06",
+    "2026-07",
+    "2026-08",
+    "2026-09",
+    "2026-10",
+    "2026-11",
+]
+
+
+def per_month(**counts) -> list[int]:
+    """Twelve counts, December 2025 to November 2026, from keyword months like mar=2."""
+    names = ["dec", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov"]
+    return [counts.get(name, 0) for name in names]
+
+
+# The figures, counted by hand -------------------------------------------------------------
+
+
+def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records, sergeant):
+    found = team_figures.overview(sergeant)
+    rows = {row.school.name: row for row in found.rows}
+    assert set(rows) == {"Ashdown Academy", "Brookfield School"}
+    ashdown, brookfield = rows["Ashdown Academy"], rows["Brookfield School"]
+    assert ashdown.open == {"concerns": 1, "incidents": 2, "referrals": 2, "actions": 2}
+    assert ashdown.overdue == {"concerns": 1, "referrals": 1, "actions": 1}
+    assert brookfield.open == {"concerns": 2, "incidents": 1, "referrals": 0, "actions": 0}
+    assert brookfield.overdue == {"concerns": 0, "referrals": 0, "actions": 0}
+    assert (ashdown.rating, ashdown.reviewed) == ("Amber", "Summer 2025")
+    assert brookfield.rating == ""
+    assert ashdown.sspos == ["Dan Okafor"] and brookfield.sspos == ["Claire Hughes"]
+    assert ashdown.in_force and brookfield.in_force
+    assert (found.open_total, found.overdue_total) == (10, 3)
+
+
+def test_concerns_by_category_and_month_count_the_teams_schools_in_london_months(
+    records, sergeant
+):
+    found = team_figures.overview(sergeant)
+    assert [f"{m:%Y-%m}" for m in found.months] == MONTHS
+    assert found.categories == [
+        ("General welfare", per_month(dec=1, nov=2), 3),
+        ("Bullying", per_month(mar=2), 2),
+        ("Anti-social behaviour", per_month(nov=1), 1),
+        ("Possession of blades (any type)", per_month(mar=1), 1),
+        ("Possession of drugs", per_month(jul=1), 1),
+    ]
+    assert found.concerns_total == 8
+
+
+def test_triage_times_are_the_median_hours_per_month_logged(records, sergeant):
+    triage = {f"{m:%Y-%m}": (n, median) for m, n, median in team_figures.overview(sergeant).triage}
+    assert triage["2026-03"] == (3, 6.0)
+    assert triage["2026-07"] == (1, 2.0)
+    assert triage["2026-11"] == (2, 12.5)
+    assert triage["2025-12"] == (0, None)  # logged then, not triaged yet
+    assert sum(n for n, _ in triage.values()) == 6
+
+
+def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_a, head_b):
+    found = team_figures.overview(head_a)
+    assert [row.school.name for row in found.rows] == ["Ashdown Academy"]
+    assert found.rows[0].open == {"concerns": 1, "incidents": 2, "referrals": 2, "actions": 2}
+    assert found.categories == [
+        ("Bullying", per_month(mar=2), 2),
+        ("General welfare", per_month(dec=1, nov=1), 2),
+        ("Possession of blades (any type)", per_month(mar=1), 1),
+    ]
+    triage = {f"{m:%Y-%m}": (n, median) for m, n, median in found.triage if n}
+    assert triage == {"2026-03": (3, 6.0)}
+    brookfield = team_figures.overview(head_b)
+    assert [row.school.name for row in brookfield.rows] == ["Brookfield School"]
+    assert brookfield.concerns_total == 3
+
+
+def test_this_months_figures_are_live_and_earlier_months_are_kept_ten_minutes(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    team_figures.overview(sergeant)
+    make_concern(
+        school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
+    )
+    # A concern that belongs to May (as if logged then): May's figures are already kept.
+    make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        category="truancy",
+        recorded_at=at(2026, 5, 5),
+        triaged_at=at(2026, 5, 5) + hours(3),
+    )
+    truancy = dict(
+        (label, months) for label, months, _ in team_figures.overview(sergeant).categories
+    )
+    assert truancy["Truancy"] == per_month(nov=1)
+    with time_machine.travel(NOW + datetime.timedelta(minutes=11), tick=False):
+        found = team_figures.overview(sergeant)
+    truancy = dict((label, months) for label, months, _ in found.categories)
+    assert truancy["Truancy"] == per_month(may=1, nov=1)
+    assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
+
+
+def test_kept_figures_are_never_another_scopes(records, sergeant, other_sergeant, head_a):
+    assert team_figures.overview(sergeant).concerns_total == 8
+    assert team_figures.overview(head_a).concerns_total == 5
+    other = team_figures.overview(other_sergeant)
+    assert other.concerns_total == 2  # Eastgate's: bullying in March, weapons in November
+    assert [row.school.name for row in other.rows] == ["Eastgate College"]
+
+
+# Who may see it ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who, status, sees_a, sees_b",
+    [
+        ("sergeant", 200, True, True),
+        ("head_a", 200, True, False),
+        ("head_b", 200, False, True),
+        ("other_sergeant", 200, False, False),
+        ("sspo_a", 403, False, False),
+        ("spoc_a", 403, False, False),
+        ("staff_a", 403, False, False),
+        ("yet_officer", 403, False, False),
+        ("admin_user", 403, False, False),
+    ],
+)
+def test_each_person_sees_only_their_own_figures(
+    request, client, records, who, status, sees_a, sees_b
+):
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(PAGE)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert ("Ashdown Academy" in body) == sees_a
+    assert ("Brookfield School" in body) == sees_b
+    assert "Dunmore High" not in body  # another team's
+    if who == "other_sergeant":
+        assert "Eastgate College" in body  # their own force's, to show the page did answer
+        assert "Dan Okafor" not in body and "Claire Hughes" not in body
+
+
+def test_the_page_shows_the_hand_counted_figures(client, records, sergeant, school_a):
+    client.force_login(sergeant)
+    body = client.get(PAGE).content.decode()
+    partnership = reverse("partnership_detail", args=[school_a.partnership.code])
+    assert f'href="{partnership}">Ashdown Academy</a>' in body
+    assert client.get(partnership).status_code == 200
+    assert "Your team's overview" in body
+    assert "2 open incidents" in body
+    assert "1</strong> shared concerns not acknowledged within 2 days" in body
+    assert "Amber" in body and "Summer 2025" in body
+    assert "shared or not: 8 in all" in body
+    assert body.count('role="img"') == 5 + 1  # a chart per category, and the triage times
+    assert '<title id="triage-chart-title">' in body
+    assert "lowest 2.0 hours in July 2026, highest 12.5 hours in November 2026" in body
+    assert "Show the data as a table" in body
+
+
+def test_signed_out_people_are_sent_to_sign_in(client):
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_sergeants_home_links_to_the_overview(client, sergeant, head_a, spoc_a):
+    for user, linked in ((sergeant, True), (head_a, True), (spoc_a, False)):
+        client.force_login(user)
+        assert (f'href="{PAGE}"' in client.get("/").content.decode()) == linked, user
+
+
+# The agreement, in a few words ------------------------------------------------------------
+
+
+def agreements_seen_by(user) -> dict[str, tuple[bool, str]]:
+    return {
+        row.school.name: (row.in_force, row.agreement)
+        for row in team_figures.partnership_rows(
+            user, team_figures.scope_school_ids(user), timezone.localdate()
+        )
+    }
+
+
+def test_the_agreement_says_why_it_is_not_in_force(sergeant, sspo_a, school_b, force):
+    # Partnerships of the force no officer holds yet are the sergeant's to allocate: listed.
+    dsa = Document.objects.current_of(force, Document.Kind.DSA).get()
+    school_only = PartnershipFactory(
+        school__force=force, school__name="Signed by school", signed=False
+    )
+    signature_create(school_only, dsa, side="school", by=UserFactory(), signed_as="Head teacher")
+    PartnershipFactory(school__force=force, school__name="Signed by nobody", signed=False)
+    PartnershipFactory(school__force=force, school__name="Suspended", status="suspended")
+    revoke_dsa(school_b.partnership)
+    seen = agreements_seen_by(sergeant)
+    assert seen["Ashdown Academy"] == (True, f"In force until {dsa.expires_on:%-d %B %Y}")
+    assert seen["Brookfield School"] == (False, "Revoked on 20 November 2026")
+    assert seen["Signed by school"] == (False, "Not signed by the force")
+    assert seen["Signed by nobody"] == (False, "Not signed by either side")
+    assert seen["Suspended"] == (False, "Partnership suspended")
+    # Listed, but no officer of the team holds them: their caseload is not the team's.
+    rows = team_figures.partnership_rows(
+        sergeant, team_figures.scope_school_ids(sergeant), timezone.localdate()
+    )
+    assert {row.school.name for row in rows if not row.in_team} == {
+        "Brookfield School",  # no SSPO holds it in this test
+        "Signed by school",
+        "Signed by nobody",
+        "Suspended",
+    }
+
+
+def test_a_new_version_awaits_signatures_and_an_old_one_expires(sergeant, sspo_a, force, head_a):
+    school_a = sspo_a.officer.assignments.get().school
+    draft = DocumentFactory(force=force, kind=Document.Kind.DSA, version=2)
+    v2 = document_publish(draft, by=UserFactory())
+    assert agreements_seen_by(sergeant)["Ashdown Academy"] == (
+        False,
+        "New version 2 awaiting signature by either side",
+    )
+    signature_create(school_a.partnership, v2, side="school", by=head_a, signed_as="Head")
+    assert agreements_seen_by(sergeant)["Ashdown Academy"] == (
+        False,
+        "New version 2 awaiting signature by the force",
+    )
+    signature_create(school_a.partnership, v2, side="force", by=sergeant, signed_as="Sergeant")
+    in_force, text = agreements_seen_by(sergeant)["Ashdown Academy"]
+    assert in_force and text == f"In force until {v2.expires_on:%-d %B %Y}"
+    # The day after its last day (London), the same version has expired.
+    with time_machine.travel(
+        datetime.datetime.combine(v2.expires_on, datetime.time(0, 30), tzinfo=LONDON)
+        + datetime.timedelta(days=1),
+        tick=False,
+    ):
+        assert agreements_seen_by(sergeant)["Ashdown Academy"] == (
+            False,
+            f"Expired at the end of {v2.expires_on:%-d %B %Y}",
+        )
+
+
+def test_a_force_without_an_agreement_says_so(db):
+    school = PartnershipFactory(
+        school__force=ForceFactory(name="Westshire Police"), signed=False
+    ).school
+    head = MembershipFactory(school=school, position="head", is_slt=True).user
+    assert agreements_seen_by(head) == {
+        school.name: (False, "The force has not published an agreement")
+    }
+
+
+# CSV exports ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CSVS)
+def test_each_export_asks_to_reauthenticate_first(client, records, sergeant, name):
+    client.force_login(sergeant)
+    response = client.get(CSVS[name])
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    assert not AccessLog.objects.filter(action="export_csv").exists()
+
+
+def test_the_partnerships_export_has_the_tables_figures_and_is_logged(
+    client, records, sergeant, force
+):
+    expires_on = Document.objects.current_of(force, Document.Kind.DSA).get().expires_on
+    client.force_login(sergeant)
+    reauthenticate(client)
+    rows = csv_rows(client.get(CSVS["partnerships"]))
+    header, ashdown, brookfield = rows
+    assert header[:6] == [
+        "school",
+        "urn",
+        "partnership",
+        "agreement in force",
+        "agreement",
+        "sspo",
+    ]
+    assert header[-2:] == ["latest rating", "latest review"]
+    assert ashdown[0] == "Ashdown Academy" and brookfield[0] == "Brookfield School"
+    assert ashdown[2:] == [
+        "Active",
+        "yes",
+        f"In force until {expires_on:%-d %B %Y}",
+        "Dan Okafor",
+        "1",
+        "2",
+        "2",
+        "2",
+        "1",
+        "1",
+        "1",
+        "Amber",
+        "Summer 2025",
+    ]
+    assert brookfield[6:13] == ["2", "1", "0", "0", "0", "0", "0"]
+    log = AccessLog.objects.get(action="export_csv")
+    assert (log.user, log.role, log.object_type, log.outcome, log.purpose) == (
+        sergeant,
+        "sergeant",
+        "overview_partnerships",
+        AccessLog.Outcome.ALLOWED,
+        OVERVIEW_PURPOSE,
+    )
+
+
+def test_the_chart_exports_have_the_charts_figures(client, records, sergeant):
+    client.force_login(sergeant)
+    reauthenticate(client)
+    header, *rows = csv_rows(client.get(CSVS["concerns"]))
+    assert header == ["category", *MONTHS, "total"]
+    assert rows[0] == ["General welfare", *map(str, per_month(dec=1, nov=2)), "3"]
+    assert [row[0] for row in rows] == [
+        "General welfare",
+        "Bullying",
+        "Anti-social behaviour",
+        "Possession of blades (any type)",
+        "Possession of drugs",
+    ]
+    header, *rows = csv_rows(client.get(CSVS["triage"]))
+    assert header == ["month logged", "concerns triaged", "median hours from logging to triage"]
+    assert [row[0] for row in rows] == MONTHS
+    assert rows[3] == ["2026-03", "3", "6.0"] and rows[11] == ["2026-11", "2", "12.5"]
+    assert rows[0] == ["2025-12", "0", ""]
+    logged = AccessLog.objects.filter(action="export_csv", user=sergeant)
+    assert sorted(logged.values_list("object_type", flat=True)) == [
+        "overview_concerns",
+        "overview_triage",
+    ]
+
+
+def test_the_head_exports_their_own_school_only_without_a_police_purpose(client, records, head_a):
+    client.force_login(head_a)
+    reauthenticate(client)
+    rows = csv_rows(client.get(CSVS["partnerships"]))
+    assert [row[0] for row in rows[1:]] == ["Ashdown Academy"]
+    header, *rows = csv_rows(client.get(CSVS["concerns"]))
+    assert sum(int(row[-1]) for row in rows) == 5
+    assert AccessLog.objects.filter(action="export_csv", user=head_a, purpose="").count() == 2
+
+
+@pytest.mark.parametrize("who", ["sspo_a", "spoc_a", "staff_a"])
+def test_others_are_refused_the_exports_and_the_attempt_is_logged(request, client, records, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    reauthenticate(client)
+    for name, url in CSVS.items():
+        assert client.get(url).status_code == 403
+        assert AccessLog.objects.filter(
+            user=user, object_type=f"overview_{name}", outcome=AccessLog.Outcome.DENIED
+        ).exists()
+    assert not AccessLog.objects.filter(user=user, outcome=AccessLog.Outcome.ALLOWED).exists()
+
+
+def test_a_school_name_cannot_run_as_a_spreadsheet_formula(client, records, sergeant, school_a):
+    school_a.name = '=HYPERLINK("http://evil.example")'
+    school_a.save(update_fields=["name"])
+    client.force_login(sergeant)
+    reauthenticate(client)
+    rows = csv_rows(client.get(CSVS["partnerships"]))
+    assert [row[0] for row in rows if "HYPERLINK" in row[0]] == [
+        '\'=HYPERLINK("http://evil.example")'
+    ]
+
+
+# Its cost: a fixed number of queries ------------------------------------------------------
+
+
+def grow(force, sergeant, make_concern, make_incident, make_referral, n):
+    """n more partnerships of the team, each with its SSPO, concerns in every month and
+    category, police records, a review; one of them with its agreement revoked."""
+    team = sergeant.officer.team
+    categories = ["bullying", "welfare", "blades", "drugs", "asb", "truancy"]
+    for k in range(n):
+        school = PartnershipFactory(school__force=force).school
+        officer = OfficerFactory(team=team).user
+        assignment_create(
+            officer=officer.officer, school=school, starts_on=datetime.date(2026, 9, 1)
+        )
+        reporter = MembershipFactory(school=school).user
+        pupil = PupilFactory(school=school)
+        for month in range(1, 12):
+            concern = make_concern(
+                school=school,
+                reported_by=reporter,
+                category=categories[(k + month) % len(categories)],
+                status="shared",
+                recorded_at=at(2026, month, 3),
+                triaged_at=at(2026, month, 3) + hours(month),
+            )
+            share(concern, by=reporter, to=officer)
+        make_incident(school=school, by=officer, pupils=[pupil])
+        make_referral(pupil=pupil, made_by=officer, follow_up_on=TODAY)
+        Review.objects.create(
+            partnership=school.partnership,
+            academic_year=2025,
+            term="summer",
+            period_start=datetime.date(2026, 4, 20),
+            period_end=datetime.date(2026, 7, 20),
+            rating="green",
+            comments="Reviewed.",
+            reviewed_by=sergeant,
+        )
+        if k == 0:
+            revoke_dsa(school.partnership)
+
+
+def test_the_page_makes_the_same_few_queries_however_much_there_is(
+    client,
+    records,
+    force,
+    sergeant,
+    school_b,
+    make_concern,
+    make_incident,
+    make_referral,
+    django_assert_max_num_queries,
+):
+    revoke_dsa(school_b.partnership)  # a "why not in force" to explain at both sizes
+    client.force_login(sergeant)
+    client.get(PAGE)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(PAGE).status_code == 200
+    grow(force, sergeant, make_concern, make_incident, make_referral, 8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(PAGE).content.decode()
+    assert body.count('<a class="govuk-link" href="/partnerships/') == 10
+    assert Partnership.objects.visible_to(sergeant).count() == 10
+    assert Concern.objects.count() > 100
+
+
+def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
+    client,
+    records,
+    school_a,
+    staff_a,
+    head_a,
+    make_concern,
+    django_assert_max_num_queries,
+):
+    revoke_dsa(school_a.partnership)  # the head's one partnership needs explaining: the most
+    client.force_login(head_a)
+    client.get(PAGE)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(PAGE).status_code == 200
+    for month in range(1, 12):
+        for category in ("bullying", "welfare", "drugs"):
+            make_concern(
+                school=school_a,
+                reported_by=staff_a,
+                category=category,
+                recorded_at=at(2026, month, 4),
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(PAGE).content.decode()
+    assert "Revoked on 20 November 2026" in body
+
+
+def test_the_exports_make_a_fixed_number_of_queries_too(
+    client,
+    records,
+    force,
+    sergeant,
+    make_concern,
+    make_incident,
+    make_referral,
+    school_b,
+    django_assert_max_num_queries,
+):
+    revoke_dsa(school_b.partnership)  # as for the page: one "why not" at both sizes
+    client.force_login(sergeant)
+    reauthenticate(client)
+    counts = {}
+    for name, url in CSVS.items():
+        client.get(url)
+        with django_assert_max_num_queries(12) as few:
+            client.get(url)
+        counts[name] = len(few.captured_queries)
+    grow(force, sergeant, make_concern, make_incident, make_referral, 6)
+    for name, url in CSVS.items():
+        with django_assert_max_num_queries(counts[name]):
+            assert len(csv_rows(client.get(url))) > 1
