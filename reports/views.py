@@ -57,9 +57,12 @@ def home(request):
         return render(request, "reports/home_no_role.html")
     if role == Role.ADMIN:
         return redirect("admin:index")
+    schools = list(_schools_at_a_glance(user))
+    # The same schools visible_ids(user) would fetch again: every section below scopes by them.
+    user._visible_school_ids = [school.pk for school in schools]
     context = {
         "role": role,
-        "schools": _schools_at_a_glance(user),
+        "schools": schools,
         "can_read_sharing_log": can_read_sharing_log(user),
         "can_see_overview": can_see_overview(user),
     }

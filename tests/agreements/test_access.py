@@ -196,6 +196,30 @@ def test_the_spoc_reads_the_signatures(client, records, spoc_a):
 
 
 @pytest.mark.parametrize(
+    "who, feedback, awareness",
+    [("spoc_a", False, False), ("head_a", False, True), ("sergeant", True, False)],
+)
+def test_the_partnership_page_leads_to_the_work_done_together(
+    request, client, records, school_a, who, feedback, awareness
+):
+    client.force_login(request.getfixturevalue(who))
+    body = client.get(_url("detail", records)).content.decode()
+    code = school_a.partnership.code
+    assert reverse("action_plan", args=[code]) in body
+    assert reverse("school_activity_list", args=[school_a.code]) in body
+    assert reverse("review_list", args=[code]) in body
+    assert (reverse("feedback_round_list", args=[code]) in body) is feedback
+    assert (reverse("awareness_staff", args=[code]) in body) is awareness
+
+
+def test_the_administrator_is_not_led_to_case_work(client, records, school_a, admin_user):
+    client.force_login(admin_user)
+    body = client.get(_url("detail", records)).content.decode()
+    assert "Working together" not in body
+    assert reverse("action_plan", args=[school_a.partnership.code]) not in body
+
+
+@pytest.mark.parametrize(
     "who, sees_a, sees_b",
     [
         ("staff_a", True, False),
