@@ -9,17 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from ssp.forms import add_service_errors
+
 from . import action_plan_services as services
 from .access import can_edit_action_plan, get_action_plan_for
 from .action_plan_forms import ActionPlanItemForm, ActionPlanItemUpdateForm
 from .models import ActionPlanItem
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _items(partnership):
@@ -73,7 +70,7 @@ def action_plan_item_add(request, code):
                 partnership=partnership, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Item added to the action plan.")
             return redirect("action_plan", code=partnership.code)
@@ -109,7 +106,7 @@ def action_plan_item_edit(request, code, item):
             form.data = form.data.copy()
             form.data["seen"] = services.latest_change(item)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Action plan item updated.")
             return redirect("action_plan", code=partnership.code)

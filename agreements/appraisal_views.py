@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from ssp.forms import add_service_errors
 from ssp.roles import Role
 
 from . import appraisal
@@ -20,14 +21,6 @@ from .access import (
     get_round_for,
 )
 from .appraisal_forms import FeedbackForm, FeedbackRoundForm
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -54,7 +47,7 @@ def round_new(request, code):
                 partnership=partnership, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Feedback round opened.")
             return redirect("feedback_round_list", code=partnership.code)
@@ -100,7 +93,7 @@ def feedback_answer(request, code):
                 feedback_round=feedback_round, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Thank you. Your feedback has been sent to the sergeant.")
             return redirect("home")

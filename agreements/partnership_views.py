@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from schools.models import Assignment, Membership
 from ssp.access import get_visible_or_404
 from ssp.audit import log_access
+from ssp.forms import add_service_errors
 from ssp.models import AccessLog
 from ssp.roles import Role
 
@@ -180,19 +181,11 @@ def partnership_new(request):
                 school=form.cleaned_data["school"], by=user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Partnership proposed for {partnership.school.name}.")
             return redirect("partnership_detail", code=partnership.code)
     return render(request, "agreements/partnership_new.html", {"form": form})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -216,7 +209,7 @@ def partnership_move(request, code):
                 context = _detail_context(request, partnership, conflict=True)
                 return render(request, "agreements/partnership_detail.html", context, status=409)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request, f"The partnership is now {moved.get_status_display().lower()}."
@@ -321,7 +314,7 @@ def partnership_revoke(request, code):
                 partnership=partnership, by=user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, "The data sharing agreement is revoked. Nothing more is shared under it."
@@ -388,7 +381,7 @@ def document_new(request):
                 **form.content(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Draft saved as version {document.version}.")
             return redirect("document_detail", code=document.code)
@@ -419,7 +412,7 @@ def document_edit(request, code):
                 form.data = form.data.copy()
                 form.data["seen_hash"] = document.compute_hash()
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "Draft saved.")
                 return redirect("document_detail", code=document.code)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from incidents.forms import search_pupils
 from incidents.models import Concern
 from ssp.audit import audited, log_access
+from ssp.forms import add_service_errors
 from ssp.roles import POLICE_ROLES, Role
 
 from . import services
@@ -48,11 +49,6 @@ PAGE_SIZE = 25
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _audited(request, gate, code, *, object_type, action="view", require=None):
@@ -97,7 +93,7 @@ def scheme_edit(request, code=None):
         try:
             services.scheme_save(by=request.user, scheme=scheme, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Scheme saved.")
             return redirect("scheme_list")
@@ -191,7 +187,7 @@ def referral_new(request, pupil):
         try:
             referral = services.referral_make(by=request.user, pupil=pupil, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Referral made. Its reference is {referral.reference}.")
             return redirect("referral_detail", code=referral.code)
@@ -247,7 +243,7 @@ def referral_move(request, code):
             context = _referral_context(request, referral, conflict=True)
             return render(request, "referrals/referral_detail.html", context, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Status changed.")
             return redirect("referral_detail", code=referral.code)
@@ -295,7 +291,7 @@ def conference_new(request, pupil):
         try:
             conference = services.conference_record(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Case conference recorded. Add its actions below.")
             return redirect("conference_detail", code=conference.code)

@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ssp.forms import add_service_errors
 from ssp.roles import Role
 
 from . import activity_services as services
@@ -43,11 +44,6 @@ PAGE_SIZE = 25
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _page(request, queryset):
@@ -147,7 +143,7 @@ def activity_new(request):
                 by=user, school=form.chosen_school(), kind=kind, on=data["on"], **form.details()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{activity.get_kind_display()} recorded.")
             return redirect("activity_detail", code=activity.code)
@@ -202,7 +198,7 @@ def activity_edit(request, code):
         except services.RecordChanged:
             conflict = True
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your correction has been saved.")
             return redirect("activity_detail", code=activity.code)
@@ -231,7 +227,7 @@ def activity_close(request, code):
             context = _detail_context(activity, request.user, conflict=True)
             return render(request, "schools/activity_detail.html", context, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The session has been updated.")
             return redirect("activity_detail", code=activity.code)
@@ -279,7 +275,7 @@ def session_request_new(request):
         try:
             session_request = services.session_request_make(by=user, **form.request_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your request has been sent to the officer.")
             return redirect("session_request_detail", code=session_request.code)
@@ -324,7 +320,7 @@ def _answer(request, code, *, require, form_class, form_name, act, done):
             context = _request_context(session_request, request.user, conflict=True)
             return render(request, "schools/session_request_detail.html", context, status=409)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("session_request_detail", code=session_request.code)

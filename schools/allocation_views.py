@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from ssp.forms import add_service_errors
+
 from . import allocation, services
 from .access import (
     can_allocate,
@@ -31,14 +33,6 @@ from .models import Assignment, NeedMeasure, SchoolNeedFigure, today
 def _require_sergeant(user) -> None:
     if not can_allocate(user):
         raise PermissionDenied
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _form_page(request, form, *, title, back, submit, caption="", intro="", school=None):
@@ -105,7 +99,7 @@ def need_weights(request):
                 "with yours.",
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The weights have been saved and the ranking updated.")
             return redirect("allocation")
@@ -131,7 +125,7 @@ def need_measure_new(request):
                 force_id=request.user.officer.team.force_id, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -232,7 +226,7 @@ def sspo_criteria(request, code):
         try:
             allocation.sspo_criteria_set(school=school, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"The SSPO criteria decision for {school.name} is saved.")
             return redirect("allocation_school", code=school.code)
@@ -260,7 +254,7 @@ def assign_officer(request, code):
         try:
             allocation.officer_assign(school=school, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             officer = form.cleaned_data["officer"]
             messages.success(
@@ -304,7 +298,7 @@ def assignment_end(request, code):
                 "save again to replace it.",
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

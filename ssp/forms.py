@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
 
@@ -54,3 +55,12 @@ class GovukDateField(forms.MultiValueField):
             return datetime.date(year, month, day)
         except (TypeError, ValueError):
             raise forms.ValidationError(f"The {self.noun} must be a real date") from None
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: next to the field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
