@@ -15,15 +15,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
-    Aggregate,
     Avg,
     Count,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     Subquery,
@@ -37,21 +34,7 @@ from incidents.models import Category, Concern, ConcernEvent, Incident, Share
 from referrals.models import Referral
 from schools.models import Activity
 
-
-class Median(Aggregate):
-    """PostgreSQL's continuous median of the expression (NULLs left out)."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
-    output_field = FloatField()
-
-
-class Hours(Func):
-    """The length of an interval in hours."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s) / 3600.0"
-    output_field = FloatField()
+from .aggregates import Hours, Median
 
 
 def _hours(later, earlier):

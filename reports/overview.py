@@ -15,9 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import (
-    Aggregate,
     Count,
-    DurationField,
     Exists,
     F,
     OuterRef,
@@ -34,6 +32,7 @@ from referrals.models import ConferenceAction, Referral
 from schools.models import Assignment, School
 from ssp.roles import Role
 
+from .aggregates import Median
 from .caseload import ACKNOWLEDGE_WITHIN
 
 LONDON = ZoneInfo("Europe/London")
@@ -52,15 +51,6 @@ OVERDUE = {
     "referrals": "Referral follow-ups due",
     "actions": "Case conference actions past their due date",
 }
-
-
-class Median(Aggregate):
-    """PostgreSQL's exact median; of intervals it is an interval."""
-
-    function = "PERCENTILE_CONT"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
 
 
 def scope_school_ids(user) -> list[int]:
@@ -309,12 +299,14 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
             overdue=Count("pk", filter=Q(acknowledged_at__isnull=True, triaged_at__lt=late)),
         )
         .values_list("school_id", "kind", "open", "overdue")
+        .order_by()  # no ordering inside a UNION (SQLite refuses it)
     )
     incidents = (
         Incident.objects.filter(school_id__in=school_ids, status=Incident.Status.OPEN)
         .values("school_id")
         .annotate(kind=Value("incidents"), open=Count("pk"), overdue=Value(0))
         .values_list("school_id", "kind", "open", "overdue")
+        .order_by()  # no ordering inside a UNION (SQLite refuses it)
     )
     referrals = (
         Referral.objects.filter(school_id__in=school_ids)
@@ -326,6 +318,7 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
             overdue=Count("pk", filter=Q(follow_up_on__lte=today)),
         )
         .values_list("school_id", "kind", "open", "overdue")
+        .order_by()  # no ordering inside a UNION (SQLite refuses it)
     )
     actions = (
         ConferenceAction.objects.filter(conference__school_id__in=school_ids, done_at__isnull=True)
@@ -336,6 +329,7 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
             overdue=Count("pk", filter=Q(due_on__lt=today)),
         )
         .values_list("school", "kind", "open", "overdue")
+        .order_by()
     )
     open_, overdue = {}, {}
     for school_id, kind, count, late_count in concerns.union(
