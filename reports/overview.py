@@ -51,6 +51,22 @@ OVERDUE = {
     "referrals": "Referral follow-ups due",
     "actions": "Case conference actions past their due date",
 }
+# The same, for one item.
+ONE = {
+    "Shared concerns to acknowledge or act on": "shared concern to acknowledge or act on",
+    "Open incidents": "open incident",
+    "Open referrals": "open referral",
+    "Open case conference actions": "open case conference action",
+    "Shared concerns not acknowledged within 2 days": (
+        "shared concern not acknowledged within 2 days"
+    ),
+    "Referral follow-ups due": "referral follow-up due",
+    "Case conference actions past their due date": "case conference action past its due date",
+}
+
+
+def _counted(n: int, label: str) -> tuple[str, str]:
+    return str(n), ONE[label] if n == 1 else label.lower()
 
 
 def scope_school_ids(user) -> list[int]:
@@ -78,10 +94,8 @@ class Row:
         p = self.partnership
         self.school = p.school
         self.sspo_names = ", ".join(self.sspos)
-        self.open_items = [(str(n), CASELOAD[kind].lower()) for kind, n in self.open.items() if n]
-        self.overdue_items = [
-            (str(n), OVERDUE[kind].lower()) for kind, n in self.overdue.items() if n
-        ]
+        self.open_items = [_counted(n, CASELOAD[kind]) for kind, n in self.open.items() if n]
+        self.overdue_items = [_counted(n, OVERDUE[kind]) for kind, n in self.overdue.items() if n]
         self.status_tag = STATUS_TAGS[p.status]
         self.rating = Review.Rating(p.latest_rating).label if p.latest_rating else ""
         self.rating_tag = RATING_TAGS.get(p.latest_rating, "")

@@ -436,7 +436,7 @@ def test_the_page_shows_the_hand_counted_figures(client, records, sergeant, scho
     assert client.get(partnership).status_code == 200
     assert "Your team's overview" in body
     assert "2 open incidents" in body
-    assert "1</strong> shared concerns not acknowledged within 2 days" in body
+    assert "1</strong> shared concern not acknowledged within 2 days" in body
     assert "Amber" in body and "Summer 2025" in body
     assert "shared or not: 8 in all" in body
     assert body.count('role="img"') == 5 + 1  # a chart per category, and the triage times
