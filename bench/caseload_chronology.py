@@ -15,6 +15,7 @@ concerns than at 10,000. It exits 1 when a target is missed, 2 when the run itse
 """
 
 import itertools
+import os
 import random
 import re
 import sys
@@ -58,6 +59,16 @@ LONG_HISTORY = dict(concerns=60, shared=25, incidents=6, referrals=5, conference
 TYPICAL = dict(concerns=8, shared=2, incidents=0, referrals=1, conferences=0, enquiries=1)
 
 REFERENCES = itertools.count(1)  # incidents' and referrals' references, unique in the run
+
+# How the database grows from the first size to the next. "history" (the default): the
+# records added are older than the first ones (2 to 10 years back) and long dealt with, as
+# a force's database grows over the years, so this month's volume and the open work stay
+# what they were. "busier": the same two years, ten times as busy, open work included.
+GROWTH = os.environ.get("BENCH_GROWTH", "history")
+if GROWTH not in ("history", "busier"):
+    raise SystemExit("BENCH_GROWTH is 'history' or 'busier'")
+_AGES = [(0, 2 * 365)]  # days back: the window records are seeded in now
+_RESOLVED = [False]  # whether what is seeded now is all dealt with
 
 
 def tables() -> list:
@@ -125,7 +136,15 @@ def run(server, deadline) -> int:
         if not seeded:
             seeded = seed_history(rng, cast, police, long_pupil, LONG_HISTORY, seeded)
             seeded = seed_history(rng, cast, police, typical_pupil, TYPICAL, seeded)
-        seed_everything(rng, cast, police, start=seeded, count=size - seeded, deadline=deadline)
+        seed_everything(
+            rng,
+            cast,
+            police,
+            start=seeded,
+            count=size - seeded,
+            deadline=deadline,
+            growing=size != SIZES[0],
+        )
         seeded = size
         harness.settle(tables())
         describe(cast, police)
@@ -263,7 +282,19 @@ def _resolved(rows):
         yield row
 
 
-def seed_everything(rng, cast, police, *, start, count, deadline) -> None:
+def seed_everything(rng, cast, police, *, start, count, deadline, growing=False) -> None:
+    """Seed `count` concerns and their police records; `growing` (every size after the
+    first) as GROWTH says."""
+    history = GROWTH == "history" and growing
+    _AGES[0] = (2 * 365, 10 * 365) if history else (0, 2 * 365)
+    _RESOLVED[0] = history
+    try:
+        _seed_everything(rng, cast, police, start=start, count=count, deadline=deadline)
+    finally:
+        _AGES[0], _RESOLVED[0] = (0, 2 * 365), False
+
+
+def _seed_everything(rng, cast, police, *, start, count, deadline) -> None:
     from incidents.models import Concern
 
     started = time.monotonic()
@@ -304,10 +335,12 @@ def seed_everything(rng, cast, police, *, start, count, deadline) -> None:
         batch.save()
         made += n
     total = Concern.objects.count()
+    low, high = (days // 365 for days in _AGES[0])
     print(
         f"\nSeeded {count:,} concerns with their events, shares, incidents, referrals, "
         f"conferences and enquiries ({total:,} concerns in all) in "
-        f"{time.monotonic() - started:.0f} s"
+        f"{time.monotonic() - started:.0f} s: {low} to {high} years old"
+        + (", all dealt with" if _RESOLVED[0] else "")
     )
 
 
@@ -349,7 +382,8 @@ def _school(rng, cast):
 
 
 def _when(rng, now):
-    return now - timedelta(seconds=rng.randrange(2 * 365 * 24 * 3600))
+    low, high = _AGES[0]
+    return now - timedelta(seconds=rng.randrange(low * 86400, high * 86400))
 
 
 def _concern(rng, cast, police, batch, index, now, school, pupils, shared=None):
@@ -368,6 +402,7 @@ def _concern(rng, cast, police, batch, index, now, school, pupils, shared=None):
     if shared is None:
         roll = rng.random()
         new, shared = roll < NEW_SHARE, NEW_SHARE <= roll < NEW_SHARE + SHARED_SHARE
+        new = new and not _RESOLVED[0]
     else:
         new = False
     if new:
@@ -426,7 +461,7 @@ def _concern(rng, cast, police, batch, index, now, school, pupils, shared=None):
         share._concern = concern
         batch.shares.append(share)
         events.append(ConcernEvent(kind="shared", actor_id=spoc, at=triaged_at))
-        roll = rng.random()
+        roll = 1.0 if _RESOLVED[0] else rng.random()
         if roll >= UNACKNOWLEDGED_SHARE:
             concern.acknowledged_at = triaged_at + timedelta(hours=rng.randrange(1, 72))
             concern.acknowledged_by_id = sspo
@@ -460,7 +495,9 @@ def _incident(rng, cast, police, batch, now, school, pupils):
         location=rng.choice(list(Incident.Location)),
         happened_at=recorded_at - timedelta(hours=rng.randrange(1, 48)),
         recorded_at=recorded_at,
-        status=Incident.Status.OPEN if rng.random() < 0.15 else Incident.Status.CLOSED,
+        status=Incident.Status.OPEN
+        if rng.random() < 0.15 and not _RESOLVED[0]
+        else Incident.Status.CLOSED,
     )
     batch.incidents.append(incident)
     for pupil in pupils[: rng.choice((1, 2))]:
@@ -481,7 +518,8 @@ def _referral(rng, cast, police, batch, now, school, pupils):
     from referrals.models import Purpose, Referral
 
     made_at = _when(rng, now)
-    status = rng.choices(list(Referral.Status), weights=(8, 8, 15, 9, 45, 15))[0]
+    weights = (0, 0, 15, 0, 45, 15) if _RESOLVED[0] else (8, 8, 15, 9, 45, 15)
+    status = rng.choices(list(Referral.Status), weights=weights)[0]
     is_open = status in Referral.OPEN
     batch.referrals.append(
         Referral(
@@ -525,7 +563,7 @@ def _conference(rng, cast, police, batch, now, school, pupils):
         link._conference = conference
         batch.conference_pupils.append(link)
     for k in range(rng.randrange(2, 5)):
-        done = rng.random() < 0.8
+        done = _RESOLVED[0] or rng.random() < 0.8
         action = ConferenceAction(
             description=f"Action {k}: offer support",
             owner="Youth service",
@@ -551,7 +589,9 @@ def _enquiry(rng, cast, police, batch, now, school, pupils):
             subject="About a pupil" if about_pupil else "Assembly next term",
             opened_by_id=cast.spocs[school],
             opened_at=opened_at,
-            status=rng.choices(list(Enquiry.Status), weights=(25, 35, 40))[0],
+            status=Enquiry.Status.CLOSED
+            if _RESOLVED[0]
+            else rng.choices(list(Enquiry.Status), weights=(25, 35, 40))[0],
             awaiting=rng.choice(list(Side)),
             last_message_at=opened_at + timedelta(hours=rng.randrange(1, 200)),
         )
