@@ -1,5 +1,6 @@
 """Signing the data sharing agreement in the browser, each side with a real TOTP code."""
 
+import os
 import re
 import time
 from pathlib import Path
@@ -16,7 +17,14 @@ from .test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots")
+# Set SSP_SCREENSHOTS to a folder to keep pictures of the signing pages, to look at by eye.
+SCREENSHOTS = os.environ.get("SSP_SCREENSHOTS")
+
+
+def keep(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=Path(SCREENSHOTS) / name, full_page=True)
 
 
 def wait_for_a_fresh_code(signed_in_at: float) -> None:
@@ -33,8 +41,7 @@ def sign_dsa(page, user, signed_in_at, school_name, shot=None):
     expect(page.locator("h1")).to_have_text("Sign the data sharing agreement")
     assert_accessible(page)
     if shot:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SHOTS / shot, full_page=True)
+        keep(page, shot)
     page.get_by_label(re.compile(r"^I have read version 2 of the data sharing agreement")).check()
     wait_for_a_fresh_code(signed_in_at)
     page.get_by_label("Code from your authenticator app").fill(totp_now(user.totp_secret))
@@ -68,5 +75,5 @@ def test_the_head_signs_and_the_sergeant_countersigns_with_their_codes(
     expect(main).to_contain_text("Head teacher, Ashdown Academy")
     assert dsa.content_hash in main.inner_text()
     assert_accessible(sergeant_page)
-    sergeant_page.screenshot(path=SHOTS / "partnership-page.png", full_page=True)
+    keep(sergeant_page, "partnership-page.png")
     sergeant_page.context.close()
