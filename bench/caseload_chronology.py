@@ -449,7 +449,9 @@ def _concern(rng, cast, police, batch, index, now, school, pupils, shared=None):
                 rationale="Decided at triage.",
             )
         )
-    if shared:
+    # Referring for early intervention shares the concern with the SSPO too (the agreements
+    # here are all in force), as triage does in the portal.
+    if shared or status == Concern.Status.EARLY_INTERVENTION:
         sspo = police.sspos[school]
         share = Share(
             shared_by_id=spoc,

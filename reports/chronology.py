@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import (
+    Category,
     Concern,
     ConcernEvent,
     ConcernPupil,
@@ -67,22 +68,34 @@ def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
 
 
 def _concern_entries(user, pupil) -> list[Entry]:
+    # Plain values rather than model instances: a long history has hundreds of these rows,
+    # and building a model (and its reporter) for each cost more than the query.
     links = ConcernPupil.objects.filter(
         pupil=pupil, concern__in=Concern.objects.visible_to(user)
-    ).select_related("concern__reported_by")
+    ).values_list(
+        "concern_id",
+        "role",
+        "concern__code",
+        "concern__reference",
+        "concern__kind",
+        "concern__category",
+        "concern__happened_at",
+        "concern__recorded_at",
+        "concern__reported_by__first_name",
+        "concern__reported_by__last_name",
+    )
     entries, concerns = [], {}
-    for link in links:
-        concern = link.concern
-        concerns[concern.pk] = concern
+    for pk, role, code, reference, kind, category, happened, recorded, first, last in links:
+        concerns[pk] = (code, reference)
         entries.append(
             Entry(
-                happened_at=concern.happened_at,
-                recorded_at=concern.recorded_at,
+                happened_at=happened,
+                recorded_at=recorded,
                 kind="concern",
-                title=f"{concern.get_kind_display()}: {concern.get_category_display()}",
-                detail=f"{link.get_role_display()}. Logged by "
-                f"{concern.reported_by.get_full_name()} ({concern.reference}).",
-                target=("concern_detail", concern.code),
+                title=f"{Concern.Kind(kind).label}: {Category(category).label}",
+                detail=f"{ConcernPupil.Role(role).label}. Logged by "
+                f"{f'{first} {last}'.strip()} ({reference}).",
+                target=("concern_detail", code),
             )
         )
     # The triage decision says it was shared; the share's own event would repeat it. The
@@ -90,24 +103,24 @@ def _concern_entries(user, pupil) -> list[Entry]:
     kinds = [ConcernEvent.Kind.TRIAGED]
     if user.role != Role.STAFF:
         kinds += [ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_OUTCOME]
-    events = ConcernEvent.objects.filter(concern_id__in=concerns, kind__in=kinds).select_related(
-        "actor"
+    events = ConcernEvent.objects.filter(concern_id__in=concerns, kind__in=kinds).values_list(
+        "concern_id", "kind", "at", "to_status", "actor__first_name", "actor__last_name"
     )
-    for event in events:
-        concern = concerns[event.concern_id]
+    for pk, kind, at, to_status, first, last in events:
+        code, reference = concerns[pk]
         title = (
-            f"Triage: {event.to_label}"
-            if event.kind == ConcernEvent.Kind.TRIAGED
-            else event.get_kind_display()
+            f"Triage: {Concern.Status(to_status).label if to_status else ''}"
+            if kind == ConcernEvent.Kind.TRIAGED
+            else ConcernEvent.Kind(kind).label
         )
         entries.append(
             Entry(
-                happened_at=event.at,
-                recorded_at=event.at,
-                kind=event.kind,
+                happened_at=at,
+                recorded_at=at,
+                kind=kind,
                 title=title,
-                detail=f"By {event.actor.get_full_name()} ({concern.reference}).",
-                target=("concern_detail", concern.code),
+                detail=f"By {f'{first} {last}'.strip()} ({reference}).",
+                target=("concern_detail", code),
             )
         )
     return entries
