@@ -34,9 +34,17 @@ def today():
     return timezone.localdate()
 
 
+def default_gias_phases():
+    return ["secondary", "all_through"]
+
+
 class Force(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120, unique=True)
+    # What the force's administrator chose for the GIAS import: the local authorities whose
+    # schools the force serves (3-digit LA codes) and the phases of education that count.
+    gias_la_codes = models.JSONField("local authorities", default=list, blank=True)
+    gias_phases = models.JSONField("phases", default=default_gias_phases, blank=True)
     history = HistoricalRecords()
 
     def __str__(self):
@@ -160,16 +168,51 @@ class School(models.Model):
         SECONDARY = "secondary", "Secondary"
         ALL_THROUGH = "all_through", "All-through"
         MIDDLE = "middle_deemed_secondary", "Middle (deemed secondary)"
+        MIDDLE_PRIMARY = "middle_deemed_primary", "Middle (deemed primary)"
         PRIMARY = "primary", "Primary"
+        NURSERY = "nursery", "Nursery"
         SIXTEEN_PLUS = "16_plus", "16 plus"
+        NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+    class Status(models.TextChoices):
+        # GIAS "EstablishmentStatus (name)".
+        OPEN = "open", "Open"
+        OPEN_CLOSING = "open_closing", "Open, but proposed to close"
+        PROPOSED_TO_OPEN = "proposed_to_open", "Proposed to open"
+        CLOSED = "closed", "Closed"
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     urn = models.CharField("URN", max_length=6, unique=True, validators=[validate_urn])
-    laestab = models.CharField("LAESTAB", max_length=7, unique=True, validators=[validate_laestab])
+    # Not unique: GIAS can give a closed school and its successor the same LAESTAB.
+    laestab = models.CharField(
+        "LAESTAB", max_length=7, blank=True, validators=[validate_laestab], db_index=True
+    )
     name = models.CharField(max_length=200)
     phase = models.CharField(max_length=30, choices=Phase.choices, default=Phase.SECONDARY)
     local_authority = models.CharField(max_length=120)
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="schools")
+
+    # From the DfE's register (GIAS), refreshed by each import; gias_extract_date says which.
+    school_type = models.CharField("type", max_length=120, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    statutory_low_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    statutory_high_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    number_of_pupils = models.PositiveIntegerField(null=True, blank=True)
+    percentage_fsm = models.DecimalField(
+        "pupils eligible for free school meals (%)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    gias_extract_date = models.DateField("GIAS extract of", null=True, blank=True)
+    # The column mapping of the school's MIS export, remembered for its next roll import.
+    roll_csv_mapping = models.JSONField(default=dict, blank=True)
 
     # The need assessment: the figures a force ranks its schools by (last 12 months).
     recorded_crimes = models.PositiveIntegerField(default=0)
@@ -314,16 +357,23 @@ class PupilQuerySet(models.QuerySet):
 
 
 class Pupil(models.Model):
-    YEAR_GROUPS = [(n, f"Year {n}") for n in range(7, 14)]
+    # National Curriculum years; 0 is Reception. All-through schools hold the lot.
+    YEAR_GROUPS = [(0, "Reception")] + [(n, f"Year {n}") for n in range(1, 15)]
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="pupils")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    # The legal names, as the school's MIS and the CTF hold them.
+    first_name = models.CharField("legal forename", max_length=100)
+    last_name = models.CharField("legal surname", max_length=100)
+    preferred_forename = models.CharField(max_length=100, blank=True)
+    preferred_surname = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     year_group = models.PositiveSmallIntegerField(choices=YEAR_GROUPS)
     # An education identifier: never a key, may change, never shown to police users.
     upn = models.CharField("UPN", max_length=13, blank=True, validators=[validate_upn])
+    former_upn = models.CharField("former UPN", max_length=13, blank=True)
+    # No longer on the school's roll since this day. Never deleted: the records stay.
+    left_on = models.DateField(null=True, blank=True)
 
     objects = PupilQuerySet.as_manager()
     history = HistoricalRecords()
@@ -331,6 +381,13 @@ class Pupil(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["school", "last_name", "first_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upn"],
+                condition=Q(left_on__isnull=True) & ~Q(upn=""),
+                name="upn_unique_among_current_pupils",
+            )
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
@@ -430,6 +487,93 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class LocalAuthority(models.Model):
+    """A local authority as the DfE numbers it: the first three digits of a LAESTAB and of a
+    UPN's body. Filled from each GIAS import, so new authorities are known without a release."""
+
+    code = models.CharField(max_length=3, unique=True, validators=[RegexValidator(r"^\d{3}\Z")])
+    name = models.CharField(max_length=120)
+    seen_in_gias_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Intake(models.Model):
+    """One import of outside data: the force's schools from GIAS, a school's roll (MIS CSV or
+    CTF), or a school's staff in bulk. Parsed into a preview that writes nothing; applied all
+    or nothing. The uploaded file is removed once applied or abandoned; the summary stays."""
+
+    class Kind(models.TextChoices):
+        GIAS = "gias", "Schools from GIAS"
+        ROLL_CSV = "roll_csv", "Pupil roll from a MIS export (CSV)"
+        ROLL_CTF = "roll_ctf", "Pupil roll from a common transfer file (CTF)"
+        STAFF = "staff", "Staff invitations (CSV)"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        PREVIEWING = "previewing", "Reading the file"
+        PREVIEWED = "previewed", "Ready to check"
+        REFUSED = "refused", "Refused"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        ABANDONED = "abandoned", "Abandoned"
+        FAILED = "failed", "Failed"
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, null=True, blank=True, related_name="intakes"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="intakes"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    # Where the upload waits under the private storage, server-named; blank once removed.
+    file_name = models.CharField(max_length=200, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    # What the person chose before the preview (LA codes and phases; a CSV column mapping).
+    options = models.JSONField(default=dict, blank=True)
+    # Progress of the background read, for the page's progress bar.
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    # The preview: new, changed (field by field), gone, refused lines, ambiguous matches.
+    preview = models.JSONField(default=dict, blank=True)
+    # A person's answers to the ambiguous matches, keyed by the preview's row key.
+    decisions = models.JSONField(default=dict, blank=True)
+    # What stays after the file is gone: counts only, no personal data.
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # The preview holds children's data: keep it out of the history rows.
+    history = HistoricalRecords(excluded_fields=["preview", "decisions"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "kind", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(force__isnull=False) | Q(school__isnull=False),
+                name="intake_for_a_force_or_a_school",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
 # ---------------------------------------------------------------------------------------

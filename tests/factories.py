@@ -141,8 +141,10 @@ class PupilFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name", locale="en_GB")
     date_of_birth = datetime.date(2012, 5, 1)
     year_group = 9
+    # Unique among current pupils, as the portal requires: LA 873, then the sequence.
     upn = factory.Sequence(
         lambda n: (
-            stdnum_upn.calc_check_digit(f"873400024{n % 1000:03d}") + f"873400024{n % 1000:03d}"
+            stdnum_upn.calc_check_digit(body := f"873{(n // 1000) % 10000:04d}24{n % 1000:03d}")
+            + body
         )
     )
