@@ -80,7 +80,8 @@ ACTIONS = ("search", "add", "remove")
 @require_http_methods(["GET", "POST"])
 def _concern_new(request, kind):
     school = _own_school(request.user)
-    pupils_here = Pupil.objects.visible_to(request.user).filter(school=school)
+    # Pupils who have left the roll keep their records but are not offered for new concerns.
+    pupils_here = Pupil.objects.visible_to(request.user).filter(school=school, left_on=None)
     early = kind == Concern.Kind.EARLY_INTERVENTION
     form_class = EarlyInterventionForm if early else ConcernForm
     data = request.POST if request.method == "POST" else None

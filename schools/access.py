@@ -7,7 +7,17 @@ from django.shortcuts import get_object_or_404
 from ssp.access import get_visible_or_404
 from ssp.roles import Role
 
-from .models import Activity, Assignment, Membership, School, SessionRequest, Team, today
+from .models import (
+    Activity,
+    Assignment,
+    Intake,
+    Membership,
+    Pupil,
+    School,
+    SessionRequest,
+    Team,
+    today,
+)
 
 
 def can_invite_to_school(user, school: School) -> bool:
@@ -150,3 +160,41 @@ def get_session_request_for(user, code, *, require=None) -> SessionRequest:
         require=require,
         code=code,
     )
+
+
+# A school's pupils and its roll: the leads (head, SPOC, deputy) add, correct and import;
+# the school's staff may see the school but not this (403); everyone else is out of scope.
+
+PUPIL_MANAGERS = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+
+
+def can_manage_pupils(user, school: School) -> bool:
+    return School.objects.held_as(user, *PUPIL_MANAGERS).filter(pk=school.pk).exists()
+
+
+def can_correct_pupil(user, pupil: Pupil) -> bool:
+    return can_manage_pupils(user, pupil.school)
+
+
+def can_work_on_intake(user, intake: Intake) -> bool:
+    return can_manage_pupils(user, intake.school)
+
+
+def get_pupil_to_correct(user, code) -> Pupil:
+    return get_visible_or_404(
+        user, Pupil.objects.select_related("school"), require=can_correct_pupil, code=code
+    )
+
+
+def get_roll_intake_for(user, code) -> Intake:
+    """A roll import of a school the person can see; only its leads may work on it."""
+    intake = get_object_or_404(
+        Intake.objects.select_related("school", "created_by", "applied_by").filter(
+            kind__in=(Intake.Kind.ROLL_CSV, Intake.Kind.ROLL_CTF),
+            school__in=School.objects.visible_to(user),
+        ),
+        code=code,
+    )
+    if not can_work_on_intake(user, intake):
+        raise PermissionDenied
+    return intake

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_http_methods
 from ssp.roles import Role
 
 from . import services
-from .access import can_invite_to_school, can_invite_to_team, can_name_spoc, get_school_for
+from .access import (
+    can_invite_to_school,
+    can_invite_to_team,
+    can_manage_pupils,
+    can_name_spoc,
+    get_school_for,
+)
 from .forms import (
     AcceptInvitationForm,
     InviteAnyoneForm,
@@ -50,6 +56,7 @@ def school_detail(request, code):
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
+            "can_manage_pupils": can_manage_pupils(request.user, school),
         },
     )
 
