@@ -447,7 +447,9 @@ def roll_upload(*, school: School, by, name: str, data: bytes) -> Intake:
 
 
 def _locked(intake: Intake, *statuses) -> Intake:
-    intake = Intake.objects.select_for_update().select_related("school").get(pk=intake.pk)
+    intake = (
+        Intake.objects.select_for_update(of=("self",)).select_related("school").get(pk=intake.pk)
+    )
     if intake.status not in statuses:
         raise ValidationError(
             f"This import is {intake.get_status_display().lower()}: start a new one."
