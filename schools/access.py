@@ -168,6 +168,18 @@ def get_session_request_for(user, code, *, require=None) -> SessionRequest:
 PUPIL_MANAGERS = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
 
 
+def _pupil_scope(user):
+    # Only the school's own people reach these pages: officers answer 404 like anyone else.
+    return School.objects.held_as(user, *PUPIL_MANAGERS, Role.STAFF)
+
+
+def get_school_for_pupils(user, code) -> School:
+    school = get_object_or_404(_pupil_scope(user), code=code)
+    if not can_manage_pupils(user, school):
+        raise PermissionDenied
+    return school
+
+
 def can_manage_pupils(user, school: School) -> bool:
     return School.objects.held_as(user, *PUPIL_MANAGERS).filter(pk=school.pk).exists()
 
@@ -191,7 +203,7 @@ def get_roll_intake_for(user, code) -> Intake:
     intake = get_object_or_404(
         Intake.objects.select_related("school", "created_by", "applied_by").filter(
             kind__in=(Intake.Kind.ROLL_CSV, Intake.Kind.ROLL_CTF),
-            school__in=School.objects.visible_to(user),
+            school__in=_pupil_scope(user),
         ),
         code=code,
     )

@@ -12,20 +12,16 @@ from ssp.audit import log_access
 from ssp.forms import add_service_errors
 
 from . import pupils as pupil_services
-from .access import can_manage_pupils, get_pupil_to_correct, get_roll_intake_for, get_school_for
+from .access import get_pupil_to_correct, get_roll_intake_for, get_school_for_pupils
 from .intake import roll, roll_csv
 from .intake.rows import IntakeRefused
 from .models import Intake, Pupil
 from .pupil_forms import ColumnMappingForm, DecisionsForm, PupilForm, RollUploadForm
 
 
-def _school_for_leads(user, code):
-    return get_school_for(user, code, require=can_manage_pupils)
-
-
 @login_required
 def pupil_list(request, code):
-    school = _school_for_leads(request.user, code)
+    school = get_school_for_pupils(request.user, code)
     pupils = list(Pupil.objects.filter(school=school).order_by("last_name", "first_name", "pk"))
     log_access(request, action="roll_read", object_type="school", object_code=school.code)
     intakes = (
@@ -52,7 +48,7 @@ def _pupil_values(data):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_new(request, code):
-    school = _school_for_leads(request.user, code)
+    school = get_school_for_pupils(request.user, code)
     form = PupilForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,13 +122,14 @@ def roll_upload(request, code):
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _roll_upload(request, code):
-    school = _school_for_leads(request.user, code)
-    form = RollUploadForm(request.POST or None, request.FILES or None)
+    school = get_school_for_pupils(request.user, code)
+    posted = request.method == "POST"
+    form = RollUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if getattr(request, "roll_too_large", False):
         form.is_valid()
         form.errors.pop("file", None)
-        form.add_error("file", f"The file is larger than {roll_csv.MAX_BYTES // 2**20} MB.")
-    elif request.method == "POST" and form.is_valid():
+        form.add_error("file", f"The file is larger than {roll_csv.size_limit()}.")
+    elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             intake = roll.roll_upload(

@@ -78,7 +78,7 @@ def ctf_available() -> bool:
 
 def parse(kind: str, data: bytes, *, school: School, mapping: dict | None = None) -> ParsedRoll:
     if len(data) > roll_csv.MAX_BYTES:
-        raise IntakeRefused(f"The file is larger than {roll_csv.MAX_BYTES // (1024 * 1024)} MB.")
+        raise IntakeRefused(f"The file is larger than {roll_csv.size_limit()}.")
     if kind == Intake.Kind.ROLL_CTF:
         if not ctf_available():
             raise IntakeRefused("The portal cannot read common transfer files (CTF) yet.")
@@ -425,7 +425,7 @@ def roll_upload(*, school: School, by, name: str, data: bytes) -> Intake:
     """
     kind = detect_kind(data)
     if kind == Intake.Kind.ROLL_CSV:
-        header = roll_csv.read_header(data)
+        header = roll_csv.check_file(data)
         options = {"header": header}
     else:
         parse(kind, data, school=school)  # a CTF for another school is refused here

@@ -67,6 +67,12 @@ _DATE_SHAPES = (
 )
 
 
+def size_limit() -> str:
+    if MAX_BYTES >= 1024 * 1024:
+        return f"{MAX_BYTES // (1024 * 1024)} MB"
+    return f"{MAX_BYTES // 1024} kB"
+
+
 def year_groups_of(school: School) -> range:
     """The National Curriculum years a school teaches, from its statutory ages (GIAS).
 
@@ -183,7 +189,7 @@ def _records(text: str):
 def read_header(data: bytes) -> list[str]:
     """The column headings of a roll file, or IntakeRefused saying why it cannot be read."""
     if len(data) > MAX_BYTES:
-        raise IntakeRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise IntakeRefused(f"The file is larger than {size_limit()}.")
     text = _decode(data)
     if not text.strip():
         raise IntakeRefused("The file is empty.")
@@ -193,6 +199,14 @@ def read_header(data: bytes) -> list[str]:
     if len(set(header)) != len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
         raise IntakeRefused(f"Line 1: the heading “{twice[0]}” is used for two columns.")
+    return header
+
+
+def check_file(data: bytes) -> list[str]:
+    """The headings of a file that can be read right through, or IntakeRefused saying why."""
+    header = read_header(data)
+    for _record in _records(_decode(data)):
+        pass
     return header
 
 
