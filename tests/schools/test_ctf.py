@@ -320,13 +320,22 @@ def test_parsing_writes_nothing(django_assert_num_queries, db):
 
 
 def test_a_2000_pupil_ctf_parses_well_under_a_second():
+    # The best of three, so a neighbour's busy moment on a shared machine does not count.
+    timings = []
     with tempfile.TemporaryDirectory() as folder:
         path = write_ctf(Path(folder) / "roll.xml", laestab="8734001", pupils=2000, version="26.0")
-        ctf_school = school()
-        with open(path, "rb") as stream:
-            started = time.perf_counter()
-            parsed = parse_ctf(stream, school=ctf_school, today=TODAY)
-            elapsed = time.perf_counter() - started
+        for _ in range(3):
+            with open(path, "rb") as stream:
+                started = time.perf_counter()
+                parsed = parse_ctf(stream, school=school(), today=TODAY)
+                timings.append(time.perf_counter() - started)
     assert len(parsed.rows) == 2000 and parsed.refused == []
     assert len({r.upn for r in parsed.rows}) == 2000
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert min(timings) < 1.0, f"{min(timings):.2f} s"
+
+
+def test_names_with_accents_are_read_in_the_encoding_the_file_declares():
+    text = ctf(pupil(upn("873400124001"), surname="Núñez", forename="Zoë")).getvalue()
+    latin = text.decode().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1")
+    [row] = parse(io.BytesIO(latin)).rows
+    assert (row.legal_surname, row.legal_forename) == ("Núñez", "Zoë")
