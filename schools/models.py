@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
-from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.gb import upn as stdnum_upn
 
+from schools.upn import upn_problem
 from ssp.roles import Role
 
 validate_urn = RegexValidator(r"^\d{6}\Z", "A URN is 6 digits, for example 100000.")
@@ -19,15 +19,11 @@ validate_laestab = RegexValidator(
 
 
 def validate_upn(value: str) -> None:
-    """The DfE's Unique Pupil Number: a check letter then 12 characters."""
-    try:
-        stdnum_upn.validate(value)
-    except StdnumError:
-        raise ValidationError(
-            "Enter a valid UPN: 13 characters, a check letter then 12 characters, "
-            "for example B801200005001.",
-            code="invalid_upn",
-        ) from None
+    """The DfE's Unique Pupil Number: a check letter then 12 characters, issued by a local
+    authority the portal knows (its own table, then the authorities GIAS has named)."""
+    problem = upn_problem(value)
+    if problem:
+        raise ValidationError(f"{problem} For example B801200005001.", code="invalid_upn")
 
 
 def today():
