@@ -75,8 +75,8 @@ class PupilForm(forms.Form):
 class RollUploadForm(forms.Form):
     file = forms.FileField(
         label="The roll file",
-        help_text="A CSV exported from your MIS (UTF-8, comma-separated)"
-        + " or a common transfer file (CTF, XML), up to 5 MB.",
+        help_text="A CSV exported from your MIS (UTF-8, comma-separated, up to 5 MB) or a "
+        "common transfer file (CTF, XML, up to 50 MB).",
     )
 
 

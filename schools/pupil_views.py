@@ -102,7 +102,7 @@ class _RollSizeCap(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        if self.received > roll_csv.MAX_BYTES:
+        if self.received > max(roll_csv.MAX_BYTES, roll.CTF_MAX_BYTES):
             self.request.roll_too_large = True
             raise SkipFile
         return raw_data
@@ -128,7 +128,9 @@ def _roll_upload(request, code):
     if getattr(request, "roll_too_large", False):
         form.is_valid()
         form.errors.pop("file", None)
-        form.add_error("file", f"The file is larger than {roll_csv.size_limit()}.")
+        form.add_error(
+            "file", f"The file is larger than {roll_csv.size_label(roll.CTF_MAX_BYTES)}."
+        )
     elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -13,6 +13,7 @@ saw: apply re-plans under lock and refuses (StalePreview) when the plan moved si
 """
 
 import hashlib
+import io
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from schools.models import Intake, Pupil, School, today
 
 from . import roll_csv
+from .ctf import parse_ctf
 from .rows import IntakeRefused, ParsedRoll, Refusal, RollRow
 
 ROLL_KINDS = (Intake.Kind.ROLL_CSV, Intake.Kind.ROLL_CTF)
@@ -68,24 +70,19 @@ def detect_kind(data: bytes) -> str:
     return Intake.Kind.ROLL_CTF if head.startswith(b"<") else Intake.Kind.ROLL_CSV
 
 
-def ctf_available() -> bool:
-    try:
-        from . import ctf  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# A CTF carries far more than the roll (contacts, attendance, assessments): it may be larger.
+CTF_MAX_BYTES = 50 * 1024 * 1024
+
+
+def max_bytes(kind: str) -> int:
+    return CTF_MAX_BYTES if kind == Intake.Kind.ROLL_CTF else roll_csv.MAX_BYTES
 
 
 def parse(kind: str, data: bytes, *, school: School, mapping: dict | None = None) -> ParsedRoll:
-    if len(data) > roll_csv.MAX_BYTES:
-        raise IntakeRefused(f"The file is larger than {roll_csv.size_limit()}.")
+    """A roll file's rows and refusals, by its kind. Reads; never writes."""
+    if len(data) > max_bytes(kind):
+        raise IntakeRefused(f"The file is larger than {roll_csv.size_label(max_bytes(kind))}.")
     if kind == Intake.Kind.ROLL_CTF:
-        if not ctf_available():
-            raise IntakeRefused("The portal cannot read common transfer files (CTF) yet.")
-        import io
-
-        from .ctf import parse_ctf
-
         return parse_ctf(io.BytesIO(data), school=school)
     return roll_csv.parse_roll_csv(data, school=school, mapping=mapping or {})
 
@@ -424,6 +421,8 @@ def roll_upload(*, school: School, by, name: str, data: bytes) -> Intake:
     Nothing is recorded for a refused file: the person is told why beside the upload field.
     """
     kind = detect_kind(data)
+    if len(data) > max_bytes(kind):
+        raise IntakeRefused(f"The file is larger than {roll_csv.size_label(max_bytes(kind))}.")
     if kind == Intake.Kind.ROLL_CSV:
         header = roll_csv.check_file(data)
         options = {"header": header}

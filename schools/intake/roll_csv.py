@@ -67,10 +67,10 @@ _DATE_SHAPES = (
 )
 
 
-def size_limit() -> str:
-    if MAX_BYTES >= 1024 * 1024:
-        return f"{MAX_BYTES // (1024 * 1024)} MB"
-    return f"{MAX_BYTES // 1024} kB"
+def size_label(nbytes: int) -> str:
+    if nbytes >= 1024 * 1024:
+        return f"{nbytes // (1024 * 1024)} MB"
+    return f"{nbytes // 1024} kB"
 
 
 def year_groups_of(school: School) -> range:
@@ -189,7 +189,7 @@ def _records(text: str):
 def read_header(data: bytes) -> list[str]:
     """The column headings of a roll file, or IntakeRefused saying why it cannot be read."""
     if len(data) > MAX_BYTES:
-        raise IntakeRefused(f"The file is larger than {size_limit()}.")
+        raise IntakeRefused(f"The file is larger than {size_label(MAX_BYTES)}.")
     text = _decode(data)
     if not text.strip():
         raise IntakeRefused("The file is empty.")

@@ -258,9 +258,20 @@ def test_a_file_over_the_size_limit_is_refused_while_it_is_read(
     signed_in, school_a, head_a, monkeypatch
 ):
     monkeypatch.setattr(roll_csv, "MAX_BYTES", 1024)
+    monkeypatch.setattr(roll_service, "CTF_MAX_BYTES", 2048)
+    response = _upload(signed_in(head_a), school_a, roll(*(pupil_line(n) for n in range(80))))
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["The file is larger than 2 kB."]
+    assert Intake.objects.count() == 0
+
+
+def test_a_csv_over_its_own_limit_is_refused_by_the_field(
+    signed_in, school_a, head_a, monkeypatch
+):
+    monkeypatch.setattr(roll_csv, "MAX_BYTES", 1024)
     response = _upload(signed_in(head_a), school_a, roll(*(pupil_line(n) for n in range(40))))
     assert response.status_code == 200
-    assert "larger than" in response.context["form"].errors["file"][0]
+    assert response.context["form"].errors["file"] == ["The file is larger than 1 kB."]
     assert Intake.objects.count() == 0
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bench.ctf_file import ctf_document, pupil_xml, roll_pupils
 from schools.intake import roll as roll_service
 from schools.intake.rows import IntakeRefused
 from schools.models import Intake, Pupil, School
@@ -327,3 +328,43 @@ def test_a_first_import_takes_as_many_queries_at_any_size(
     with django_assert_max_num_queries(30):
         intake = import_roll(school_a, head_a, changed)
     assert intake.summary["changed"] == size // 5
+
+
+def _ctf(school, pupils):
+    return ctf_document(dest_laestab=school.laestab, pupils=[pupil_xml(**p) for p in pupils])
+
+
+def test_a_ctf_is_recognised_by_its_content_and_applied_like_a_csv(school_a, head_a):
+    people = roll_pupils(laestab=school_a.laestab, pupils=3)
+    intake = roll_service.roll_upload(
+        school=school_a, by=head_a, name="roll.csv", data=_ctf(school_a, people)
+    )
+    assert intake.kind == Intake.Kind.ROLL_CTF
+    intake = roll_service.roll_preview(intake=intake, by=head_a)
+    assert intake.preview["counts"]["new"] == 3
+    roll_service.roll_apply(intake=intake, by=head_a)
+    assert set(Pupil.objects.values_list("upn", flat=True)) == {p["upn"] for p in people}
+    # The same pupils from a CSV afterwards are matched, not added again.
+    csv = roll(
+        *(
+            f"{p['upn']},{p['surname']},{p['forename']},,"
+            f"{p['dob'][8:]}/{p['dob'][5:7]}/{p['dob'][:4]},{p['year']}"
+            for p in people[:2]
+        )
+    )
+    intake = import_roll(school_a, head_a, csv)
+    assert (intake.summary["new"], intake.summary["unchanged"], intake.summary["leaving"]) == (
+        0,
+        2,
+        1,
+    )
+
+
+def test_a_ctf_for_another_school_is_refused_at_upload(school_a, school_b, head_a):
+    people = roll_pupils(laestab=school_b.laestab, pupils=2)
+    with pytest.raises(IntakeRefused):
+        roll_service.roll_upload(
+            school=school_a, by=head_a, name="roll.xml", data=_ctf(school_b, people)
+        )
+    assert Intake.objects.count() == 0
+    assert Pupil.objects.count() == 0
