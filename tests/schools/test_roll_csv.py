@@ -186,3 +186,26 @@ def test_the_mapping_is_guessed_from_common_mis_headings():
         "date_of_birth": "DOB",
         "year_group": "NC Year Actual",
     }
+
+
+def test_damaged_files_are_refused_or_read_never_crash(school):
+    """Seeded damage to a good roll (bytes changed, cut, doubled): a refusal or rows, no 500."""
+    import random
+
+    rng = random.Random(9)
+    good = roll(*(pupil_line(n) for n in range(1, 12)))
+    odd = [b'"', b",", b"\x00", b"\xff", b"\r", b"\n", "é".encode(), b";", b"31/02/2012"]
+    for _ in range(400):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at:at] = rng.choice(odd)
+            else:
+                del data[at : at + rng.randint(1, 20)]
+        try:
+            parsed = parse(bytes(data), school)
+        except IntakeRefused as error:
+            assert str(error)
+        else:
+            assert all(r.line >= 2 for r in parsed.rows + parsed.refused)
