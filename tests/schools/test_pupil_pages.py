@@ -323,3 +323,33 @@ def test_pupils_who_left_are_not_offered_for_a_new_concern(signed_in, staff_a, s
     # Nor can one be added by posting their code.
     body = client.post(reverse("concern_new"), {"add": str(gone.code)}).content.decode()
     assert str(gone.code) not in body
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_the_pupil_list_costs_the_same_queries_however_long_the_roll(
+    signed_in, school_a, head_a, intake_a, extra, django_assert_max_num_queries
+):
+    PupilFactory.create_batch(5 + extra, school=school_a)
+    PupilFactory.create_batch(
+        2 + extra // 10, school=school_a, upn="", left_on=datetime.date(2026, 7, 1)
+    )
+    client = signed_in(head_a)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("pupil_list", args=[school_a.code]))
+    assert len(response.context["current"]) == 5 + extra
+
+
+def test_reading_the_roll_is_logged_without_names(signed_in, school_a, head_a, pupil_a):
+    from ssp.models import AccessLog
+
+    signed_in(head_a).get(reverse("pupil_list", args=[school_a.code]))
+    row = AccessLog.objects.get(action="roll_read")
+    assert (row.user, row.object_code, row.object_type) == (head_a, school_a.code, "school")
+
+
+def test_a_pupil_who_left_keeps_their_record_for_the_schools_leads(signed_in, spoc_a, pupil_a):
+    pupil_a.left_on = datetime.date(2026, 7, 20)
+    pupil_a.save()
+    response = signed_in(spoc_a).get(reverse("pupil_chronology", args=[pupil_a.code]))
+    assert response.status_code == 200
+    assert "Amelia Ashby" in response.content.decode()
