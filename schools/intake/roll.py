@@ -430,6 +430,14 @@ def roll_upload(*, school: School, by, name: str, data: bytes) -> Intake:
         parse(kind, data, school=school)  # a CTF for another school is refused here
         options = {}
     with transaction.atomic():
+        # One open import per school: an earlier one left unfinished is abandoned, so its
+        # file does not wait on the disk for ever.
+        for earlier in Intake.objects.filter(
+            school=school,
+            kind__in=ROLL_KINDS,
+            status__in=(Intake.Status.UPLOADED, Intake.Status.PREVIEWED),
+        ):
+            roll_abandon(intake=earlier, by=by)
         intake = Intake(
             kind=kind,
             school=school,

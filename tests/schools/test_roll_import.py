@@ -368,3 +368,17 @@ def test_a_ctf_for_another_school_is_refused_at_upload(school_a, school_b, head_
         )
     assert Intake.objects.count() == 0
     assert Pupil.objects.count() == 0
+
+
+def test_a_new_upload_abandons_the_schools_unfinished_import_and_its_file(
+    school_a, school_b, head_a, head_b, media, django_capture_on_commit_callbacks
+):
+    earlier = start(school_a, head_a, roll(pupil_line(1)))
+    elsewhere = start(school_b, head_b, roll(pupil_line(2)))
+    with django_capture_on_commit_callbacks(execute=True):
+        start(school_a, head_a, roll(pupil_line(1)))
+    earlier.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (earlier.status, earlier.file_name, earlier.preview) == ("abandoned", "", {})
+    assert elsewhere.status == "previewed"
+    assert len(list((media / "intake" / "roll").iterdir())) == 2
