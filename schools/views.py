@@ -27,7 +27,7 @@ from .forms import (
     InviteStaffForm,
     NameSpocForm,
 )
-from .models import Assignment, Membership
+from .models import Assignment, Intake, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,14 @@ def school_detail(request, code):
     assignments = (
         Assignment.objects.current().filter(school=school).select_related("officer__user")
     )
+    may_manage_pupils = can_manage_pupils(request.user, school)
+    roll_imports = (
+        Intake.objects.filter(school=school, kind__in=(Intake.Kind.ROLL_CSV, Intake.Kind.ROLL_CTF))
+        .select_related("created_by", "applied_by")
+        .order_by("-created_at")[:3]
+        if may_manage_pupils
+        else ()
+    )
     return render(
         request,
         "schools/school_detail.html",
@@ -56,7 +64,8 @@ def school_detail(request, code):
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
-            "can_manage_pupils": can_manage_pupils(request.user, school),
+            "can_manage_pupils": may_manage_pupils,
+            "roll_imports": roll_imports,
         },
     )
 

@@ -353,3 +353,12 @@ def test_a_pupil_who_left_keeps_their_record_for_the_schools_leads(signed_in, sp
     response = signed_in(spoc_a).get(reverse("pupil_chronology", args=[pupil_a.code]))
     assert response.status_code == 200
     assert "Amelia Ashby" in response.content.decode()
+
+
+def test_the_school_page_lists_the_last_roll_imports_for_its_leads(
+    signed_in, school_a, head_a, staff_a, intake_a
+):
+    roll_service.roll_apply(intake=intake_a, by=head_a)
+    page = reverse("school_detail", args=[school_a.code])
+    assert "applied (1 new, 0 changed, 0 left)" in signed_in(head_a).get(page).content.decode()
+    assert "school-roll-imports" not in signed_in(staff_a).get(page).content.decode()

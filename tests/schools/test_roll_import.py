@@ -382,3 +382,33 @@ def test_a_new_upload_abandons_the_schools_unfinished_import_and_its_file(
     assert (earlier.status, earlier.file_name, earlier.preview) == ("abandoned", "", {})
     assert elsewhere.status == "previewed"
     assert len(list((media / "intake" / "roll").iterdir())) == 2
+
+
+BAD_INPUT = {
+    "wrong delimiter": roll(pupil_line(1), pupil_line(2)).replace(b",", b";"),
+    "unbalanced quotes": roll(pupil_line(1), '"' + pupil_line(2)),
+    "wrong encoding": roll(pupil_line(1), pupil_line(2, forename="Zoë")).decode().encode("cp1252"),
+    "over the size limit": roll(pupil_line(1), pupil_line(2)) + b" " * (5 * 1024 * 1024),
+    "duplicate UPNs": roll(pupil_line(1), pupil_line(2), pupil_line(1, forename="Other")),
+    "impossible date": roll(pupil_line(1), pupil_line(2, born="30/02/2012")),
+    "year outside the range": roll(pupil_line(1), pupil_line(2, year="Year 5")),
+    "missing mapped column": roll(
+        pupil_line(1), header="UPN,Legal Surname,Legal Forename,Preferred Forename,Born,Year"
+    ),
+    "a BOM, accepted": roll(pupil_line(1), pupil_line(2), bom=True),
+}
+
+
+@pytest.mark.parametrize("bad", BAD_INPUT)
+def test_bad_input_is_refused_with_where_and_why_and_changes_nothing(school_a, head_a, bad):
+    import_roll(school_a, head_a, roll(pupil_line(1), pupil_line(2)))
+    before = pupil_rows()
+    try:
+        intake = import_roll(school_a, head_a, BAD_INPUT[bad])
+    except IntakeRefused as error:
+        assert str(error)  # the whole file, with why (and the line where there is one)
+    else:
+        assert intake.summary["refused"] == (
+            0 if bad.endswith("accepted") else 1 + (bad == "duplicate UPNs")
+        )
+    assert pupil_rows() == before
