@@ -53,7 +53,7 @@ class GovukDateField(forms.MultiValueField):
         day, month, year = data_list
         try:
             return datetime.date(year, month, day)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # 99999999999 overflows a C long
             raise forms.ValidationError(f"The {self.noun} must be a real date") from None
 
 
