@@ -191,6 +191,9 @@ def roll_columns(request, code):
 @require_http_methods(["GET", "POST"])
 def roll_preview(request, code):
     intake = get_roll_intake_for(request.user, code)
+    if request.method == "GET":
+        # The preview names pupils: reading it is logged like reading their records.
+        log_access(request, action="read", object_type="roll_import", object_code=intake.code)
     preview = intake.preview
     questions = preview.get("questions", []) if intake.status == Intake.Status.PREVIEWED else []
     form = DecisionsForm(request.POST or None, questions=questions)

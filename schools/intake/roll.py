@@ -535,8 +535,9 @@ def roll_apply(*, intake: Intake, by) -> Intake:
         raise
     except IntegrityError:
         raise ValidationError(
-            "The roll could not be applied: a UPN in it was taken by another pupil meanwhile. "
-            "Nothing was changed. Check the preview again."
+            "The roll could not be applied: a UPN in it is held by another current pupil (two "
+            "pupils' UPNs swapped in the file, or one given to another pupil meanwhile). "
+            "Nothing was changed. Check the UPNs in your MIS, then import again."
         ) from None
 
 

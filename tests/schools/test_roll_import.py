@@ -412,3 +412,26 @@ def test_bad_input_is_refused_with_where_and_why_and_changes_nothing(school_a, h
             0 if bad.endswith("accepted") else 1 + (bad == "duplicate UPNs")
         )
     assert pupil_rows() == before
+
+
+def test_swapped_upns_match_by_upn_and_show_both_names_changing_in_the_preview(school_a, head_a):
+    import_roll(school_a, head_a, roll(pupil_line(1), pupil_line(2)))
+    swapped = (
+        roll(
+            pupil_line(1).replace(upn(1), "X"),
+            pupil_line(2).replace(upn(2), "Y"),
+        )
+        .replace(b"X,", upn(2).encode() + b",")
+        .replace(b"Y,", upn(1).encode() + b",")
+    )
+    # Matched by UPN, each row now carries the other pupil's names: the names change.
+    intake = start(school_a, head_a, swapped)
+    before = pupil_rows()
+    assert [c["fields"][0][1:] for c in intake.preview["changed"]] == [
+        ["Surname2", "Surname1"],
+        ["Surname1", "Surname2"],
+    ]
+    roll_service.roll_apply(intake=intake, by=head_a)
+    # The UPN is the key: the names moved, the UPNs stayed, no constraint was broken.
+    assert Pupil.objects.get(upn=upn(1)).last_name == "Surname2"
+    assert pupil_rows() != before
