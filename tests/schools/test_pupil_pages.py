@@ -342,12 +342,18 @@ def test_the_pupil_list_costs_the_same_queries_however_long_the_roll(
     assert len(response.context["current"]) == 5 + extra
 
 
-def test_reading_the_roll_is_logged_without_names(signed_in, school_a, head_a, pupil_a):
+def test_reading_the_roll_and_a_preview_is_logged_without_names(
+    signed_in, school_a, head_a, pupil_a, intake_a
+):
     from ssp.models import AccessLog
 
-    signed_in(head_a).get(reverse("pupil_list", args=[school_a.code]))
+    client = signed_in(head_a)
+    client.get(reverse("pupil_list", args=[school_a.code]))
     row = AccessLog.objects.get(action="roll_read")
     assert (row.user, row.object_code, row.object_type) == (head_a, school_a.code, "school")
+    client.get(reverse("roll_preview", args=[intake_a.code]))
+    row = AccessLog.objects.get(object_type="roll_import")
+    assert (row.user, row.object_code) == (head_a, intake_a.code)
 
 
 def test_a_pupil_who_left_keeps_their_record_for_the_schools_leads(signed_in, spoc_a, pupil_a):
