@@ -50,6 +50,8 @@ CHOICE_LABELS = {
     "status": dict(School.Status.choices),
 }
 CLOSED = School.Status.CLOSED
+# The reason on the history rows an import writes (the SSPO criteria decisions are others).
+GIAS_CHANGE_REASON = "GIAS extract of"
 
 
 class StalePreview(Exception):
@@ -326,7 +328,7 @@ def _apply_preview(*, force: Force, preview: dict, options: dict, by) -> dict:
     plan = _plan(rows, held, force, extract_date)
     if _fingerprint(plan) != preview["fingerprint"]:
         raise StalePreview
-    reason = f"GIAS extract of {extract_date:%-d %B %Y}"
+    reason = f"{GIAS_CHANGE_REASON} {extract_date:%-d %B %Y}"
     by_urn = {row.urn: row for row in rows}
 
     to_create = [
