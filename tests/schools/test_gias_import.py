@@ -10,7 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from schools.intake.gias import extract_date_from_name, parse_la_codes, read_gias
+from schools.intake.gias import SIX_DIGITS, extract_date_from_name, parse_la_codes, read_gias
 from schools.intake.gias_services import (
     StalePreview,
     gias_abandon,
@@ -387,3 +387,37 @@ def test_a_file_over_the_size_limit_is_refused_while_reading(force, admin_user, 
     assert intake.status == Intake.Status.REFUSED
     assert "larger than" in intake.error
     assert not School.objects.exists()
+
+
+def test_no_damaged_file_gets_past_the_parser_with_anything_but_a_refusal():
+    """Bytes flipped, cut, doubled or inserted anywhere: the parser returns rows or refuses
+    the file with a message, never an error of its own (which would answer 500)."""
+    import random
+
+    rng = random.Random(9)
+    good = norfolk_file()
+    odd = [b'"', b",", b"\r\n", b"\x00", b"\x81", b"\xc3\xa9", b";", b"\n\n", b"\xff" * 3]
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(400):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            move = rng.choice(["flip", "cut", "insert", "double"])
+            if move == "flip":
+                data[at] = rng.randrange(256)
+            elif move == "cut":
+                del data[at : at + rng.randint(1, 200)]
+            elif move == "insert":
+                data[at:at] = rng.choice(odd)
+            else:
+                data[at:at] = data[at : at + rng.randint(1, 400)]
+        try:
+            read = read_gias(io.BytesIO(bytes(data)), la_codes=["926"],
+                             phases=["secondary", "all_through"], max_bytes=MB)  # fmt: skip
+        except IntakeRefused as refusal:
+            assert str(refusal)
+            outcomes["refused"] += 1
+        else:
+            assert all(SIX_DIGITS.fullmatch(s.urn) for s in read.schools)
+            outcomes["read"] += 1
+    assert outcomes["refused"] > 100 and outcomes["read"] > 10
