@@ -15,7 +15,8 @@ from tests.factories import PASSWORD, PartnershipFactory
 from tests.gias_files import gias_bytes, school_row
 from tests.ssp.test_sign_in import totp_now
 
-from .test_concern_flow import look
+from .test_concern_flow import look, sign_out
+from .test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,4 +101,14 @@ def test_the_administrator_imports_the_schools_register_from_gias(
     assert Notification.objects.filter(recipient=sergeant).count() == 1
     intake.refresh_from_db()
     assert intake.status == Intake.Status.APPLIED and intake.file_name == ""
+
+    # The sergeant reads the force's register, figures marked with the extract's date.
+    sign_out(page)
+    sign_in(page, sergeant)
+    page.get_by_role("link", name=re.compile("Schools register")).click()
+    expect(page.locator("h1")).to_have_text("Schools register")
+    row = page.locator("tr", has_text="Wymondham High Academy")
+    expect(row).to_contain_text("14.2%")
+    expect(row).to_contain_text("from GIAS, extract of 1 Dec 2026")
+    look(page, "gias-register")
     assert page.csp_violations == []
