@@ -421,3 +421,38 @@ def test_no_damaged_file_gets_past_the_parser_with_anything_but_a_refusal():
             assert all(SIX_DIGITS.fullmatch(s.urn) for s in read.schools)
             outcomes["read"] += 1
     assert outcomes["refused"] > 100 and outcomes["read"] > 10
+
+
+def test_progress_is_saved_as_the_file_is_read_without_history_rows(force, admin_user):
+    rows = [school_row(100000 + n, number=f"{n:04d}") for n in range(1, 6001)]
+    intake = upload(force, admin_user, gias_bytes(rows))
+    seen = []
+    original = Intake.save_without_historical_record
+
+    def spy(self, *args, **kwargs):
+        seen.append(Intake.objects.get(pk=self.pk).progress_done)  # what the page reads now
+        return original(self, *args, **kwargs)
+
+    Intake.save_without_historical_record = spy
+    try:
+        intake = gias_preview(intake=intake)
+    finally:
+        Intake.save_without_historical_record = original
+    assert len(seen) >= 2 and seen == sorted(seen)
+    # Uploaded, reading, ready to check: the progress bar itself leaves no history.
+    assert [h.status for h in intake.history.order_by("history_id")] == [
+        "uploaded",
+        "previewing",
+        "previewed",
+    ]
+
+
+def test_a_preview_delivered_twice_reads_the_file_once(force, admin_user):
+    from schools import tasks
+
+    intake = upload(force, admin_user)
+    assert tasks.gias_preview(intake.pk) == "previewed"
+    history = intake.history.count()
+    assert tasks.gias_preview(intake.pk) == "previewed"
+    assert intake.history.count() == history
+    assert tasks.gias_preview(987654321) == "missing"
