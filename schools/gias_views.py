@@ -2,6 +2,7 @@
 it being read, checks the preview and applies or abandons it; a sergeant reads the register
 of their force's schools."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from .access import (
 from .gias_forms import GiasUploadForm
 from .intake import gias_services
 from .intake.rows import IntakeRefused
-from .models import Intake, School
+from .models import Force, Intake, School
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +123,6 @@ def _queued_or_say_so(request, intake):
 
 
 def _initial_choices(force_code) -> dict:
-    from .models import Force
-
     forces = Force.objects.order_by("name")
     force = forces.filter(code=force_code).first() if force_code else None
     if force is None and forces.count() == 1:
@@ -148,12 +147,21 @@ def gias_import_detail(request, code):
             "running": intake.status in RUNNING,
             "percent": _percent(intake),
             "plan": intake.preview.get("plan"),
+            "extract_date": _date_or_none(intake.options.get("extract_date")),
+            "phases": [School.Phase(p).label for p in intake.options.get("phases", [])],
             "can_apply": intake.status == Intake.Status.PREVIEWED,
             "can_abandon": intake.status
             in (*RUNNING, Intake.Status.PREVIEWED, Intake.Status.FAILED),
             "can_restart": intake.status == Intake.Status.UPLOADED,
         },
     )
+
+
+def _date_or_none(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _percent(intake: Intake) -> int:

@@ -85,6 +85,8 @@ def test_the_administrator_uploads_previews_and_applies(
     body = client.get(reverse("gias_import_detail", args=[intake.code])).content.decode()
     assert "Wymondham High Academy" in body and "Little Melton Primary" not in body
     assert "2 new" in body and "Apply these changes" in body
+    assert "GIAS extract of 1 December 2026: 3 establishments read" in body
+    assert "Secondary, All-through" in body
     assert not School.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
