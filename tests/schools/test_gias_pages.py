@@ -304,3 +304,35 @@ def test_the_command_refuses_a_bad_file_with_where_and_why(force, tmp_path):
     with pytest.raises(CommandError, match="“92” is not a local authority code"):
         call_command("import_gias", str(path), "--la", "92", stdout=io.StringIO())
     assert not School.objects.exists()
+
+
+def test_the_register_and_the_imports_list_read_in_a_flat_number_of_queries(
+    signed_in, sergeant, admin_user, force
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(user, url):
+        client = signed_in(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def grow(n):
+        for _ in range(n):
+            SchoolFactory(force=force, gias_extract_date=datetime.date(2026, 12, 1))
+            gias_upload(force=force, upload=ContentFile(small_file(), name=FILE_NAME),
+                        la_codes=["926"], phases=["secondary"],
+                        extract_date=datetime.date(2026, 12, 1), by=admin_user)  # fmt: skip
+
+    grow(2)
+    few = (
+        queries(sergeant, reverse("gias_register")),
+        queries(admin_user, reverse("gias_imports")),
+    )
+    grow(20)
+    many = (
+        queries(sergeant, reverse("gias_register")),
+        queries(admin_user, reverse("gias_imports")),
+    )
+    assert many == few
