@@ -456,3 +456,35 @@ def test_a_preview_delivered_twice_reads_the_file_once(force, admin_user):
     assert tasks.gias_preview(intake.pk) == "previewed"
     assert intake.history.count() == history
     assert tasks.gias_preview(987654321) == "missing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_previews_of_the_same_file_applied_at_once_write_it_once(force, admin_user):
+    """The force's row is locked first: the second apply then finds the schools the first
+    made, so its plan is no longer the one shown, and it is told so."""
+    import threading
+
+    from django.db import connection
+
+    first, second = previewed(force, admin_user), previewed(force, admin_user)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run(intake):
+        try:
+            barrier.wait()
+            gias_apply(intake=intake, by=admin_user)
+            outcomes.append("applied")
+        except StalePreview:
+            outcomes.append("stale")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(intake,)) for intake in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["applied", "stale"]
+    assert School.objects.filter(force=force).count() == 3
+    assert School.history.filter(urn="137001").count() == 1
