@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ssp.access import get_visible_or_404
@@ -210,3 +211,58 @@ def get_roll_intake_for(user, code) -> Intake:
     if not can_work_on_intake(user, intake):
         raise PermissionDenied
     return intake
+
+
+# The schools register from GIAS: the administrator imports for a force; a sergeant reads
+# their force's register. Anyone else: as if the pages did not exist.
+
+
+def can_import_gias(user) -> bool:
+    return user.role == Role.ADMIN
+
+
+def can_read_gias_register(user) -> bool:
+    return user.role == Role.SERGEANT
+
+
+def require_gias_importer(user) -> None:
+    """The import pages: the administrator; a sergeant is in scope (their force's
+    register) but may not import; anyone else finds nothing here."""
+    if can_import_gias(user):
+        return
+    if can_read_gias_register(user):
+        raise PermissionDenied
+    raise Http404
+
+
+def require_gias_reader(user) -> None:
+    """The register: a sergeant; the administrator is in scope (they import it) but reads
+    no force's register here; anyone else finds nothing here."""
+    if can_read_gias_register(user):
+        return
+    if can_import_gias(user):
+        raise PermissionDenied
+    raise Http404
+
+
+def gias_intakes_visible_to(user):
+    intakes = Intake.objects.filter(kind=Intake.Kind.GIAS)
+    if can_import_gias(user):
+        return intakes
+    if can_read_gias_register(user):
+        return intakes.filter(force=user.officer.team.force_id)
+    return intakes.none()
+
+
+def get_gias_intake_for(user, code, *, require=None) -> Intake:
+    intake = get_object_or_404(
+        gias_intakes_visible_to(user).select_related("force", "created_by", "applied_by"),
+        code=code,
+    )
+    if require is not None and not require(user, intake):
+        raise PermissionDenied
+    return intake
+
+
+def can_act_on_gias_intake(user, intake: Intake) -> bool:
+    return can_import_gias(user)

@@ -37,14 +37,19 @@ IDACI = "idaci_decile"
 
 def force_measures(force_id) -> list[NeedMeasure]:
     """The force's measures: the five built-in ones first (unsaved, weight 1, until the
-    sergeant first saves weights), then the force's own in the order they were added."""
+    sergeant first saves weights), then the two from GIAS (unsaved, weight 0), then the
+    force's own in the order they were added."""
     saved = {m.key: m for m in NeedMeasure.objects.filter(force_id=force_id)}
     built_in = [
         saved.get(key) or NeedMeasure(force_id=force_id, key=key, name=name, weight=Decimal(1))
         for key, name in NeedMeasure.BUILT_IN.items()
     ]
+    from_gias = [
+        saved.get(key) or NeedMeasure(force_id=force_id, key=key, name=name, weight=Decimal(0))
+        for key, name in NeedMeasure.FROM_GIAS.items()
+    ]
     own = [m for m in saved.values() if not m.is_built_in]
-    return built_in + own
+    return built_in + from_gias + own
 
 
 @dataclass
@@ -152,11 +157,14 @@ def need_weights_set(*, force_id, weights: dict[str, Decimal], by, seen: str) ->
     if weights_fingerprint(force_measures(force_id)) != seen:
         raise StaleWeights
     for key, weight in weights.items():
+        if weight is None:
+            continue  # left blank: kept as it is
         measure = saved.get(key)
         if measure is None:
-            if key not in NeedMeasure.BUILT_IN:
+            names = NeedMeasure.BUILT_IN | NeedMeasure.FROM_GIAS
+            if key not in names:
                 continue  # a measure that is not the force's: ignore it
-            measure = NeedMeasure(force_id=force_id, key=key, name=NeedMeasure.BUILT_IN[key])
+            measure = NeedMeasure(force_id=force_id, key=key, name=names[key])
         elif measure.weight == weight:
             continue
         measure.weight = weight
@@ -173,9 +181,10 @@ def need_measure_add(*, force_id, name: str, weight: Decimal, by) -> NeedMeasure
     if not key:
         raise ValidationError({"name": "Enter a name with at least one letter or number."})
     Force.objects.select_for_update().get(pk=force_id)  # one new measure at a time
-    built_in_names = {n.lower() for n in NeedMeasure.BUILT_IN.values()}
+    taken = NeedMeasure.BUILT_IN | NeedMeasure.FROM_GIAS
+    built_in_names = {n.lower() for n in taken.values()}
     if (
-        key in NeedMeasure.BUILT_IN
+        key in taken
         or name.lower() in built_in_names
         or NeedMeasure.objects.filter(Q(key=key) | Q(name__iexact=name), force_id=force_id)
     ):

@@ -37,11 +37,19 @@ class WeightsForm(forms.Form):
         self.measures = measures
         for measure in measures:
             self.fields[f"weight_{measure.key}"] = _weight_field(
-                measure.name, label=measure.name, initial=measure.weight
+                measure.name,
+                label=f"{measure.name} (from GIAS)" if measure.is_from_gias else measure.name,
+                initial=measure.weight,
+                # The GIAS measures came later: a form without them keeps their weights.
+                required=not measure.is_from_gias,
+                help_text="From the DfE's register of schools. 0 leaves it out."
+                if measure.is_from_gias
+                else "",
             )
 
     def weights(self) -> dict:
-        return {m.key: self.cleaned_data[f"weight_{m.key}"] for m in self.measures}
+        """Each measure's weight; None for a GIAS measure left blank (kept as it is)."""
+        return {m.key: self.cleaned_data.get(f"weight_{m.key}") for m in self.measures}
 
 
 class MeasureForm(forms.Form):

@@ -27,6 +27,7 @@ from .allocation_forms import (
     MeasureForm,
     WeightsForm,
 )
+from .intake.gias_services import GIAS_CHANGE_REASON
 from .models import Assignment, NeedMeasure, SchoolNeedFigure, today
 
 
@@ -161,6 +162,7 @@ def allocation_school(request, code):
         assignment.can_end = not_over and can_end_assignment(request.user, assignment)
     decisions = (
         school.history.filter(history_change_reason__isnull=False)
+        .exclude(history_change_reason__startswith=GIAS_CHANGE_REASON)
         .select_related("history_user")
         .order_by("-history_date")
     )
@@ -172,6 +174,9 @@ def allocation_school(request, code):
             "partnership": getattr(school, "partnership", None),
             "built_in": [
                 (name, getattr(school, key)) for key, name in NeedMeasure.BUILT_IN.items()
+            ],
+            "from_gias": [
+                (name, getattr(school, key)) for key, name in NeedMeasure.FROM_GIAS.items()
             ],
             "own": [(m, values.get(m.pk)) for m in own],
             "assignments": assignments,

@@ -591,6 +591,13 @@ class NeedMeasure(models.Model):
         "persistent_absence_pct": "Persistent absence (truancy)",
         "idaci_decile": "Deprivation (IDACI)",
     }
+    # Read from the school's fields too, but the figures come from the DfE's register (GIAS)
+    # and are shown with the date of its extract. Weight 0 until the sergeant sets one, so an
+    # import never moves a force's ranking by itself.
+    FROM_GIAS = {
+        "percentage_fsm": "Free school meals (%)",
+        "number_of_pupils": "Number of pupils",
+    }
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="need_measures")
@@ -616,7 +623,11 @@ class NeedMeasure(models.Model):
 
     @property
     def is_built_in(self) -> bool:
-        return self.key in self.BUILT_IN
+        return self.key in self.BUILT_IN or self.key in self.FROM_GIAS
+
+    @property
+    def is_from_gias(self) -> bool:
+        return self.key in self.FROM_GIAS
 
 
 class SchoolNeedFigure(models.Model):

@@ -262,6 +262,9 @@ STORAGES = {
 }
 # Uploads live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
+# The GIAS extract of every establishment is about 60 MB; a file past this is refused while
+# it is still arriving.
+GIAS_MAX_UPLOAD_BYTES = 150 * 1024 * 1024
 
 _MAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 _MAIL_OPTIONS = (

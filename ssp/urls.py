@@ -41,6 +41,7 @@ urlpatterns = [
     path("activity/", include("schools.activity_urls")),
     path("admin/", admin.site.urls),
     path("allocation/", include("schools.allocation_urls")),
+    path("schools-register/", include("schools.gias_urls")),
     path("overview/", reports_views.overview, name="overview"),
     path(
         "overview/partnerships.csv",
