@@ -10,6 +10,13 @@
 
 At most 10 MB each, counted while the upload is read. Images are re-encoded without their
 metadata (EXIF, GPS). Image categories accept no file at all (see incidents.models).
+
+Word documents are ZIP archives, the only archive type the list takes. Their central directory
+(what each entry declares, read without unpacking anything) must stay within ARCHIVE_LIMITS:
+at most 1,000 entries, 100 MB unpacked in all, no entry over 1 MB that claims to unpack to
+more than 100 times its packed size, no archive inside, no encrypted entry, and only the
+stored and deflated methods Office writes. A document that breaks one is refused beside the
+field; a PDF of the same document is always accepted.
 """
 
 import io
@@ -34,6 +41,24 @@ TYPES = {
     ".txt": "text/plain",
 }
 ALLOWED_DESCRIPTION = "PDF, PNG, JPEG, Word (.docx) or plain text, up to 10 MB each"
+ARCHIVE_TYPES = frozenset({".docx"})
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    entries: int = 1000
+    unpacked_bytes: int = 100 * 1024 * 1024
+    ratio: int = 100
+    ratio_from_bytes: int = 1024 * 1024  # small XML parts compress very well, legitimately
+
+
+ARCHIVE_LIMITS = ArchiveLimits()
+# An archive inside the document could hide a bomb that its own directory would reveal only
+# once unpacked, so none is taken (Office packages included).
+NESTED_ARCHIVE_SUFFIXES = (
+    ".zip", ".7z", ".rar", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".cab", ".jar",
+    ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".xlsb", ".pptx", ".pptm", ".odt", ".ods",
+)  # fmt: skip
 
 
 class SizeCapUploadHandler(FileUploadHandler):
@@ -87,6 +112,33 @@ def _content_matches(ext: str, data: bytes) -> bool:
     return False
 
 
+def _archive_problem(data: bytes) -> str | None:
+    """Why a ZIP's central directory is out of bounds, or None. Nothing is decompressed."""
+    limits = ARCHIVE_LIMITS
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+    if len(entries) > limits.entries:
+        return f"has {len(entries):,} parts, more than the {limits.entries:,} allowed"
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > limits.unpacked_bytes:
+        return (
+            f"would unpack to {unpacked / 1024 / 1024:,.0f} MB, more than the "
+            f"{limits.unpacked_bytes // 1024 // 1024} MB allowed"
+        )
+    for entry in entries:
+        if entry.flag_bits & 0x1:
+            return "is password-protected, so it cannot be checked"
+        if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return "is packed in a way Word does not use"
+        if entry.filename.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
+            return "has another archive or document embedded in it"
+        if entry.file_size > limits.ratio_from_bytes and entry.file_size > limits.ratio * max(
+            entry.compress_size, 1
+        ):
+            return "is packed far more tightly than a real document"
+    return None
+
+
 def _without_metadata(data: bytes, fmt: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -111,6 +163,11 @@ def clean_upload(upload) -> CleanFile:
     if not _content_matches(ext, data):
         raise ValidationError(
             f"“{original}” is not really a {ext[1:].upper()} file. Only {ALLOWED_DESCRIPTION}."
+        )
+    if ext in ARCHIVE_TYPES and (problem := _archive_problem(data)):
+        raise ValidationError(
+            f"“{original}” {problem}, so it has not been stored. "
+            "Save it as a PDF and attach that instead."
         )
     if ext in (".png", ".jpg", ".jpeg"):
         data = _without_metadata(data, "PNG" if ext == ".png" else "JPEG")
