@@ -17,18 +17,30 @@ at most 1,000 entries, 100 MB unpacked in all, no entry over 1 MB that claims to
 more than 100 times its packed size, no archive inside, no encrypted entry, and only the
 stored and deflated methods Office writes. A document that breaks one is refused beside the
 field; a PDF of the same document is always accepted.
+
+When CLAMD_ADDRESS is set, every accepted file is streamed to clamd (INSTREAM) before it is
+stored. A file clamd finds malware in is refused and the finding logged; when clamd gives no
+verdict (unreachable, too slow, an error) the file is refused too: fail closed for the file,
+while the form comes back with everything typed.
 """
 
+import hashlib
 import io
+import logging
+import socket
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.text import get_valid_filename
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -139,6 +151,82 @@ def _archive_problem(data: bytes) -> str | None:
     return None
 
 
+class ScanUnavailable(Exception):
+    """clamd is configured but gave no verdict."""
+
+
+SCAN_CHUNK = 64 * 1024
+
+
+def _clamd_socket(address: str, timeout: float) -> socket.socket:
+    if address.startswith("/"):
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.settimeout(timeout)
+        try:
+            conn.connect(address)
+        except OSError:
+            conn.close()
+            raise
+        return conn
+    host, _, port = address.rpartition(":")
+    return socket.create_connection((host.strip("[]"), int(port)), timeout=timeout)
+
+
+def malware_found(data: bytes) -> str | None:
+    """What clamd names in `data`; None when it is clean or no scanner is configured.
+
+    Raises ScanUnavailable when a scanner is configured but gives no verdict.
+    """
+    address = settings.CLAMD_ADDRESS
+    if not address:
+        return None
+    try:
+        with _clamd_socket(address, settings.CLAMD_TIMEOUT_SECONDS) as conn:
+            conn.sendall(b"zINSTREAM\0")
+            for start in range(0, len(data), SCAN_CHUNK):
+                chunk = data[start : start + SCAN_CHUNK]
+                conn.sendall(struct.pack("!I", len(chunk)) + chunk)
+            conn.sendall(struct.pack("!I", 0))
+            reply = b""
+            while not reply.endswith(b"\0") and len(reply) < 4096:
+                received = conn.recv(4096)
+                if not received:
+                    break
+                reply += received
+    except (OSError, ValueError) as error:
+        raise ScanUnavailable(f"clamd at {address}: {error!r}") from error
+    verdict = reply.rstrip(b"\0\n").decode("utf-8", "replace")
+    if verdict == "stream: OK":
+        return None
+    if verdict.startswith("stream: ") and verdict.endswith(" FOUND"):
+        return verdict.removeprefix("stream: ").removesuffix(" FOUND")
+    raise ScanUnavailable(f"clamd at {address} answered {verdict!r}")
+
+
+def _scan(original: str, data: bytes) -> None:
+    try:
+        signature = malware_found(data)
+    except ScanUnavailable as error:
+        logger.error("Upload refused: the virus check gave no verdict (%s)", error)
+        raise ValidationError(
+            f"“{original}” could not be checked for viruses just now, so it has not been "
+            "stored, and nothing has been logged yet. Remove the file and submit again to log "
+            "this without it (then give the file to your SPOC), or try again in a few minutes."
+        ) from error
+    if signature:
+        # The uploader's file name may name a child: the digest identifies the file instead.
+        logger.warning(
+            "Upload refused: malware %s found (%d bytes, sha256 %s)",
+            signature,
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+        )
+        raise ValidationError(
+            f"“{original}” has not been stored: the virus check found malware in it. "
+            "Do not open or forward it; tell your IT support."
+        )
+
+
 def _without_metadata(data: bytes, fmt: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -169,6 +257,7 @@ def clean_upload(upload) -> CleanFile:
             f"“{original}” {problem}, so it has not been stored. "
             "Save it as a PDF and attach that instead."
         )
+    _scan(original, data)
     if ext in (".png", ".jpg", ".jpeg"):
         data = _without_metadata(data, "PNG" if ext == ".png" else "JPEG")
     safe_name = get_valid_filename(original)[:150] or f"attachment{ext}"

@@ -262,6 +262,10 @@ STORAGES = {
 }
 # Uploads live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
+# Uploads are streamed to clamd before they are stored when this names its socket: a unix
+# socket path (/run/clamav/clamd.ctl) or host:port (clamav:3310). Empty: no malware scan.
+CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="")
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=15.0)
 
 _MAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 _MAIL_OPTIONS = (
