@@ -157,6 +157,14 @@ def _log(request, school, kind, data, picker):
         f"{concern.get_kind_display()} logged. Your reference is "
         f"{concern.reference}. Your SPOC has been told.",
     )
+    if concern.files_not_stored:
+        listed = ", ".join(f"“{name}”" for name in concern.files_not_stored)
+        messages.warning(
+            request,
+            f"{listed} could not be stored because of a problem on our side, so it is not "
+            "attached. Everything you typed was saved. Give the file to your SPOC: they can "
+            "see on the concern that it is missing.",
+        )
     return concern
 
 
