@@ -131,6 +131,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 60,
     },
     "remind-follow-ups": {"task": "referrals.tasks.remind_follow_ups_due", "schedule": 3600.0},
+    "remove-orphan-attachments": {
+        "task": "incidents.tasks.remove_orphan_attachments",
+        "schedule": 24 * 3600.0,
+    },
     "remind-agreement-dates": {
         "task": "agreements.tasks.remind_agreement_dates",
         "schedule": 24 * 3600.0,
