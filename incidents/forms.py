@@ -108,8 +108,9 @@ class ConcernForm(forms.Form):
         help_text=f"{ALLOWED_DESCRIPTION}. Never attach images of the three image categories.",
     )
 
-    def __init__(self, *args, too_large=(), **kwargs):
+    def __init__(self, *args, too_large=(), uploader=None, **kwargs):
         self.too_large = list(too_large)
+        self.uploader = uploader
         super().__init__(*args, **kwargs)
 
     def clean_happened_on(self):
@@ -126,7 +127,7 @@ class ConcernForm(forms.Form):
         cleaned = []
         for upload in files:
             try:
-                cleaned.append(clean_upload(upload))
+                cleaned.append(clean_upload(upload, uploader=self.uploader))
             except ValidationError as error:
                 errors.extend(error.messages)
         if errors:

@@ -203,7 +203,7 @@ def malware_found(data: bytes) -> str | None:
     raise ScanUnavailable(f"clamd at {address} answered {verdict!r}")
 
 
-def _scan(original: str, data: bytes) -> None:
+def _scan(original: str, data: bytes, uploader) -> None:
     try:
         signature = malware_found(data)
     except ScanUnavailable as error:
@@ -216,8 +216,9 @@ def _scan(original: str, data: bytes) -> None:
     if signature:
         # The uploader's file name may name a child: the digest identifies the file instead.
         logger.warning(
-            "Upload refused: malware %s found (%d bytes, sha256 %s)",
+            "Upload refused: malware %s found in a file from user %s (%d bytes, sha256 %s)",
             signature,
+            getattr(uploader, "pk", None),
             len(data),
             hashlib.sha256(data).hexdigest(),
         )
@@ -240,7 +241,7 @@ def _without_metadata(data: bytes, fmt: str) -> bytes:
         raise ValidationError("The image could not be read. It may be damaged.") from error
 
 
-def clean_upload(upload) -> CleanFile:
+def clean_upload(upload, *, uploader=None) -> CleanFile:
     original = PurePath(upload.name.replace("\\", "/")).name  # no directories, ever
     ext = PurePath(original).suffix.lower()
     if ext not in TYPES:
@@ -257,7 +258,7 @@ def clean_upload(upload) -> CleanFile:
             f"“{original}” {problem}, so it has not been stored. "
             "Save it as a PDF and attach that instead."
         )
-    _scan(original, data)
+    _scan(original, data, uploader)
     if ext in (".png", ".jpg", ".jpeg"):
         data = _without_metadata(data, "PNG" if ext == ".png" else "JPEG")
     safe_name = get_valid_filename(original)[:150] or f"attachment{ext}"

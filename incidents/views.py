@@ -84,7 +84,11 @@ def _concern_new(request, kind):
     early = kind == Concern.Kind.EARLY_INTERVENTION
     form_class = EarlyInterventionForm if early else ConcernForm
     data = request.POST if request.method == "POST" else None
-    extra = {} if early else {"too_large": getattr(request, "too_large_uploads", ())}
+    extra = (
+        {}
+        if early
+        else {"too_large": getattr(request, "too_large_uploads", ()), "uploader": request.user}
+    )
     picker = PupilPicker(data, pupils_here)
     query = data.get("pupil_query", "").strip() if data else ""
     action = next((a for a in ACTIONS if data and a in data), None)

@@ -106,6 +106,7 @@ def test_a_file_with_the_eicar_signature_is_refused_logged_and_not_kept(
     assert not Attachment.objects.exists() and stored_files(media) == []
     finding = [r for r in caplog.records if "Eicar-Signature" in r.getMessage()]
     assert len(finding) == 1 and finding[0].levelno == logging.WARNING
+    assert f"from user {staff_a.pk} " in finding[0].getMessage()
     assert "messages.txt" not in finding[0].getMessage()
 
 
