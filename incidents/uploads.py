@@ -65,6 +65,15 @@ class ArchiveLimits:
 
 
 ARCHIVE_LIMITS = ArchiveLimits()
+# What zipfile raises for a damaged or crafted directory (a file name that is not the UTF-8
+# it claims, a version or method it does not know), beyond BadZipFile.
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    UnicodeDecodeError,
+    ValueError,
+    EOFError,
+)
 # An archive inside the document could hide a bomb that its own directory would reveal only
 # once unpacked, so none is taken (Office packages included).
 NESTED_ARCHIVE_SUFFIXES = (
@@ -113,7 +122,7 @@ def _content_matches(ext: str, data: bytes) -> bool:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 return "word/document.xml" in archive.namelist()
-        except zipfile.BadZipFile:
+        except UNREADABLE_ZIP:
             return False
     if ext == ".txt":
         try:

@@ -89,3 +89,24 @@ def test_an_ordinary_docx_with_a_picture_is_stored(client, staff_a, pupil_a, med
     assert response.status_code == 302
     stored = Attachment.objects.get()
     assert stored.file.read() == document
+
+
+def crafted(kind: str) -> bytes:
+    data = bytearray(docx(extra=[("word/caf\u00e9.xml", b"<x/>")]))
+    if kind == "a name that is not the UTF-8 it claims":
+        return bytes(data.replace("caf\u00e9".encode(), b"caf\xff\xfe"))
+    directory = data.find(b"PK\x01\x02")
+    data[directory + 6] = 100  # needs zip version 10.0 to extract
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "kind", ["a name that is not the UTF-8 it claims", "an unknown zip version"]
+)
+def test_a_crafted_docx_directory_is_refused_not_a_server_error(
+    client, staff_a, pupil_a, media, kind
+):
+    assert_refused_and_kept(
+        post(client, staff_a, pupil_a, files=[upload(crafted(kind))]),
+        "“statement.docx” is not really a DOCX file",
+    )
