@@ -212,16 +212,21 @@ def malware_found(data: bytes) -> str | None:
     raise ScanUnavailable(f"clamd at {address} answered {verdict!r}")
 
 
+def scan_unavailable(original: str) -> ValidationError:
+    return ValidationError(
+        f"“{original}” could not be checked for viruses just now, so it has not been "
+        "stored, and nothing has been logged yet. Remove the file and submit again to log "
+        "this without it (then give the file to your SPOC), or try again in a few minutes.",
+        code="scan_unavailable",
+    )
+
+
 def _scan(original: str, data: bytes, uploader) -> None:
     try:
         signature = malware_found(data)
     except ScanUnavailable as error:
         logger.error("Upload refused: the virus check gave no verdict (%s)", error)
-        raise ValidationError(
-            f"“{original}” could not be checked for viruses just now, so it has not been "
-            "stored, and nothing has been logged yet. Remove the file and submit again to log "
-            "this without it (then give the file to your SPOC), or try again in a few minutes."
-        ) from error
+        raise scan_unavailable(original) from error
     if signature:
         # The uploader's file name may name a child: the digest identifies the file instead.
         logger.warning(

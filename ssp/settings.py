@@ -269,7 +269,9 @@ MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
 # Uploads are streamed to clamd before they are stored when this names its socket: a unix
 # socket path (/run/clamav/clamd.ctl) or host:port (clamav:3310). Empty: no malware scan.
 CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="")
-CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=15.0)
+# One silent clamd costs one wait, whatever the number of files: keep it well under the web
+# server's own timeout (gunicorn: 30 s).
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=10.0)
 
 _MAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 _MAIL_OPTIONS = (

@@ -146,6 +146,19 @@ def test_clamd_that_does_not_answer_in_time_refuses_the_file(
     assert stored_files(media) == []
 
 
+def test_a_silent_clamd_is_waited_for_once_however_many_files_are_attached(
+    client, staff_a, pupil_a, media, clamd, settings
+):
+    clamd.freeze = True
+    settings.CLAMD_TIMEOUT_SECONDS = 0.5
+    files = [text_file(b"A statement.", name=f"note{i}.txt") for i in range(1, 4)]
+    body = assert_refused_and_kept(post(client, staff_a, pupil_a, files=files), "“note1.txt”")
+    assert len(clamd.received) == 1
+    for name in ("note2.txt", "note3.txt"):
+        assert f"“{name}” could not be checked for viruses just now" in body
+    assert stored_files(media) == []
+
+
 def test_a_clamd_error_is_no_verdict_and_refuses_the_file(client, staff_a, pupil_a, media, clamd):
     clamd.answer = b"INSTREAM size limit exceeded. ERROR\0"
     assert_refused_and_kept(
