@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from pathlib import PurePath
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from .models import (
     PoliceOutcome,
     police_reference_validator,
 )
-from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload
+from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload, scan_unavailable
 
 CATEGORY_CHOICES = [
     ("", "Choose a category"),
@@ -108,8 +109,9 @@ class ConcernForm(forms.Form):
         help_text=f"{ALLOWED_DESCRIPTION}. Never attach images of the three image categories.",
     )
 
-    def __init__(self, *args, too_large=(), **kwargs):
+    def __init__(self, *args, too_large=(), uploader=None, **kwargs):
         self.too_large = list(too_large)
+        self.uploader = uploader
         super().__init__(*args, **kwargs)
 
     def clean_happened_on(self):
@@ -124,11 +126,17 @@ class ConcernForm(forms.Form):
         if len(files) > MAX_FILES:
             errors.append(f"Attach at most {MAX_FILES} files.")
         cleaned = []
+        scanner_silent = False
         for upload in files:
+            if scanner_silent:
+                # One wait for a silent clamd is enough: five would outlast the web worker.
+                errors.extend(scan_unavailable(PurePath(upload.name).name).messages)
+                continue
             try:
-                cleaned.append(clean_upload(upload))
+                cleaned.append(clean_upload(upload, uploader=self.uploader))
             except ValidationError as error:
                 errors.extend(error.messages)
+                scanner_silent = any(e.code == "scan_unavailable" for e in error.error_list)
         if errors:
             raise ValidationError(errors)
         return cleaned

@@ -1,6 +1,9 @@
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,6 +48,8 @@ from .models import (
     Side,
 )
 
+logger = logging.getLogger(__name__)
+
 POLICE_RELEVANT_CODES = frozenset(c.value for c in POLICE_RELEVANT)
 
 
@@ -72,7 +77,6 @@ def _new_reference(prefix: str = "C") -> str:
     return f"{prefix}-" + uuid.uuid4().hex[:8].upper()
 
 
-@transaction.atomic
 def concern_log(
     *,
     by,
@@ -89,56 +93,156 @@ def concern_log(
     who_has_been_told: str = "",
     files=(),
 ) -> Concern:
-    """Record a concern exactly as the reporter gave it, and tell the SPOC."""
-    if not involved:
-        raise ValidationError({"pupils": "Add at least one pupil."})
-    if any(i.pupil.school_id != school.pk for i in involved):
-        raise ValidationError({"pupils": "Pupils must be at your school."})
-    if happened_at > timezone.now():
-        raise ValidationError({"happened_at": "The date must be today or in the past."})
-    if category in IMAGE_CATEGORIES and files:
-        raise ValidationError({"attachments": "No file may be attached for this category."})
-    concern = Concern(
-        reference=_new_reference(),
-        school=school,
-        kind=kind,
-        reported_by=by,
-        category=category,
-        narrative=narrative,
-        happened_at=happened_at,
-        location=location,
-        immediate_risk=immediate_risk,
-        image_description=image_description,
-        device_location=device_location,
-        who_has_been_told=who_has_been_told,
-    )
-    concern._history_user = by
-    concern.save()
-    for item in involved:
-        ConcernPupil.objects.create(concern=concern, pupil=item.pupil, role=item.role)
-    for upload in files:
-        Attachment.objects.create(
-            concern=concern,
-            file=upload.file,
-            original_name=upload.name,
-            content_type=upload.content_type,
-            size=upload.size,
-            uploaded_by=by,
+    """Record a concern exactly as the reporter gave it, and tell the SPOC.
+
+    A file that storage refuses does not stop the concern: it is saved without that file,
+    its LOGGED event says which file is missing, and `concern.files_not_stored` names them so
+    the reporter is told. Files written for a concern whose transaction then fails are removed.
+    """
+    with _files_removed_unless_saved() as written, transaction.atomic():
+        if not involved:
+            raise ValidationError({"pupils": "Add at least one pupil."})
+        if any(i.pupil.school_id != school.pk for i in involved):
+            raise ValidationError({"pupils": "Pupils must be at your school."})
+        if happened_at > timezone.now():
+            raise ValidationError({"happened_at": "The date must be today or in the past."})
+        if category in IMAGE_CATEGORIES and files:
+            raise ValidationError({"attachments": "No file may be attached for this category."})
+        concern = Concern(
+            reference=_new_reference(),
+            school=school,
+            kind=kind,
+            reported_by=by,
+            category=category,
+            narrative=narrative,
+            happened_at=happened_at,
+            location=location,
+            immediate_risk=immediate_risk,
+            image_description=image_description,
+            device_location=device_location,
+            who_has_been_told=who_has_been_told,
         )
-    ConcernEvent.objects.create(
-        concern=concern, kind=ConcernEvent.Kind.LOGGED, actor=by, to_status=concern.status
-    )
+        concern._history_user = by
+        concern.save()
+        for item in involved:
+            ConcernPupil.objects.create(concern=concern, pupil=item.pupil, role=item.role)
+        concern.files_not_stored = [
+            upload.name
+            for upload in files
+            if not _attachment_store(concern=concern, upload=upload, by=by, written=written)
+        ]
+        ConcernEvent.objects.create(
+            concern=concern,
+            kind=ConcernEvent.Kind.LOGGED,
+            actor=by,
+            to_status=concern.status,
+            rationale=_missing_files_note(concern.files_not_stored),
+        )
+        _tell_leads_of_new(concern)
+        return concern
+
+
+def _tell_leads_of_new(concern: Concern) -> None:
     subject = (
         "A concern marked as immediate risk needs triage now"
-        if immediate_risk
+        if concern.immediate_risk
         else "A new concern is waiting for triage"
     )
     notify(
-        recipients=_school_leads(school),
+        recipients=_school_leads(concern.school),
         subject=subject,
         link=reverse("concern_detail", args=[concern.code]),
     )
-    return concern
+
+
+def _missing_files_note(names: list[str]) -> str:
+    if not names:
+        return ""
+    listed = ", ".join(f"“{name}”" for name in names)
+    return (
+        f"The reporter attached {listed}, but the portal could not store it. "
+        "Ask the reporter for it."
+    )
+
+
+@contextmanager
+def _files_removed_unless_saved() -> Iterator[list[str]]:
+    """Collects the names of files written; removes them if the block fails.
+
+    Used outside the transaction, so a rollback of the rows also removes their files. (A
+    rollback of an outer transaction after this one succeeded is left to the daily sweep,
+    attachment_orphans_remove.)
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            _storage_delete(name)
+        raise
+
+
+def _storage_delete(name: str) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        logger.exception("Could not remove %s; the orphan sweep will retry", name)
+
+
+def attachment_orphans_remove(*, older_than: timedelta = timedelta(days=1)) -> list[str]:
+    """Remove stored attachment files that no row names, once older than `older_than`.
+
+    concern_log removes the files of a concern it fails to save; what it cannot see (an
+    outer transaction rolled back after it returned, a process killed between writing a file
+    and committing) leaves a file with no row, found here. A file that any attachment row or
+    history row names is kept; so is a recent one, whose transaction may still commit.
+    """
+    storage = Attachment._meta.get_field("file").storage
+    cutoff = timezone.now() - older_than
+    try:
+        folders, _ = storage.listdir("attachments")
+    except FileNotFoundError:
+        return []
+    removed = []
+    for folder in sorted(folders):
+        prefix = f"attachments/{folder}/"
+        named = set(
+            Attachment.objects.filter(file__startswith=prefix).values_list("file", flat=True)
+        ) | set(Attachment.history.filter(file__startswith=prefix).values_list("file", flat=True))
+        for name in sorted(storage.listdir(prefix)[1]):
+            path = prefix + name
+            if path in named or storage.get_modified_time(path) >= cutoff:
+                continue
+            storage.delete(path)
+            logger.warning("Removed orphan attachment file %s (no row names it)", path)
+            removed.append(path)
+    return removed
+
+
+def _attachment_store(*, concern: Concern, upload, by, written: list[str]) -> bool:
+    """Write the file, then its row. False, with nothing kept, when storage refuses it."""
+    attachment = Attachment(
+        concern=concern,
+        original_name=upload.name,
+        content_type=upload.content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    field = Attachment._meta.get_field("file")
+    name = field.generate_filename(attachment, upload.name)
+    written.append(name)  # before writing: a half-written file is removed as well
+    try:
+        attachment.file.name = field.storage.save(name, upload.file, max_length=field.max_length)
+    except OSError:
+        logger.exception("Attachment for concern %s could not be stored", concern.code)
+        _storage_delete(name)
+        return False
+    written.append(attachment.file.name)
+    attachment._history_user = by
+    attachment.save()
+    return True
 
 
 @transaction.atomic

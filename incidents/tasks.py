@@ -11,6 +11,7 @@ from schools.models import Membership
 from ssp.notifications import notify
 
 from .models import Concern
+from .services import attachment_orphans_remove
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,11 @@ logger = logging.getLogger(__name__)
 @shared_task
 def remind_untriaged_concerns() -> int:
     return send_triage_reminders()
+
+
+@shared_task
+def remove_orphan_attachments() -> int:
+    return len(attachment_orphans_remove())
 
 
 def send_triage_reminders() -> int:

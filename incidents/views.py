@@ -85,7 +85,11 @@ def _concern_new(request, kind):
     early = kind == Concern.Kind.EARLY_INTERVENTION
     form_class = EarlyInterventionForm if early else ConcernForm
     data = request.POST if request.method == "POST" else None
-    extra = {} if early else {"too_large": getattr(request, "too_large_uploads", ())}
+    extra = (
+        {}
+        if early
+        else {"too_large": getattr(request, "too_large_uploads", ()), "uploader": request.user}
+    )
     picker = PupilPicker(data, pupils_here)
     query = data.get("pupil_query", "").strip() if data else ""
     action = next((a for a in ACTIONS if data and a in data), None)
@@ -158,6 +162,14 @@ def _log(request, school, kind, data, picker):
         f"{concern.get_kind_display()} logged. Your reference is "
         f"{concern.reference}. Your SPOC has been told.",
     )
+    if concern.files_not_stored:
+        listed = ", ".join(f"“{name}”" for name in concern.files_not_stored)
+        messages.warning(
+            request,
+            f"{listed} could not be stored because of a problem on our side, so it is not "
+            "attached. Everything you typed was saved. Give the file to your SPOC: they can "
+            "see on the concern that it is missing.",
+        )
     return concern
 
 

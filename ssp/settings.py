@@ -131,6 +131,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 60,
     },
     "remind-follow-ups": {"task": "referrals.tasks.remind_follow_ups_due", "schedule": 3600.0},
+    "remove-orphan-attachments": {
+        "task": "incidents.tasks.remove_orphan_attachments",
+        "schedule": 24 * 3600.0,
+    },
     "remind-agreement-dates": {
         "task": "agreements.tasks.remind_agreement_dates",
         "schedule": 24 * 3600.0,
@@ -265,6 +269,13 @@ MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
 # The GIAS extract of every establishment is about 60 MB; a file past this is refused while
 # it is still arriving.
 GIAS_MAX_UPLOAD_BYTES = 150 * 1024 * 1024
+
+# Uploads are streamed to clamd before they are stored when this names its socket: a unix
+# socket path (/run/clamav/clamd.ctl) or host:port (clamav:3310). Empty: no malware scan.
+CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="")
+# One silent clamd costs one wait, whatever the number of files: keep it well under the web
+# server's own timeout (gunicorn: 30 s).
+CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=10.0)
 
 _MAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 _MAIL_OPTIONS = (
