@@ -13,7 +13,14 @@ from django.views.decorators.http import require_http_methods
 from ssp.roles import Role
 
 from . import services
-from .access import can_invite_to_school, can_invite_to_team, can_name_spoc, get_school_for
+from .access import (
+    can_end_membership,
+    can_import_staff,
+    can_invite_to_school,
+    can_invite_to_team,
+    can_name_spoc,
+    get_school_for,
+)
 from .forms import (
     AcceptInvitationForm,
     InviteAnyoneForm,
@@ -38,18 +45,23 @@ def school_detail(request, code):
     assignments = (
         Assignment.objects.current().filter(school=school).select_related("officer__user")
     )
+    if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+        people = list(people)
+        for membership in people:
+            membership.can_end = can_end_membership(request.user, membership)
+    else:
+        people = None
     return render(
         request,
         "schools/school_detail.html",
         {
             "school": school,
             "partnership": getattr(school, "partnership", None),
-            "people": people
-            if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
-            else None,
+            "people": people,
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
+            "can_import_staff": can_import_staff(request.user, school),
         },
     )
 
