@@ -295,6 +295,8 @@ def membership_end(*, membership: Membership, by) -> bool:
     membership.designation = Membership.Designation.NONE  # a person who left is nobody's SPOC
     membership._history_user = by
     membership.save(update_fields=["left_on", "designation"])
+    # A change of who can see the school is told to its leads, through the outbox.
+    tell_the_school(membership.school, "A person's access to your school has ended")
     user = membership.user
     officer = getattr(user, "officer", None)
     still_holds = (

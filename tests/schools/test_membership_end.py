@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from schools.models import Membership
 from schools.services import MembershipAlreadyEnded, membership_end, today
+from ssp.models import Notification
 from ssp.roles import Role
 
 from ..factories import MembershipFactory
@@ -79,6 +80,15 @@ def test_an_ended_spoc_is_nobodys_spoc_and_no_longer_triages(school_a, head_a, s
     spoc_a.refresh_from_db()
     assert spoc_a.role == Role.STAFF
     assert membership.history.filter(designation="spoc").exists()  # what it was stays
+
+
+def test_the_schools_leads_are_told_through_the_outbox_without_a_name(
+    school_a, head_a, spoc_a, staff_a
+):
+    membership_end(membership=membership_of(staff_a, school_a), by=head_a)
+    told = Notification.objects.filter(link=reverse("school_detail", args=[school_a.code]))
+    assert {n.recipient for n in told} == {head_a, spoc_a}
+    assert all("Stella" not in n.subject and "Abbott" not in n.subject for n in told)
 
 
 def test_a_second_end_is_told_it_came_second(school_a, head_a, staff_a):
