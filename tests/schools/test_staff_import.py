@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schools.intake import staff
@@ -322,3 +324,18 @@ def test_invited_staff_accept_and_join_as_staff_or_slt(client, school_a, head_a)
     omar = User.objects.get(email="omar.osei@example.org")
     membership = Membership.objects.get(user=omar)
     assert (membership.school, membership.is_slt, omar.role) == (school_a, True, Role.STAFF)
+
+
+def _lines(n: int) -> bytes:
+    body = "".join(f"Person Number{i},p{i}@example.org,staff\n" for i in range(n))
+    return ("name,email,role\n" + body).encode()
+
+
+def test_the_preview_costs_the_same_queries_for_5_lines_or_500(
+    school_a, head_a, django_assert_max_num_queries
+):
+    with CaptureQueriesContext(connection) as small:
+        staff.staff_intake_preview(school=school_a, by=head_a, data=_lines(5))
+    with django_assert_max_num_queries(len(small)):
+        intake = staff.staff_intake_preview(school=school_a, by=head_a, data=_lines(500))
+    assert len(intake.preview["invite"]) == 500
