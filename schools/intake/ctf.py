@@ -50,6 +50,20 @@ def year_range(school) -> range:
     return range(max(low - 4, 0), min(high - 5, 14) + 1)
 
 
+def looks_like_ctf(head: bytes) -> bool:
+    """Whether the first bytes of an upload are a CTF rather than a CSV: XML whose first
+    element is <CTfile> (UTF-8, with or without a byte order mark, or UTF-16). Only a hint
+    for choosing the parser; parse_ctf decides."""
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = head[:4096].decode(encoding, errors="ignore")
+        except UnicodeError:
+            continue
+        if re.match(r"\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(\w+:)?CTfile[\s>]", text, re.S):
+            return True
+    return False
+
+
 def year_label(year: int) -> str:
     return "Reception" if year == 0 else f"Year {year}"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.ctf_file import write_ctf
-from schools.intake.ctf import accepted_versions, parse_ctf, year_range
+from schools.intake.ctf import accepted_versions, looks_like_ctf, parse_ctf, year_range
 from schools.intake.rows import IntakeRefused
 from schools.models import LocalAuthority, School
 from schools.upn import with_check_letter
@@ -339,3 +339,13 @@ def test_names_with_accents_are_read_in_the_encoding_the_file_declares():
     latin = text.decode().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1")
     [row] = parse(io.BytesIO(latin)).rows
     assert (row.legal_surname, row.legal_forename) == ("Núñez", "Zoë")
+
+
+def test_a_ctf_is_told_from_a_csv_by_its_first_bytes():
+    whole = ctf(pupil(upn("873400124001"))).getvalue()
+    assert looks_like_ctf(whole)
+    assert looks_like_ctf(b"\xef\xbb\xbf" + whole)
+    assert looks_like_ctf(whole.decode().replace("UTF-8", "UTF-16").encode("utf-16"))
+    assert looks_like_ctf(b"<!-- from the MIS -->\n<CTfile><Header/></CTfile>")
+    assert not looks_like_ctf(b"UPN,Surname,Forename\n")
+    assert not looks_like_ctf(b"<?xml version='1.0'?><Roll/>")
