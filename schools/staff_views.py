@@ -106,7 +106,7 @@ def _send_invitations(request, made):
             logger.exception("Invitation e-mail could not be sent")
             unsent.append(invitation.email)
     sent = len(made) - len(unsent)
-    messages.success(request, f"{sent} invitation{'s'[: sent != 1]} sent.")
+    messages.success(request, f"{sent} invitation{'' if sent == 1 else 's'} sent.")
     if unsent:
         messages.warning(
             request,
