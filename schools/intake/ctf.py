@@ -25,6 +25,9 @@ from schools.upn import KNOWN_LA_CODES, compact, la_codes_from_gias, upn_problem
 
 NAME_MAX = 100  # Pupil's name fields
 CHUNK = 64 * 1024
+# A CTF carries each pupil's attendance and assessment history: a 2,000-pupil secondary's
+# full CTF is a few tens of MB. Anything larger is refused while reading, not after.
+MAX_BYTES = 100 * 1024 * 1024
 
 
 def accepted_versions(on: datetime.date | None = None) -> tuple[int, int]:
@@ -278,7 +281,9 @@ def _refuse_duplicate_upns(parsed: ParsedRoll) -> None:
     parsed.refused.sort(key=lambda r: r.line)
 
 
-def parse_ctf(stream, *, school, today: datetime.date | None = None) -> ParsedRoll:
+def parse_ctf(
+    stream, *, school, today: datetime.date | None = None, max_bytes: int = MAX_BYTES
+) -> ParsedRoll:
     """Parse a CTF (a binary file object) into the rows of a roll for `school`.
 
     Raises IntakeRefused when the whole file cannot be taken: not XML, cut short, a DTD or
@@ -306,7 +311,14 @@ def parse_ctf(stream, *, school, today: datetime.date | None = None) -> ParsedRo
     parser.parser.EndElementHandler = target.end
     parser.parser.CharacterDataHandler = target.data
     try:
+        read = 0
         while chunk := stream.read(CHUNK):
+            read += len(chunk)
+            if read > max_bytes:
+                raise IntakeRefused(
+                    f"The file is larger than {max_bytes / (1024 * 1024):.1f} MB, the most a "
+                    f"CTF may be here; nothing was read from it."
+                )
             parser.feed(chunk)
         parser.close()
     except ET.ParseError as error:

@@ -349,3 +349,13 @@ def test_a_ctf_is_told_from_a_csv_by_its_first_bytes():
     assert looks_like_ctf(b"<!-- from the MIS -->\n<CTfile><Header/></CTfile>")
     assert not looks_like_ctf(b"UPN,Surname,Forename\n")
     assert not looks_like_ctf(b"<?xml version='1.0'?><Roll/>")
+
+
+def test_a_file_over_the_size_limit_is_refused_while_reading():
+    data = ctf(*[pupil(upn(f"873400124{n:03d}")) for n in range(400)]).getvalue()
+    assert len(data) > 100 * 1024
+    with pytest.raises(IntakeRefused) as error:
+        parse_ctf(io.BytesIO(data), school=school(), today=TODAY, max_bytes=100 * 1024)
+    assert "larger than 0.1 MB" in str(error.value)
+    parsed = parse_ctf(io.BytesIO(data), school=school(), today=TODAY, max_bytes=len(data))
+    assert len(parsed.rows) == 400
