@@ -202,6 +202,7 @@ class _Target:
         self.path = []
         self.texts = []
         self.own, self.basic = {}, {}
+        self.upn_lines: dict[str, list[int]] = {}  # every pupil's, refused or not
 
     def start(self, tag, attrib):
         name = _local(tag)
@@ -240,6 +241,8 @@ class _Target:
                 "The file's pupils come before its header; a CTF starts with the header."
             )
         line = len(self.parsed.rows) + len(self.parsed.refused) + 1
+        if upn := compact(self.own.get("UPN", "")):
+            self.upn_lines.setdefault(upn, []).append(line)
         result = _pupil(
             self.own,
             self.basic,
@@ -258,13 +261,10 @@ class _Target:
         return self.parsed
 
 
-def _refuse_duplicate_upns(parsed: ParsedRoll) -> None:
-    """A UPN twice in one file: neither pupil can be trusted, so both are refused."""
-    lines_by_upn: dict[str, list[int]] = {}
-    for row in parsed.rows:
-        if row.upn:
-            lines_by_upn.setdefault(row.upn, []).append(row.line)
-    twice = {upn: lines for upn, lines in lines_by_upn.items() if len(lines) > 1}
+def _refuse_duplicate_upns(parsed: ParsedRoll, upn_lines: dict[str, list[int]]) -> None:
+    """A UPN twice in one file: none of its pupils can be trusted, so all are refused (also
+    when another pupil holding it was refused for something else)."""
+    twice = {upn: lines for upn, lines in upn_lines.items() if len(lines) > 1}
     if not twice:
         return
     kept = []
@@ -344,7 +344,7 @@ def parse_ctf(
         ) from None
     if target.header is None:
         raise IntakeRefused("The file has no CTF header, so it is not a common transfer file.")
-    _refuse_duplicate_upns(target.parsed)
+    _refuse_duplicate_upns(target.parsed, target.upn_lines)
     return target.parsed
 
 

@@ -278,6 +278,14 @@ def test_duplicate_upns_in_one_file_refuse_every_pupil_holding_it():
     assert "also given to pupil 1" in parsed.refused[1].why
 
 
+def test_a_duplicate_upn_counts_even_when_the_other_pupil_was_refused_for_something_else():
+    twice = upn("873400124001")
+    parsed = parse(ctf(pupil(twice, dob="2013-02-30"), pupil(twice, forename="Zoe")))
+    assert parsed.rows == []
+    assert [(r.line, r.field) for r in parsed.refused] == [(1, "DOB"), (2, "UPN")]
+    assert "also given to pupil 1" in parsed.refused[1].why
+
+
 @pytest.mark.parametrize(
     ("dob", "words"),
     [
