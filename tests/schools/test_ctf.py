@@ -328,11 +328,11 @@ def test_parsing_writes_nothing(django_assert_num_queries, db):
 
 
 def test_a_2000_pupil_ctf_parses_well_under_a_second():
-    # The best of three, so a neighbour's busy moment on a shared machine does not count.
+    # The best of five, so a neighbour's busy moment on a shared machine does not count.
     timings = []
     with tempfile.TemporaryDirectory() as folder:
         path = write_ctf(Path(folder) / "roll.xml", laestab="8734001", pupils=2000, version="26.0")
-        for _ in range(3):
+        for _ in range(5):
             with open(path, "rb") as stream:
                 started = time.perf_counter()
                 parsed = parse_ctf(stream, school=school(), today=TODAY)
