@@ -169,13 +169,20 @@ def roll_pupils(*, laestab: str, pupils: int, seed: int = 0, years=range(7, 12))
 def write_ctf(
     path,
     *,
-    laestab: str,
+    laestab: str = "",
+    school=None,
     pupils: int = 2000,
     seed: int = 0,
-    years=range(7, 12),
+    years=None,
     version: str | None = None,
 ):
-    """Write an N-pupil CTF for the school with this LAESTAB to `path`; returns the path."""
+    """Write an N-pupil CTF to `path` for a school (its LAESTAB and the years its statutory
+    ages give) or for a bare LAESTAB (years 7 to 11); returns the path."""
+    if school is not None:
+        from schools.intake.ctf import year_range
+
+        laestab, years = school.laestab, years or year_range(school)
+    years = years or range(7, 12)
     people = roll_pupils(laestab=laestab, pupils=pupils, seed=seed, years=years)
     xml = ctf_document(
         dest_laestab=laestab, pupils=[pupil_xml(**p) for p in people], version=version
@@ -202,7 +209,7 @@ def main():
         name="Bench Academy", laestab="8734001", statutory_low_age=11, statutory_high_age=16
     )
     with tempfile.NamedTemporaryFile(suffix=".xml") as file:
-        write_ctf(file.name, laestab=school.laestab, pupils=pupils)
+        write_ctf(file.name, school=school, pupils=pupils)
         size = Path(file.name).stat().st_size
         times = []
         for _ in range(5):

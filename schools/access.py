@@ -44,6 +44,54 @@ def get_school_for(user, code, *, require=None) -> School:
     return get_visible_or_404(user, School.objects.all(), require=require, code=code)
 
 
+# Staff in bulk, and the end of a membership: the head's, for their own school.
+
+
+def can_import_staff(user, school: School) -> bool:
+    """Only the school's head (not an administrator, who holds no school)."""
+    if user.role != Role.HEAD:
+        return False
+    # Asked once per row of a list of people: worked out once per request, like visible_ids.
+    held = getattr(user, "_head_of", None)
+    if held is None:
+        held = set(School.objects.held_as(user, Role.HEAD).values_list("pk", flat=True))
+        user._head_of = held
+    return school.pk in held
+
+
+def can_end_membership(user, membership: Membership) -> bool:
+    """The head ends a member of staff's place at their school; not their own, not a head's."""
+    return (
+        membership.position == Membership.Position.STAFF
+        and membership.user_id != user.pk
+        and can_import_staff(user, membership.school)
+    )
+
+
+def get_staff_intake_for(user, school_code, code) -> Intake:
+    """A staff import of a school the person may see (else 404); only its head may open it."""
+    school = get_school_for(user, school_code)
+    intake = get_object_or_404(
+        Intake.objects.filter(school=school, kind=Intake.Kind.STAFF).select_related("school"),
+        code=code,
+    )
+    if not can_import_staff(user, school):
+        raise PermissionDenied
+    return intake
+
+
+def get_membership_to_end(user, school_code, code) -> Membership:
+    """A current place at a school the person may see (else 404); the head's to end (else 403)."""
+    school = get_school_for(user, school_code)
+    membership = get_object_or_404(
+        Membership.objects.current().filter(school=school).select_related("user", "school"),
+        code=code,
+    )
+    if not can_end_membership(user, membership):
+        raise PermissionDenied
+    return membership
+
+
 # Allocation by need: the sergeant's, for the secondary schools of their force.
 
 

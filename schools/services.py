@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -268,3 +268,59 @@ def invitation_accept(*, token: str, password: str) -> User:
     invitation._history_user = user
     invitation.save(update_fields=["accepted_at"])
     return user
+
+
+class MembershipAlreadyEnded(Exception):
+    """Someone else ended this place at the school first."""
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, by) -> bool:
+    """End a person's place at a school from today: from their next request they see nothing
+    of it. If it was their only place (no other school, no officer record, not an
+    administrator), the account is disabled and its sessions end: an account never outlives
+    the job. Returns whether the account was closed."""
+    from .access import can_end_membership
+
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "school")
+        .get(pk=membership.pk)
+    )
+    if not membership.is_current:
+        raise MembershipAlreadyEnded
+    if not can_end_membership(by, membership):
+        raise PermissionDenied
+    membership.left_on = today()
+    membership.designation = Membership.Designation.NONE  # a person who left is nobody's SPOC
+    membership._history_user = by
+    membership.save(update_fields=["left_on", "designation"])
+    # A change of who can see the school is told to its leads, through the outbox.
+    tell_the_school(membership.school, "A person's access to your school has ended")
+    user = membership.user
+    officer = getattr(user, "officer", None)
+    still_holds = (
+        user.is_superuser
+        or (officer is not None and officer.is_current)
+        or Membership.objects.current().filter(user=user).exclude(pk=membership.pk).exists()
+    )
+    if still_holds:
+        return False
+    user.is_active = False
+    user._history_user = by
+    user.save(update_fields=["is_active"])
+    end_sessions(user)
+    return True
+
+
+def end_sessions(user) -> int:
+    """Delete every live session of this person on the server; returns how many."""
+    from django.contrib.sessions.models import Session
+
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)

@@ -14,6 +14,8 @@ from ssp.roles import Role
 
 from . import services
 from .access import (
+    can_end_membership,
+    can_import_staff,
     can_invite_to_school,
     can_invite_to_team,
     can_manage_pupils,
@@ -38,7 +40,7 @@ def school_detail(request, code):
     people = (
         Membership.objects.current()
         .filter(school=school)
-        .select_related("user")
+        .select_related("user", "school")
         .order_by("position", "user__last_name")
     )
     assignments = (
@@ -52,18 +54,23 @@ def school_detail(request, code):
         if may_manage_pupils
         else ()
     )
+    if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+        people = list(people)
+        for membership in people:
+            membership.can_end = can_end_membership(request.user, membership)
+    else:
+        people = None
     return render(
         request,
         "schools/school_detail.html",
         {
             "school": school,
             "partnership": getattr(school, "partnership", None),
-            "people": people
-            if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
-            else None,
+            "people": people,
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
+            "can_import_staff": can_import_staff(request.user, school),
             "can_manage_pupils": may_manage_pupils,
             "roll_imports": roll_imports,
         },

@@ -25,6 +25,9 @@ from schools.upn import KNOWN_LA_CODES, compact, la_codes_from_gias, upn_problem
 
 NAME_MAX = 100  # Pupil's name fields
 CHUNK = 64 * 1024
+# A CTF carries each pupil's attendance and assessment history: a 2,000-pupil secondary's
+# full CTF is a few tens of MB. Anything larger is refused while reading, not after.
+MAX_BYTES = 100 * 1024 * 1024
 
 
 def accepted_versions(on: datetime.date | None = None) -> tuple[int, int]:
@@ -48,6 +51,20 @@ def year_range(school) -> range:
     if low is None or high is None:
         return range(7, 14)
     return range(max(low - 4, 0), min(high - 5, 14) + 1)
+
+
+def looks_like_ctf(head: bytes) -> bool:
+    """Whether the first bytes of an upload are a CTF rather than a CSV: XML whose first
+    element is <CTfile> (UTF-8, with or without a byte order mark, or UTF-16). Only a hint
+    for choosing the parser; parse_ctf decides."""
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = head[:4096].decode(encoding, errors="ignore")
+        except UnicodeError:
+            continue
+        if re.match(r"\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(\w+:)?CTfile[\s>]", text, re.S):
+            return True
+    return False
 
 
 def year_label(year: int) -> str:
@@ -185,6 +202,7 @@ class _Target:
         self.path = []
         self.texts = []
         self.own, self.basic = {}, {}
+        self.upn_lines: dict[str, list[int]] = {}  # every pupil's, refused or not
 
     def start(self, tag, attrib):
         name = _local(tag)
@@ -223,6 +241,8 @@ class _Target:
                 "The file's pupils come before its header; a CTF starts with the header."
             )
         line = len(self.parsed.rows) + len(self.parsed.refused) + 1
+        if upn := compact(self.own.get("UPN", "")):
+            self.upn_lines.setdefault(upn, []).append(line)
         result = _pupil(
             self.own,
             self.basic,
@@ -241,13 +261,10 @@ class _Target:
         return self.parsed
 
 
-def _refuse_duplicate_upns(parsed: ParsedRoll) -> None:
-    """A UPN twice in one file: neither pupil can be trusted, so both are refused."""
-    lines_by_upn: dict[str, list[int]] = {}
-    for row in parsed.rows:
-        if row.upn:
-            lines_by_upn.setdefault(row.upn, []).append(row.line)
-    twice = {upn: lines for upn, lines in lines_by_upn.items() if len(lines) > 1}
+def _refuse_duplicate_upns(parsed: ParsedRoll, upn_lines: dict[str, list[int]]) -> None:
+    """A UPN twice in one file: none of its pupils can be trusted, so all are refused (also
+    when another pupil holding it was refused for something else)."""
+    twice = {upn: lines for upn, lines in upn_lines.items() if len(lines) > 1}
     if not twice:
         return
     kept = []
@@ -264,7 +281,9 @@ def _refuse_duplicate_upns(parsed: ParsedRoll) -> None:
     parsed.refused.sort(key=lambda r: r.line)
 
 
-def parse_ctf(stream, *, school, today: datetime.date | None = None) -> ParsedRoll:
+def parse_ctf(
+    stream, *, school, today: datetime.date | None = None, max_bytes: int = MAX_BYTES
+) -> ParsedRoll:
     """Parse a CTF (a binary file object) into the rows of a roll for `school`.
 
     Raises IntakeRefused when the whole file cannot be taken: not XML, cut short, a DTD or
@@ -292,7 +311,14 @@ def parse_ctf(stream, *, school, today: datetime.date | None = None) -> ParsedRo
     parser.parser.EndElementHandler = target.end
     parser.parser.CharacterDataHandler = target.data
     try:
+        read = 0
         while chunk := stream.read(CHUNK):
+            read += len(chunk)
+            if read > max_bytes:
+                raise IntakeRefused(
+                    f"The file is larger than {max_bytes / (1024 * 1024):.1f} MB, the most a "
+                    f"CTF may be here; nothing was read from it."
+                )
             parser.feed(chunk)
         parser.close()
     except ET.ParseError as error:
@@ -318,7 +344,7 @@ def parse_ctf(stream, *, school, today: datetime.date | None = None) -> ParsedRo
         ) from None
     if target.header is None:
         raise IntakeRefused("The file has no CTF header, so it is not a common transfer file.")
-    _refuse_duplicate_upns(target.parsed)
+    _refuse_duplicate_upns(target.parsed, target.upn_lines)
     return target.parsed
 
 
