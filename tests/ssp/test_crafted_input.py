@@ -138,3 +138,35 @@ def test_no_crafted_concern_post_answers_500(browser, staff_a, pupil_a, field, v
     data |= {action: data.get(action, "1"), field: value}
     response = browser.post(reverse("concern_new"), data)
     assert response.status_code < 500, (field, value, action)
+
+
+DATE_PARTS = st.sampled_from(["9" * 20, "0001", "0", "31", "2", "99999", "\x00", "١٢", "", "x"])
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    day=DATE_PARTS,
+    month=DATE_PARTS,
+    year=DATE_PARTS,
+    iso=st.sampled_from(["0001-01-01", "9999-12-31", "99999-01-01", "2026-02-30", "\x00", "x"]),
+)
+def test_no_crafted_filter_or_activity_answers_500(
+    browser, spoc_a, sspo_a, school_a, day, month, year, iso
+):
+    browser.force_login(spoc_a)
+    queue = browser.get(reverse("triage_queue"), {"date_from": iso, "date_to": iso})
+    assert queue.status_code < 500, iso
+    browser.force_login(sspo_a)
+    dates = _date("since", day, month, year) | _date("until", day, month, year)
+    listed = browser.get(reverse("activity_list"), dates)
+    assert listed.status_code < 500, dates
+    recorded = browser.post(
+        reverse("activity_new"),
+        {"kind": "patrol", "school": school_a.pk} | _date("on", day, month, year),
+    )
+    assert recorded.status_code < 500, (day, month, year)
