@@ -170,3 +170,17 @@ def test_no_crafted_filter_or_activity_answers_500(
         {"kind": "patrol", "school": school_a.pk} | _date("on", day, month, year),
     )
     assert recorded.status_code < 500, (day, month, year)
+
+
+@pytest.mark.parametrize("code", ["not-a-uuid", "\x00", "9" * 20])
+@pytest.mark.parametrize("searching", [True, False])
+def test_a_malformed_pupil_code_on_the_conference_form_is_ignored(
+    browser, sspo_a, pupil_a, code, searching
+):
+    browser.force_login(sspo_a)
+    data = {"pupils": [code], "held_on": "2026-01-01"}
+    if searching:
+        data |= {"search": "1", "q": "Ashby"}
+    response = browser.post(reverse("conference_new", args=[pupil_a.code]), data)
+    assert response.status_code == 200
+    assert not Conference.objects.exists()
