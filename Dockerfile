@@ -14,7 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 ssp
 WORKDIR /app
-COPY pyproject.toml ./
+COPY pyproject.toml LICENSE ./
 COPY ssp ./ssp
 COPY schools ./schools
 COPY agreements ./agreements
@@ -26,8 +26,10 @@ COPY . .
 COPY --from=assets /app/static/dist ./static/dist
 COPY --from=assets /app/node_modules/govuk-frontend/dist ./node_modules/govuk-frontend/dist
 COPY --from=assets /app/node_modules/@ministryofjustice/frontend/moj ./node_modules/@ministryofjustice/frontend/moj
-RUN DJANGO_SECRET_KEY=build-only MFA_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
-    python manage.py collectstatic --no-input
+# The image carries the licences of exactly what it installed (see LICENSE for the portal's).
+RUN export DJANGO_SECRET_KEY=build-only MFA_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    && python manage.py collectstatic --no-input \
+    && python manage.py third_party_licences --output THIRD_PARTY_LICENCES.txt
 USER ssp
 EXPOSE 8000
 CMD ["gunicorn", "ssp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

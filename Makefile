@@ -24,7 +24,7 @@ TEST_ENV := DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) DJANGO_DEBUG=fal
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
 	MFA_ENCRYPTION_KEY=$$($(PY) -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')
 
-.PHONY: help run test assets lint clean
+.PHONY: help run test assets lint licences clean
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:8000"
@@ -69,5 +69,9 @@ lint: $(VENV)/.test-installed
 test: $(VENV)/.test-installed assets $(CHROMIUM) lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
+# The licences of the installed Python and npm packages (the Dockerfile writes the image's own).
+licences: $(VENV)/.installed
+	$(DEMO_ENV) $(PY) manage.py third_party_licences --output THIRD_PARTY_LICENCES.txt
+
 clean:
-	rm -rf $(VENV) node_modules static/dist staticfiles
+	rm -rf $(VENV) node_modules static/dist staticfiles THIRD_PARTY_LICENCES.txt

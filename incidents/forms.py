@@ -34,6 +34,11 @@ CATEGORY_CHOICES = [
 ]
 
 
+# A pupil may disclose, years later, something that happened in early childhood: the date it
+# happened is bounded by a childhood, not by the school year.
+HAPPENED_WITHIN_YEARS = 20
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -72,6 +77,8 @@ class ConcernForm(forms.Form):
         label="Date it happened",
         help_text="For example, 27 11 2026. The portal records when you logged this; give "
         "the date it happened, which may be earlier.",
+        past=HAPPENED_WITHIN_YEARS,
+        future=0,
     )
     happened_time = forms.TimeField(
         label="Time it happened",
@@ -113,12 +120,6 @@ class ConcernForm(forms.Form):
         self.too_large = list(too_large)
         self.uploader = uploader
         super().__init__(*args, **kwargs)
-
-    def clean_happened_on(self):
-        day = self.cleaned_data["happened_on"]
-        if day > timezone.localdate():
-            raise ValidationError("The date it happened must be today or in the past.")
-        return day
 
     def clean_attachments(self):
         files = self.cleaned_data["attachments"]
@@ -227,7 +228,8 @@ class PupilPicker:
 
 
 def search_pupils(pupils_qs, query: str):
-    words = query.split()[:3]
+    # No name holds a NUL, and PostgreSQL refuses one in a query: it separates words.
+    words = query.replace("\x00", " ").split()[:3]
     if not words:
         return Pupil.objects.none()
     found = pupils_qs
@@ -345,7 +347,12 @@ class IncidentForm(forms.Form):
         max_length=20000,
         error_messages={"required": "Say what happened"},
     )
-    happened_on = GovukDateField(label="Date it happened", help_text="For example, 27 11 2026.")
+    happened_on = GovukDateField(
+        label="Date it happened",
+        help_text="For example, 27 11 2026.",
+        past=HAPPENED_WITHIN_YEARS,
+        future=0,
+    )
     happened_time = forms.TimeField(
         label="Time it happened", required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -401,12 +408,6 @@ class IncidentForm(forms.Form):
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
-
-    def clean_happened_on(self):
-        day = self.cleaned_data["happened_on"]
-        if day > timezone.localdate():
-            raise ValidationError("The date it happened must be today or in the past.")
-        return day
 
     def clean(self):
         data = super().clean()

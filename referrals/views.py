@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -270,6 +272,17 @@ def conference_list(request):
     )
 
 
+def _pupil_codes(posted: list[str]) -> list[str]:
+    """The posted pupil codes that can be codes at all: a malformed one matches no pupil."""
+    codes = []
+    for value in posted:
+        try:
+            codes.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return codes
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def conference_new(request, pupil):
@@ -282,7 +295,7 @@ def conference_new(request, pupil):
     # post of the whole form, so nothing typed is lost.
     posted = request.method == "POST"
     searching = posted and "search" in request.POST
-    chosen = request.POST.getlist("pupils") if posted else [str(pupil.code)]
+    chosen = _pupil_codes(request.POST.getlist("pupils")) if posted else [str(pupil.code)]
     query = request.POST.get("q", "").strip() if searching else ""
     found = list(search_pupils(pupils.exclude(code__in=chosen), query)) if query else []
     initial = {"pupils": chosen} if not posted else None

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -32,11 +33,26 @@ class GovukDateWidget(forms.MultiWidget):
         return [value.day, value.month, value.year] if value else [None, None, None]
 
 
+def _years_from(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
 class GovukDateField(forms.MultiValueField):
+    """A GOV.UK date that must be real and plausible.
+
+    `past` and `future` say how many years before and after today the date may be (0: not
+    before, or not after, today). A date beyond them cannot be what the person meant, and
+    years such as 0001 or 99999 would break the arithmetic done on dates later on.
+    """
+
     widget = GovukDateWidget
 
-    def __init__(self, *, label="Date", **kwargs):
+    def __init__(self, *, label="Date", past: int = 100, future: int = 50, **kwargs):
         self.noun = label[0].lower() + label[1:]
+        self.past, self.future = past, future
         fields = (forms.IntegerField(), forms.IntegerField(), forms.IntegerField())
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("required", f"Enter the {self.noun}")
@@ -52,9 +68,26 @@ class GovukDateField(forms.MultiValueField):
             return None
         day, month, year = data_list
         try:
-            return datetime.date(year, month, day)
+            date = datetime.date(year, month, day)
         except (TypeError, ValueError, OverflowError):  # 99999999999 overflows a C long
             raise forms.ValidationError(f"The {self.noun} must be a real date") from None
+        self._check_bounds(date)
+        return date
+
+    def _check_bounds(self, date: datetime.date) -> None:
+        today = timezone.localdate()
+        if date < _years_from(today, -self.past):
+            if self.past == 0:
+                raise forms.ValidationError(f"The {self.noun} must be today or later")
+            raise forms.ValidationError(
+                f"The {self.noun} must be within the last {self.past} years"
+            )
+        if date > _years_from(today, self.future):
+            if self.future == 0:
+                raise forms.ValidationError(f"The {self.noun} must be today or in the past")
+            raise forms.ValidationError(
+                f"The {self.noun} must be within the next {self.future} years"
+            )
 
 
 def add_service_errors(form, error: ValidationError) -> None:

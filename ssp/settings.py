@@ -245,7 +245,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # static/dist is built from npm packages by `make assets`; node_modules supplies the
 # GOV.UK Frontend's fonts, images and JavaScript without copying them into the repo.
 STATICFILES_DIRS = [
