@@ -28,7 +28,10 @@ class PupilForm(forms.Form):
         max_length=100, required=False, help_text="If the pupil is known by another forename."
     )
     preferred_surname = forms.CharField(max_length=100, required=False)
-    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 2012.")
+    # A pupil is a child: born within the last 30 years, and not in the future.
+    date_of_birth = GovukDateField(
+        label="Date of birth", past=30, future=0, help_text="For example, 27 3 2012."
+    )
     year_group = forms.TypedChoiceField(coerce=int, label="Year group")
     upn = UpnField(
         label="UPN",

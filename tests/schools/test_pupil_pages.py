@@ -140,7 +140,8 @@ def test_a_upn_held_only_by_a_pupil_who_left_can_be_given_again(signed_in, schoo
         ("date_of_birth_2", "99999999999999999999", "must be a real date"),
         ("last_name", "Ash\x00by", "Null characters are not allowed"),
         ("upn", "x" * 500, "Ensure this value has at most 20 characters"),
-        ("date_of_birth_2", "2999", "must be in the past"),
+        ("date_of_birth_2", "2999", "in the past"),
+        ("date_of_birth_2", "1950", "must be within the last 30 years"),
         ("first_name", "", "This field is required"),
     ],
 )

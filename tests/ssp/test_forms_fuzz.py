@@ -83,6 +83,29 @@ FORM_KWARGS = {
     "FiguresForm": lambda c: {"measures": allocation.force_measures(c["school"].force_id)},
     "AssignForm": lambda c: {"officers": allocation.team_officers(c["sergeant"].officer.team_id)},
     "ConferenceForm": lambda c: {"pupils": Pupil.objects.all()},
+    "PupilForm": lambda c: {"school": c["school"], "correcting": True},
+    "ColumnMappingForm": lambda c: {"header": ["UPN", "Surname", "Forename", "DOB", "Year"]},
+    "DecisionsForm": lambda c: {
+        "questions": [
+            {
+                "key": "7",
+                "line": 7,
+                "name": "Amelia Ashby",
+                "date_of_birth": "1 March 2013",
+                "year_group": "Year 8",
+                "why": "Two pupils have this name and date of birth.",
+                "candidates": [
+                    {
+                        "code": "4f9d5c1e-0000-4000-8000-000000000001",
+                        "name": "Amelia Ashby",
+                        "date_of_birth": "1 March 2013",
+                        "year_group": "Year 8",
+                        "left_on": "",
+                    }
+                ],
+            }
+        ]
+    },
 }
 
 # The values a crafted request carries: oversized numbers, NUL bytes, odd unicode, impossible
