@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agreements.access import police_pupils
 from schools.models import Pupil, School
 from ssp.audit import audited
 from ssp.roles import POLICE_ROLES, Role
@@ -44,10 +45,14 @@ def _choices_for(user):
     if user.role == Role.SSPO:
         schools = School.objects.visible_to(user)
         concerns = Concern.objects.visible_to(user)
-        pupils = Pupil.objects.filter(
-            Q(concern_links__concern__in=concerns)
-            | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
-        ).distinct()
+        pupils = (
+            police_pupils(user)
+            .filter(
+                Q(concern_links__concern__in=concerns)
+                | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
+            )
+            .distinct()
+        )
     elif user.role in SCHOOL_ENQUIRERS:
         schools = School.objects.held_as(user, *SCHOOL_ENQUIRERS)
         concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)

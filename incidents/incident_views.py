@@ -12,7 +12,8 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools.models import Pupil, School
+from agreements.access import police_pupils
+from schools.models import School
 from ssp.audit import audited, log_access
 from ssp.roles import Role
 
@@ -108,7 +109,7 @@ def _initial_from(concern) -> tuple[dict, QueryDict | None]:
 def incident_new(request):
     schools = _officer_schools(request.user)
     concern = _from_concern(request)
-    pool = Pupil.objects.filter(school__in=schools).select_related("school")
+    pool = police_pupils(request.user).select_related("school")
     data = request.POST if request.method == "POST" else None
     initial, seed = _initial_from(concern)
     picker = PupilPicker(data if data is not None else seed, pool, roles=IncidentPupil.Role)
