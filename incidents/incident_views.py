@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.access import police_pupils
 from schools.models import School
-from ssp.audit import audited, log_access
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.roles import Role
 
 from . import services
@@ -314,6 +314,12 @@ def incident_list(request):
         .order_by(open_first, "-recorded_at", "-pk")
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_pupils_shown(
+        request,
+        action="list_incidents",
+        pupil_codes=[link.pupil.code for incident in page for link in incident.involved.all()],
+        purpose=services.incident_purpose(user),
+    )
     return render(
         request,
         "incidents/incident_list.html",

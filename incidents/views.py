@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.services import sharing_allowed
 from schools.models import Pupil, School
-from ssp.audit import audited, log_access
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
 
@@ -289,7 +289,15 @@ def attachment_download(request, code, attachment):
     item = concern.attachments.filter(code=attachment).first()
     if item is None:
         raise Http404
-    log_access(request, action="download", object_type="attachment", object_code=item.code)
+    police = request.user.role in POLICE_ROLES
+    purpose = services.police_purpose(request.user, concern) if police else ""
+    log_access(
+        request,
+        action="download",
+        object_type="attachment",
+        object_code=item.code,
+        purpose=purpose,
+    )
     response = FileResponse(
         item.file.open("rb"),
         as_attachment=True,
@@ -382,6 +390,12 @@ def shared_with_me(request):
         .order_by("-immediate_risk", "-recorded_at", "-pk")
     )
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_pupils_shown(
+        request,
+        action="list_shared_concerns",
+        pupil_codes=[link.pupil.code for concern in page for link in concern.involved.all()],
+        purpose=services.police_purpose(request.user, None),
+    )
     return render(request, "incidents/shared_with_me.html", {"page": page})
 
 

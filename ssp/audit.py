@@ -4,7 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import AccessLog
-from .roles import POLICE_ROLES
+from .roles import POLICE_ROLES, Role
+
+# DPA 2018 s.62: every police row says why. Pages give the purpose of their read; a refused
+# attempt has no record to take a purpose from, so the officer's standing purpose is logged.
+STANDING_PURPOSE = {
+    Role.SSPO: "Safeguarding and crime prevention at the officer's assigned schools",
+    Role.SERGEANT: "Supervision of the Safer Schools team",
+    Role.YET: "Youth engagement at the schools the team serves",
+}
 
 
 def client_ip(request) -> str | None:
@@ -22,17 +30,41 @@ def log_access(
     outcome: str = AccessLog.Outcome.ALLOWED,
     purpose: str = "",
 ) -> AccessLog:
-    user = request.user if request.user.is_authenticated else None
-    role = getattr(user, "role", None) or ""
     return AccessLog.objects.create(
-        user=user,
-        role=role,
+        **_row(request, purpose),
         action=action,
         object_type=object_type,
         object_code=object_code,
-        ip_address=client_ip(request),
         outcome=outcome,
-        purpose=purpose[:200],
+    )
+
+
+def _row(request, purpose: str) -> dict:
+    user = request.user if request.user.is_authenticated else None
+    role = getattr(user, "role", None) or ""
+    if role in POLICE_ROLES and not purpose:
+        purpose = STANDING_PURPOSE[role]
+    return {"user": user, "role": role, "ip_address": client_ip(request), "purpose": purpose[:200]}
+
+
+def log_pupils_shown(request, *, action: str, pupil_codes, purpose: str) -> None:
+    """A page that shows a police user children's names: one row per child, in one query.
+
+    Lists, caseloads and search results show names without opening a record; DPA 2018
+    s.62 asks that each of those consultations is logged with its purpose all the same.
+    """
+    if getattr(request.user, "role", None) not in POLICE_ROLES:
+        return
+    row = _row(request, purpose)
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            **row,
+            action=action,
+            object_type="pupil",
+            object_code=code,
+            outcome=AccessLog.Outcome.ALLOWED,
+        )
+        for code in dict.fromkeys(pupil_codes)
     )
 
 
