@@ -1,5 +1,8 @@
 """The access log: every read of a protected record, allowed or not, leaves a row."""
 
+import ipaddress
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -15,10 +18,30 @@ STANDING_PURPOSE = {
 }
 
 
+def _address(value) -> str | None:
+    try:
+        return str(ipaddress.ip_address(str(value).strip())).split("%")[0]
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    # Behind the production proxy REMOTE_ADDR is the proxy; it appends the client's address.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[-1].strip() or request.META.get("REMOTE_ADDR")
+    """Whom the request came from, as far as the deployment's own proxies vouch for it.
+
+    Each of the TRUSTED_PROXY_COUNT proxies in front of the portal appends to
+    X-Forwarded-For the address it was reached from, so the Nth entry from the right is the
+    one the outermost trusted proxy saw; anything left of it the client wrote itself. With
+    no trusted proxy the header is the client's to write and is ignored. A value that is not
+    an address is never stored: the proxy's own address is logged instead.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies < 1:
+        return remote
+    hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(hops) < proxies:
+        return remote
+    return _address(hops[-proxies]) or remote
 
 
 def log_access(
