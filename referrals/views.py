@@ -104,11 +104,13 @@ def scheme_edit(request, code=None):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def pupil_search(request):
     _require(can_make_referral(request.user))
-    form = PupilSearchForm(request.GET)
+    # Posted, never in the URL: a child's name stays out of logs, history and Referer.
+    form = PupilSearchForm(request.POST if request.method == "POST" else None)
     results = []
-    if form.is_valid() and form.cleaned_data["q"].split():
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].split():
         found = police_pupils(request.user).select_related("school")
         for word in form.cleaned_data["q"].split()[:3]:
             found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
