@@ -3,11 +3,12 @@
 Scope first (the gate: out of scope answers 404), then the verb (403).
 """
 
-from schools.models import Membership, School
+from schools.models import Membership, Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import SCHOOL_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 from .models import Document, FeedbackRound, Partnership, Review
+from .services import in_force_school_ids
 
 # ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
 # only a plain summary of their school's SSP.
@@ -19,6 +20,18 @@ AGREEMENT_READERS = (
     Role.SERGEANT,
     Role.ADMIN,
 )
+
+
+def police_pupils(user):
+    """The pupils a police user may read: those of their schools whose DSA is in force now.
+
+    A pupil's name, year group and school come from the school's records, so every police
+    read of a pupil (searches, pickers, chronologies) starts here: revoking or a lapse
+    hides them on the next request.
+    """
+    if getattr(user, "role", None) not in POLICE_ROLES:
+        return Pupil.objects.none()
+    return Pupil.objects.filter(school_id__in=in_force_school_ids(user))
 
 
 def can_read_sharing_log(user) -> bool:

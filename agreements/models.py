@@ -121,11 +121,13 @@ class DocumentQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Anyone with a place in a partnership of the force reads its published versions;
-        the force's sergeants also its drafts. The YET has no partnership (ACCESS.md)."""
+        the force's sergeants also its drafts. The YET has no partnership (ACCESS.md), and
+        staff read only the plain summary of their school's SSP: for them a version's code
+        is as unknown as a random one (404, never a 403 that says it exists)."""
         from ssp.roles import Role
 
         role = getattr(user, "role", None)
-        if role is None or role == Role.YET:
+        if role is None or role in (Role.YET, Role.STAFF):
             return self.none()
         if role == Role.ADMIN:
             return self.all()

@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agreements.access import police_pupils
 from schools.models import Pupil, School
-from ssp.audit import audited
+from ssp.audit import audited, log_pupils_shown
 from ssp.roles import POLICE_ROLES, Role
 
 from . import services
@@ -44,10 +45,14 @@ def _choices_for(user):
     if user.role == Role.SSPO:
         schools = School.objects.visible_to(user)
         concerns = Concern.objects.visible_to(user)
-        pupils = Pupil.objects.filter(
-            Q(concern_links__concern__in=concerns)
-            | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
-        ).distinct()
+        pupils = (
+            police_pupils(user)
+            .filter(
+                Q(concern_links__concern__in=concerns)
+                | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
+            )
+            .distinct()
+        )
     elif user.role in SCHOOL_ENQUIRERS:
         schools = School.objects.held_as(user, *SCHOOL_ENQUIRERS)
         concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
@@ -72,6 +77,12 @@ def enquiry_new(request):
         initial = {"school": concern.school_id, "about": "concern", "concern": concern.code}
     data = request.POST if request.method == "POST" else None
     form = EnquiryForm(data, initial=initial, schools=schools, concerns=concerns, pupils=pupils)
+    log_pupils_shown(  # the pupil list names every child the officer may ask about
+        request,
+        action="enquiry_choices",
+        pupil_codes=pupils.values_list("code", flat=True),
+        purpose=services.enquiry_purpose(request.user),
+    )
     if data is not None and form.is_valid():
         f = form.cleaned_data
         try:

@@ -12,8 +12,9 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools.models import Pupil, School
-from ssp.audit import audited, log_access
+from agreements.access import police_pupils
+from schools.models import School
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.roles import Role
 
 from . import services
@@ -108,7 +109,7 @@ def _initial_from(concern) -> tuple[dict, QueryDict | None]:
 def incident_new(request):
     schools = _officer_schools(request.user)
     concern = _from_concern(request)
-    pool = Pupil.objects.filter(school__in=schools).select_related("school")
+    pool = police_pupils(request.user).select_related("school")
     data = request.POST if request.method == "POST" else None
     initial, seed = _initial_from(concern)
     picker = PupilPicker(data if data is not None else seed, pool, roles=IncidentPupil.Role)
@@ -313,6 +314,12 @@ def incident_list(request):
         .order_by(open_first, "-recorded_at", "-pk")
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_pupils_shown(
+        request,
+        action="list_incidents",
+        pupil_codes=[link.pupil.code for incident in page for link in incident.involved.all()],
+        purpose=services.incident_purpose(user),
+    )
     return render(
         request,
         "incidents/incident_list.html",

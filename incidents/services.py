@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
 from schools.models import Membership, Pupil
@@ -490,6 +491,10 @@ def incident_record(
             raise ValidationError({"concern": "Acknowledge the concern first."})
     if any(i.pupil.school_id != school.pk for i in involved):
         raise ValidationError({"pupils": "Pupils must be at the incident's school."})
+    named = {i.pupil.pk for i in involved}
+    if named and police_pupils(by).filter(pk__in=named).count() != len(named):
+        # A pupil's name comes from the school's records: only while its DSA is in force.
+        raise ValidationError({"pupils": "The school's data sharing agreement is not in force."})
     if happened_at > timezone.now():
         raise ValidationError({"happened_at": "The date must be today or in the past."})
     incident = Incident(

@@ -3,16 +3,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.services import sharing_allowed
 from schools.models import Pupil, School
-from ssp.audit import audited, log_access
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
 
@@ -302,7 +303,15 @@ def attachment_download(request, code, attachment):
     item = concern.attachments.filter(code=attachment).first()
     if item is None:
         raise Http404
-    log_access(request, action="download", object_type="attachment", object_code=item.code)
+    police = request.user.role in POLICE_ROLES
+    purpose = services.police_purpose(request.user, concern) if police else ""
+    log_access(
+        request,
+        action="download",
+        object_type="attachment",
+        object_code=item.code,
+        purpose=purpose,
+    )
     response = FileResponse(
         item.file.open("rb"),
         as_attachment=True,
@@ -332,14 +341,35 @@ def _with_pupils(queryset):
     )
 
 
+# A child's name typed into the queue's filter: kept in the session, never in the URL, so it
+# stays out of server logs, browser history and Referer headers.
+TRIAGE_PUPIL_TERM = "triage_pupil_term"
+TRIAGE_URL_FILTERS = ("status", "category", "date_from", "date_to")
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def triage_queue(request):
     user = request.user
     if user.role not in SCHOOL_LEADS:
         raise PermissionDenied
     concerns = Concern.objects.in_schools_led_by(user)
-    params = request.GET if request.GET else {"status": Concern.Status.NEW}
-    filters = QueueFilterForm(params)
+    if request.method == "POST":
+        params = request.POST
+        filters = QueueFilterForm(params)
+        if filters.is_valid():
+            request.session[TRIAGE_PUPIL_TERM] = filters.cleaned_data["pupil"]
+            kept = urlencode({name: params.get(name, "") for name in TRIAGE_URL_FILTERS})
+            return redirect(f"{reverse('triage_queue')}?{kept}")
+    else:
+        if request.GET:
+            params = request.GET.copy()
+        else:  # the queue as it opens: awaiting triage, and no name
+            request.session.pop(TRIAGE_PUPIL_TERM, None)
+            params = QueryDict(mutable=True)
+            params["status"] = Concern.Status.NEW
+        params["pupil"] = request.session.get(TRIAGE_PUPIL_TERM, "")
+        filters = QueueFilterForm(params)
     if filters.is_valid():
         f = filters.cleaned_data
         if f["status"]:
@@ -361,6 +391,7 @@ def triage_queue(request):
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("pupil", None)
     return render(
         request,
         "incidents/triage_queue.html",
@@ -395,6 +426,12 @@ def shared_with_me(request):
         .order_by("-immediate_risk", "-recorded_at", "-pk")
     )
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    log_pupils_shown(
+        request,
+        action="list_shared_concerns",
+        pupil_codes=[link.pupil.code for concern in page for link in concern.involved.all()],
+        purpose=services.police_purpose(request.user, None),
+    )
     return render(request, "incidents/shared_with_me.html", {"page": page})
 
 

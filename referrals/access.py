@@ -7,7 +7,7 @@ school's records.
 
 from django.shortcuts import get_object_or_404
 
-from agreements.services import in_force_school_ids
+from agreements.access import police_pupils as pupils_in_force
 from schools.models import Pupil
 from ssp.access import get_visible_or_404
 from ssp.roles import POLICE_ROLES, Role
@@ -19,7 +19,7 @@ def police_pupils(user):
     """Pupils an SSPO may refer or bring to a conference: those of their schools in force."""
     if getattr(user, "role", None) != Role.SSPO:
         return Pupil.objects.none()
-    return Pupil.objects.filter(school_id__in=in_force_school_ids(user))
+    return pupils_in_force(user)
 
 
 def can_manage_schemes(user) -> bool:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from agreements.models import Partnership
 from incidents.models import Concern
 from schools.models import Force, Pupil, School
 from ssp.roles import Role
@@ -54,12 +55,20 @@ class Scheme(models.Model):
 class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Police see their schools' (SSPO) or team's (sergeant); school leads their own
-        school's, as a summary (the views decide how much is shown)."""
+        school's, as a summary (the views decide how much is shown).
+
+        What a school sees of a police referral is a disclosure from the police, so only
+        while its agreement is in force, when each update is logged as one (DESIGN.md,
+        rule 2): after a lapse or revocation no update reaches the school unlogged.
+        """
         role = getattr(user, "role", None)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
-            return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
+            return self.filter(
+                school__in=School.objects.held_as(user, *SCHOOL_LEADS),
+                school_id__in=Partnership.objects.in_force().values("school_id"),
+            )
         return self.none()
 
     def open(self):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.forms import search_pupils
 from incidents.models import Concern
-from ssp.audit import audited, log_access
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.forms import add_service_errors
 from ssp.roles import POLICE_ROLES, Role
 
@@ -106,19 +106,23 @@ def scheme_edit(request, code=None):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def pupil_search(request):
     _require(can_make_referral(request.user))
-    form = PupilSearchForm(request.GET)
+    # Posted, never in the URL: a child's name stays out of logs, history and Referer.
+    form = PupilSearchForm(request.POST if request.method == "POST" else None)
     results = []
-    if form.is_valid() and form.cleaned_data["q"].split():
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"].split():
         found = police_pupils(request.user).select_related("school")
         for word in form.cleaned_data["q"].split()[:3]:
             found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
         results = list(found.order_by("last_name", "first_name")[:20])
-        for pupil in results:
-            log_access(
-                request, action="search_result", object_type="pupil", object_code=pupil.code
-            )
+        log_pupils_shown(
+            request,
+            action="search_result",
+            pupil_codes=[pupil.code for pupil in results],
+            purpose=services.police_purpose(request.user, "a search"),
+        )
     return render(request, "referrals/pupil_search.html", {"form": form, "results": results})
 
 
@@ -148,11 +152,18 @@ def referral_list(request):
     referrals = referrals.order_by("group", "follow_up_on", "-made_at", "-pk")
     query = request.GET.copy()
     query.pop("page", None)
+    page = _page(request, referrals)
+    log_pupils_shown(
+        request,
+        action="list_referrals",
+        pupil_codes=[referral.pupil.code for referral in page],
+        purpose=services.police_purpose(request.user, "referrals"),
+    )
     return render(
         request,
         "referrals/referral_list.html",
         {
-            "page": _page(request, referrals),
+            "page": page,
             "filters": filters,
             "query": query.urlencode(),
             "can_make": can_make_referral(request.user),
@@ -178,7 +189,13 @@ def school_referral_list(request):
 def referral_new(request, pupil):
     _require(can_make_referral(request.user))
     pupil = get_police_pupil_or_404(request.user, pupil)
-    log_access(request, action="refer", object_type="pupil", object_code=pupil.code)
+    log_access(
+        request,
+        action="refer",
+        object_type="pupil",
+        object_code=pupil.code,
+        purpose=services.police_purpose(request.user, "a referral"),
+    )
     concerns = Concern.objects.visible_to(request.user).filter(involved__pupil=pupil)
     schemes = Scheme.objects.visible_to(request.user).filter(active=True)
     initial = {"concern": request.GET.get("concern")} if request.method == "GET" else None
@@ -265,10 +282,17 @@ def conference_list(request):
         .prefetch_related("pupils")
         .order_by("-held_on", "-pk")
     )
+    page = _page(request, conferences)
+    log_pupils_shown(
+        request,
+        action="list_conferences",
+        pupil_codes=[pupil.code for conference in page for pupil in conference.pupils.all()],
+        purpose=services.police_purpose(request.user, "case conferences"),
+    )
     return render(
         request,
         "referrals/conference_list.html",
-        {"page": _page(request, conferences), "is_police": request.user.role in POLICE_ROLES},
+        {"page": page, "is_police": request.user.role in POLICE_ROLES},
     )
 
 
@@ -288,7 +312,13 @@ def _pupil_codes(posted: list[str]) -> list[str]:
 def conference_new(request, pupil):
     _require(can_record_conference(request.user))
     pupil = get_police_pupil_or_404(request.user, pupil)
-    log_access(request, action="conference", object_type="pupil", object_code=pupil.code)
+    log_access(
+        request,
+        action="conference",
+        object_type="pupil",
+        object_code=pupil.code,
+        purpose=services.police_purpose(request.user, "a case conference"),
+    )
     pupils = police_pupils(request.user).filter(school=pupil.school_id).order_by("last_name")
     # Other pupils are added by name, as on the concern form: the page lists the pupils
     # chosen and what a search found, never the school's whole roll. A search is a plain
@@ -298,6 +328,12 @@ def conference_new(request, pupil):
     chosen = _pupil_codes(request.POST.getlist("pupils")) if posted else [str(pupil.code)]
     query = request.POST.get("q", "").strip() if searching else ""
     found = list(search_pupils(pupils.exclude(code__in=chosen), query)) if query else []
+    log_pupils_shown(
+        request,
+        action="search_result",
+        pupil_codes=[p.code for p in found],
+        purpose=services.police_purpose(request.user, "a case conference"),
+    )
     initial = {"pupils": chosen} if not posted else None
     form = ConferenceForm(request.POST or None, initial=initial, pupils=pupils)
     if posted and not searching and form.is_valid():

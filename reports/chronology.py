@@ -13,6 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.access import police_pupils
 from incidents.models import (
     Category,
     Concern,
@@ -55,7 +56,7 @@ def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
     if user.role in SCHOOL_ROLES:
         pupils = Pupil.objects.visible_to(user)
     elif user.role in POLICE_ROLES:
-        pupils = Pupil.objects.all()  # narrowed below by what the entries show
+        pupils = police_pupils(user)  # narrowed below by what the entries show
     else:
         raise Http404
     pupil = pupils.select_related("school").filter(code=code).first()

@@ -13,7 +13,7 @@ from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from incidents.models import Concern
 from schools.models import Assignment, Membership, Officer, School, today
-from ssp.audit import audited, log_access
+from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
@@ -44,6 +44,7 @@ def _schools_at_a_glance(user):
 
 
 CHRONOLOGY_PAGE = 25
+CASELOAD_PURPOSE = "Safeguarding and diversion: the caseload of the officer's assigned schools"
 
 
 @login_required
@@ -108,10 +109,17 @@ def home(request):
     if role == Role.SSPO:
         schools = list(context["schools"])
         chosen = next((s for s in schools if str(s.code) == request.GET.get("school")), None)
+        sections = caseload(user, chosen)
+        log_pupils_shown(
+            request,
+            action="caseload",
+            pupil_codes=[referral.pupil.code for referral in sections["referrals"].items],
+            purpose=CASELOAD_PURPOSE,
+        )
         context.update(
             schools=schools,
             chosen=chosen,
-            caseload=caseload(user, chosen),
+            caseload=sections,
             today=timezone.localdate(),
         )
     template = {

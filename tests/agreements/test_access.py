@@ -115,7 +115,8 @@ MATRIX = {
         "head_b": 200,
         "sspo_b": 200,
         "admin_user": 200,
-        "staff_a": 403,
+        # Staff read only the SSP summary: a version's code is unknown to them (issue 10).
+        "staff_a": 404,
         "head_c": 404,
         "other_sergeant": 404,
         "yet_officer": 404,
@@ -129,7 +130,7 @@ MATRIX = {
         "spoc_a": 403,
         "head_a": 403,
         "sspo_a": 403,
-        "staff_a": 403,
+        "staff_a": 404,  # see "document"
         "head_b": 403,
         "sspo_b": 403,
         "head_c": 404,
