@@ -154,7 +154,12 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "SSP Portal: "
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Step-up before exports, PDFs and account changes: only a second factor (the authenticator
+# code, a recovery code or a passkey) counts, never the password or an e-mailed code alone.
+# It holds for a short window, so printing three things asks once.
+ACCOUNT_REAUTHENTICATION_METHODS = ["mfa"]
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_MINUTES", default=10) * 60
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # changing e-mail or password steps up too
 MFA_ADAPTER = "ssp.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
