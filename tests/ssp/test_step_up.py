@@ -95,3 +95,10 @@ def test_the_password_step_up_page_is_closed(client, sergeant):
     assert (
         client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 403
     )
+
+
+def test_changing_the_password_first_asks_for_the_authenticator_code(client, sergeant):
+    client.force_login(sergeant)
+    assert asked_to_step_up(client.get(reverse("account_change_password")))
+    step_up(client)
+    assert client.get(reverse("account_change_password")).status_code == 200
