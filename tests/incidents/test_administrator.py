@@ -4,6 +4,8 @@ grants themselves a role (issue 10, hole 1). Driven through the real admin pages
 import datetime
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ from schools.models import Assignment, Membership, Officer
 from schools.services import assignment_create, invitation_create, spoc_designate
 from ssp.models import AccessLog, Notification
 from ssp.roles import Role
-from tests.factories import MembershipFactory, OfficerFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, OfficerFactory, UserFactory
 
 
 def _membership_add_form(admin, school):
@@ -241,3 +243,56 @@ class TestServices:
                 role=Role.STAFF,
                 school=school_a,
             )
+
+
+class TestNoAccountTakeover:
+    """The administrator cannot become someone who can read concerns by taking their account."""
+
+    def test_the_administrator_cannot_set_someone_elses_password(
+        self, signed_in, admin_user, head_a
+    ):
+        response = signed_in(admin_user).post(
+            reverse("admin:auth_user_password_change", args=[head_a.pk]),
+            {
+                "password1": "a new password for the head",
+                "password2": "a new password for the head",
+            },
+        )
+        assert response.status_code == 403
+        head_a.refresh_from_db()
+        assert head_a.check_password(PASSWORD)
+
+    def test_the_administrator_cannot_change_someone_elses_email(
+        self, signed_in, admin_user, head_a
+    ):
+        signed_in(admin_user).post(
+            reverse("admin:ssp_user_change", args=[head_a.pk]),
+            {
+                "email": "mine@example.org",
+                "first_name": head_a.first_name,
+                "last_name": head_a.last_name,
+                "is_active": "on",
+            },
+        )
+        head_a.refresh_from_db()
+        assert head_a.email == "head.a@example.org"
+
+    def test_the_administrator_cannot_add_an_address_to_someone_elses_account(
+        self, signed_in, admin_user, head_a
+    ):
+        response = signed_in(admin_user).post(
+            reverse("admin:account_emailaddress_add"),
+            {"user": str(head_a.pk), "email": "mine@example.org", "verified": "on"},
+        )
+        assert response.status_code == 403
+        assert not EmailAddress.objects.filter(email="mine@example.org").exists()
+
+    def test_the_administrator_cannot_add_an_authenticator_to_someone_elses_account(
+        self, signed_in, admin_user, head_a
+    ):
+        response = signed_in(admin_user).post(
+            reverse("admin:mfa_authenticator_add"),
+            {"user": str(head_a.pk), "type": "recovery_codes", "data": "{}"},
+        )
+        assert response.status_code == 403
+        assert Authenticator.objects.filter(user=head_a).count() == 1
