@@ -103,6 +103,14 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+if DEBUG and DATABASES["default"].get("HOST", "") not in _LOCAL_HOSTS:
+    # Debug pages show settings, queries and local variables: never over a real database.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is on with a database on another host "
+        f"({DATABASES['default']['HOST']}): debug pages would show its data. Turn "
+        "DJANGO_DEBUG off, or point DATABASE_URL at a database on this machine."
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo's SQLite builds the overview's covering indexes without their extra
     # columns; PostgreSQL, the real database, has them. Nothing to warn a newcomer about.

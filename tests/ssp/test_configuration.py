@@ -98,6 +98,21 @@ def test_the_demo_still_starts_with_its_key_and_bypass_code():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_debug_refuses_to_start_on_a_database_elsewhere():
+    env = production_env(
+        DJANGO_DEBUG="true", DATABASE_URL="postgres://ssp:secret@db.police.example:5432/ssp"
+    )
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is on with a database on another host" in result.stderr
+
+
+def test_debug_starts_on_a_database_on_this_machine():
+    env = production_env(DJANGO_DEBUG="true", DATABASE_URL="postgres://postgres@127.0.0.1/ssp")
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_production_sends_mail_over_smtp_by_default():
     code = "from django.conf import settings as s;print(s.MAILERS['default']['BACKEND'])"
     result = manage("shell", "--verbosity", "0", "-c", code, env=production_env())
