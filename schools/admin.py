@@ -7,7 +7,7 @@ schools.services.access_record_update, which logs it and tells the heads and ser
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from ssp.admin import UserAdmin as BaseUserAdmin
@@ -17,8 +17,20 @@ from . import services
 from .models import Assignment, Force, Invitation, Membership, Officer, School, Team
 
 
+class AccessRecordForm(forms.ModelForm):
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        try:
+            services.refuse_reopening(before=self.instance.left_on, after=left_on)
+        except ValidationError as error:
+            raise forms.ValidationError(services.REOPENING_REFUSAL) from error
+        return left_on
+
+
 class AccessRecordAdmin(SimpleHistoryAdmin):
     """A record that says who can see what. Nobody changes their own; changes are told."""
+
+    form = AccessRecordForm
 
     def owner_pk(self, obj) -> int:
         return obj.user_id

@@ -73,7 +73,7 @@ ADMIN_EDITABLE = {
     "membership": ("job_title", "is_slt", "joined_on", "left_on"),
     "officer": ("collar_number", "left_on"),
     "assignment": ("ends_on",),
-    "user": ("first_name", "last_name", "email", "is_active", "is_staff", "is_superuser"),
+    "user": ("first_name", "last_name", "is_active", "is_staff", "is_superuser"),
 }
 
 
@@ -101,19 +101,30 @@ def access_record_update(*, record, by, changes: dict) -> list[str]:
     fields = [f for f in allowed if f in changes and getattr(locked, f) != changes[f]]
     if not fields:
         return []
+    refuse_reopening(before=getattr(locked, "left_on", None), after=changes.get("left_on"))
     for field in fields:
         setattr(locked, field, changes[field])
     locked.full_clean(exclude=[f.name for f in model._meta.fields if f.name not in fields])
     locked._history_user = by
     locked.save(update_fields=fields)
     code = locked.user.code if kind == "officer" else locked.code
-    _tell_of_access_change(
-        by=by,
-        watchers=access_watchers(schools=schools, forces=forces),
-        object_type=kind,
-        code=code,
-    )
+    watchers = access_watchers(schools=schools, forces=forces)
+    if kind == "user" and {"is_staff", "is_superuser"} & set(fields):
+        # A new administrator answers to the others, whatever school they touch.
+        watchers += list(User.objects.filter(is_active=True, is_superuser=True))
+    _tell_of_access_change(by=by, watchers=watchers, object_type=kind, code=code)
     return fields
+
+
+REOPENING_REFUSAL = (
+    "A place that has ended cannot be reopened or lengthened here: invite the person again."
+)
+
+
+def refuse_reopening(*, before, after) -> None:
+    """An ended membership or officer record gives access back only through an invitation."""
+    if before is not None and (after is None or after > before):
+        raise ValidationError({"left_on": REOPENING_REFUSAL})
 
 
 def _schools_of(user) -> list[School]:

@@ -296,3 +296,41 @@ class TestNoAccountTakeover:
         )
         assert response.status_code == 403
         assert Authenticator.objects.filter(user=head_a).count() == 1
+
+
+def test_an_ended_membership_cannot_be_reopened_in_the_admin(
+    signed_in, admin_user, school_a, staff_a
+):
+    membership = Membership.objects.get(user=staff_a, school=school_a)
+    membership.left_on = datetime.date.today() - datetime.timedelta(days=1)
+    membership.save()
+    response = signed_in(admin_user).post(
+        reverse("admin:schools_membership_change", args=[membership.pk]),
+        {"job_title": "", "joined_on": "2026-09-01", "left_on": ""},
+    )
+    assert response.status_code == 200
+    assert "cannot be reopened" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.left_on is not None
+
+
+def test_making_someone_an_administrator_is_told_to_the_other_administrators(
+    signed_in, admin_user
+):
+    other_admin = UserFactory(email="other.admin@example.org", is_staff=True, is_superuser=True)
+    newcomer = UserFactory(email="newcomer@example.org")
+    response = signed_in(admin_user).post(
+        reverse("admin:ssp_user_change", args=[newcomer.pk]),
+        {
+            "first_name": newcomer.first_name,
+            "last_name": newcomer.last_name,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.is_superuser
+    told = set(Notification.objects.values_list("recipient__email", flat=True))
+    assert other_admin.email in told and admin_user.email not in told
