@@ -22,6 +22,8 @@ CHROMIUM ?= /usr/bin/chromium
 TEST_ENV := DATABASE_URL=$(DATABASE_URL) REDIS_URL=$(REDIS_URL) DJANGO_DEBUG=false \
 	DJANGO_SECURE=false CHROMIUM=$(CHROMIUM) \
 	STATICFILES_BACKEND=django.contrib.staticfiles.storage.StaticFilesStorage \
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	MFA_TOTP_INSECURE_BYPASS_CODE= \
 	MFA_ENCRYPTION_KEY=$$($(PY) -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')
 
 .PHONY: help run test assets lint licences clean

@@ -7,15 +7,137 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ssp.models import User
+from ssp.models import AccessLog, User
 from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
+
+OWN_RECORD_REFUSAL = (
+    "No one can grant or change their own membership, assignment or officer record: "
+    "someone else invites them, and they accept."
+)
+
+
+def refuse_own_record(*, by, user) -> None:
+    """Nobody widens what they can see by themselves, the administrator included."""
+    if by is not None and user is not None and by.pk == user.pk:
+        raise PermissionDenied(OWN_RECORD_REFUSAL)
+
+
+def access_watchers(*, schools=(), forces=()) -> list[User]:
+    """Who is told of a change in who can see what: the schools' heads, the forces' sergeants."""
+    school_ids = {s.pk for s in schools}
+    force_ids = {f.pk for f in forces} | {s.force_id for s in schools}
+    heads = User.objects.filter(
+        is_active=True,
+        memberships__in=Membership.objects.current().filter(
+            school__in=school_ids, position=Membership.Position.HEAD
+        ),
+    )
+    sergeants = User.objects.filter(
+        Q(officer__left_on__isnull=True) | Q(officer__left_on__gt=today()),
+        is_active=True,
+        officer__rank=Officer.Rank.SERGEANT,
+        officer__team__force__in=force_ids,
+    )
+    return list(heads.union(sergeants))
+
+
+def _tell_of_access_change(*, by, watchers, object_type: str, code) -> None:
+    """Log an administrator's change to who can see what, and tell those who answer for it."""
+    AccessLog.objects.create(
+        user=by,
+        role=getattr(by, "role", None) or "",
+        action="change_access",
+        object_type=object_type,
+        object_code=code,
+        outcome=AccessLog.Outcome.ALLOWED,
+    )
+    notify(
+        recipients=[u for u in watchers if by is None or u.pk != by.pk],
+        subject="An administrator changed who can see records at your school or team",
+        link=reverse("home"),
+    )
+
+
+# What the Django admin may correct on someone else's place. The role itself (head or staff,
+# SPOC designation, rank, team) is not among them: a role is granted by invitation, the SPOC
+# is named by the head in the portal.
+ADMIN_EDITABLE = {
+    "membership": ("job_title", "is_slt", "joined_on", "left_on"),
+    "officer": ("collar_number", "left_on"),
+    "assignment": ("ends_on",),
+    "user": ("first_name", "last_name", "is_active", "is_staff", "is_superuser"),
+}
+
+
+@transaction.atomic
+def access_record_update(*, record, by, changes: dict) -> list[str]:
+    """An administrator corrects someone else's membership, officer record or assignment.
+
+    The row is locked and its owner checked again under the lock; only the fields in
+    ADMIN_EDITABLE are saved, each change is logged and told to the heads and sergeants
+    who answer for that school or team. Returns the fields that changed.
+    """
+    model = type(record)
+    kind = model._meta.model_name
+    allowed = ADMIN_EDITABLE[kind]
+    locked = model.objects.select_for_update().get(pk=record.pk)
+    if kind == "membership":
+        owner, schools, forces = locked.user, [locked.school], []
+    elif kind == "officer":
+        owner, schools, forces = locked.user, [], [locked.team.force]
+    elif kind == "assignment":
+        owner, schools, forces = locked.officer.user, [locked.school], []
+    else:
+        owner, schools, forces = locked, _schools_of(locked), _forces_of(locked)
+    refuse_own_record(by=by, user=owner)
+    fields = [f for f in allowed if f in changes and getattr(locked, f) != changes[f]]
+    if not fields:
+        return []
+    refuse_reopening(before=getattr(locked, "left_on", None), after=changes.get("left_on"))
+    for field in fields:
+        setattr(locked, field, changes[field])
+    locked.full_clean(exclude=[f.name for f in model._meta.fields if f.name not in fields])
+    locked._history_user = by
+    locked.save(update_fields=fields)
+    code = locked.user.code if kind == "officer" else locked.code
+    watchers = access_watchers(schools=schools, forces=forces)
+    if kind == "user" and {"is_staff", "is_superuser"} & set(fields):
+        # A new administrator answers to the others, whatever school they touch.
+        watchers += list(User.objects.filter(is_active=True, is_superuser=True))
+    _tell_of_access_change(by=by, watchers=watchers, object_type=kind, code=code)
+    return fields
+
+
+REOPENING_REFUSAL = (
+    "A place that has ended cannot be reopened or lengthened here: invite the person again."
+)
+
+
+def refuse_reopening(*, before, after) -> None:
+    """An ended membership or officer record gives access back only through an invitation."""
+    if before is not None and (after is None or after > before):
+        raise ValidationError({"left_on": REOPENING_REFUSAL})
+
+
+def _schools_of(user) -> list[School]:
+    return list(
+        School.objects.filter(
+            pk__in=Membership.objects.current().filter(user=user).values("school")
+        )
+    )
+
+
+def _forces_of(user) -> list:
+    officer = Officer.objects.filter(user=user).select_related("team__force").first()
+    return [officer.team.force] if officer is not None else []
 
 
 def _most_held_at_once(assignments, starts_on: date, ends_on: date | None) -> int:
@@ -48,6 +170,7 @@ def assignment_create(
     behind each other and the second sees the first.
     """
     starts_on = starts_on or today()
+    refuse_own_record(by=by, user=officer.user)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "The end date must be on or after the start date."})
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
@@ -63,9 +186,20 @@ def assignment_create(
                 "that period. An SSPO works with at most two schools at once."
             }
         )
-    return Assignment.objects.create(
+    assignment = Assignment(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, assigned_by=by
     )
+    assignment._history_user = by
+    assignment.save()
+    if by is not None and by.is_superuser:
+        # Sergeants assign their team in the portal; an administrator doing it is told.
+        _tell_of_access_change(
+            by=by,
+            watchers=access_watchers(schools=[school], forces=[officer.team.force]),
+            object_type="assignment",
+            code=assignment.code,
+        )
+    return assignment
 
 
 def tell_the_school(school: School, subject: str) -> None:
@@ -95,6 +229,7 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer's row is locked and their other assignments checked, as assignment_create does.
     """
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
+    refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.ends_on != seen_ends_on:
         raise StaleAssignment
@@ -145,6 +280,9 @@ def spoc_designate(
     holders = Membership.objects.select_for_update().filter(school=school, designation=designation)
     if membership is not None:
         membership = Membership.objects.select_for_update().get(pk=membership.pk, school=school)
+        if membership.position != Membership.Position.HEAD:
+            # A head naming themselves SPOC sees nothing more; anyone else would.
+            refuse_own_record(by=by, user=membership.user)
         if not (membership.is_slt or membership.position == Membership.Position.HEAD):
             raise ValidationError(
                 {
@@ -187,6 +325,8 @@ def invitation_create(
         team is not None
     ):
         raise ValidationError("School roles join a school; police roles join a team.")
+    if by is not None and by.email.lower() == email.lower():
+        raise PermissionDenied(OWN_RECORD_REFUSAL)
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=_token_hash(token),
@@ -204,6 +344,17 @@ def invitation_create(
     )
     invitation._history_user = by
     invitation.save()
+    if by is not None and by.is_superuser:
+        # Heads invite their staff and sergeants their officers; the administrator's
+        # invitations are told to those who answer for the school or team.
+        _tell_of_access_change(
+            by=by,
+            watchers=access_watchers(
+                schools=[school] if school else [], forces=[team.force] if team else []
+            ),
+            object_type="invitation",
+            code=invitation.code,
+        )
     return invitation, token
 
 

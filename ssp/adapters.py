@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 _PREFIX = "aesgcm1:"
+# How long after signing in authenticators may be managed without stepping up again.
+AUTHENTICATOR_GRACE_SECONDS = 5 * 60
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,10 +25,12 @@ class AccountAdapter(DefaultAccountAdapter):
         # given). Five minutes on, any change to authenticators asks again.
         request = self.request
         if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            if not Authenticator.objects.filter(user=request.user).exists():
+                # Enrolment: there is no second factor yet to step up with, and the
+                # password is not accepted for a step-up (ACCOUNT_REAUTHENTICATION_METHODS).
+                return False
             records = get_authentication_records(request, request.user)
-            if records and time.time() - records[-1]["at"] < (
-                settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
-            ):
+            if records and time.time() - records[-1]["at"] < AUTHENTICATOR_GRACE_SECONDS:
                 return False
         return super().is_reauthentication_required(app=app, **kwargs)
 

@@ -9,6 +9,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
 
@@ -18,11 +19,20 @@ env = Env()
 env.read_env(BASE_DIR / ".env", recurse=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    # The fallback only ever serves the demo: check --deploy refuses it.
-    default="django-insecure-demo-key-only-for-the-local-demo-never-for-real-use",
-)
+# The published fallback only ever serves the demo (DEBUG on); production refuses it below.
+_DEMO_SECRET_KEY = "django-insecure-demo-key-only-for-the-local-demo-never-for-real-use"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _DEMO_SECRET_KEY
+if not DEBUG and (
+    SECRET_KEY == _DEMO_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < 50
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off: set it to a long random "
+        "string of 50 characters or more, kept out of the repository "
+        '(python -c "import secrets;print(secrets.token_urlsafe(50))"). '
+        "The portal will not start on the demo's published key."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -93,6 +103,14 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+if DEBUG and DATABASES["default"].get("HOST", "") not in _LOCAL_HOSTS:
+    # Debug pages show settings, queries and local variables: never over a real database.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is on with a database on another host "
+        f"({DATABASES['default']['HOST']}): debug pages would show its data. Turn "
+        "DJANGO_DEBUG off, or point DATABASE_URL at a database on this machine."
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The demo's SQLite builds the overview's covering indexes without their extra
     # columns; PostgreSQL, the real database, has them. Nothing to warn a newcomer about.
@@ -158,7 +176,12 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "SSP Portal: "
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Step-up before exports, PDFs and account changes: only a second factor (the authenticator
+# code, a recovery code or a passkey) counts, never the password or an e-mailed code alone.
+# It holds for a short window, so printing three things asks once.
+ACCOUNT_REAUTHENTICATION_METHODS = ["mfa"]
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_MINUTES", default=10) * 60
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # changing e-mail or password steps up too
 MFA_ADAPTER = "ssp.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -167,8 +190,14 @@ MFA_TOTP_DIGITS = 6
 MFA_TOTP_TOLERANCE = 0
 MFA_TOTP_ISSUER = "SSP Portal"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# allauth itself refuses this code unless DEBUG is on; the demo uses it, nothing else.
+# A code that passes every TOTP check: the demo's sign-ins use it, nothing else. allauth only
+# refuses it when a code is checked (a 500 on every second factor), so refuse to start instead.
 MFA_TOTP_INSECURE_BYPASS_CODE = env.str("MFA_TOTP_INSECURE_BYPASS_CODE", default="") or None
+if MFA_TOTP_INSECURE_BYPASS_CODE and not DEBUG:
+    raise ImproperlyConfigured(
+        "MFA_TOTP_INSECURE_BYPASS_CODE is a demo-only bypass of the second factor and is "
+        "refused when DJANGO_DEBUG is off: unset it (leave it empty)."
+    )
 
 
 def _encryption_key() -> bytes:
@@ -179,8 +208,6 @@ def _encryption_key() -> bytes:
             raise ValueError("MFA_ENCRYPTION_KEY must be 32 bytes, url-safe base64 encoded")
         return key
     if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("MFA_ENCRYPTION_KEY is required when DJANGO_DEBUG is off")
     # Demo only: a key derived from the (demo) secret key.
     return hashlib.sha256(b"mfa-encryption:" + SECRET_KEY.encode()).digest()
@@ -281,7 +308,13 @@ CLAMD_ADDRESS = env.str("CLAMD_ADDRESS", default="")
 # server's own timeout (gunicorn: 30 s).
 CLAMD_TIMEOUT_SECONDS = env.float("CLAMD_TIMEOUT_SECONDS", default=10.0)
 
-_MAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Production sends mail over SMTP (EMAIL_HOST...); the demo prints it to the console.
+_MAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 _MAIL_OPTIONS = (
     {
         "host": env.str("EMAIL_HOST", default="localhost"),

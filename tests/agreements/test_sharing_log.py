@@ -8,6 +8,7 @@ from agreements.models import Disclosure
 from agreements.services import disclosure_record
 from ssp.exports import csv_safe
 from ssp.models import AccessLog
+from tests.factories import step_up
 
 LOG = reverse("sharing_log")
 CSV = reverse("sharing_log_csv")
@@ -87,7 +88,7 @@ def test_the_csv_export_asks_to_reauthenticate_first(client, disclosures, head_a
 
 def test_the_csv_export_after_reauthenticating(client, disclosures, head_a, spoc_a):
     client.force_login(head_a)
-    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    step_up(client)
     response = client.get(CSV)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="information-')
@@ -116,6 +117,6 @@ def test_csv_cells_cannot_become_formulas(cell, safe):
 @pytest.mark.parametrize("who", ["spoc_a", "staff_a", "yet_officer", "admin_user"])
 def test_the_csv_export_is_refused_to_those_without_the_log(request, client, disclosures, who):
     client.force_login(request.getfixturevalue(who))
-    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    step_up(client)
     assert client.get(CSV).status_code == 403
     assert not AccessLog.objects.filter(action="export_csv").exists()

@@ -5,13 +5,13 @@ import datetime
 import re
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import Concern, ConcernEvent, ConcernPupil, Incident
 from incidents.services import concern_triage
 from referrals.models import Referral, Scheme
-from tests.factories import PASSWORD
 
 from .conftest import assert_accessible
 from .test_concern_flow import DESKTOP, look, sign_out
@@ -132,11 +132,14 @@ def test_a_shared_concern_becomes_an_incident_and_a_referral_in_the_pupils_chron
     assert pupil_a.upn not in page.content()
     look(page, "chronology-sspo")
 
-    # The PDF: first confirm it is you, then the download starts.
+    # The PDF: first confirm it is you with a second factor (not the password), then the
+    # download starts. A recovery code, since the sign-in just spent this window's TOTP code.
+    recovery_code = RecoveryCodes.activate(sspo_a).get_unused_codes()[0]
     page.get_by_role("link", name="Download it as a PDF").click()
-    page.wait_for_url(re.compile(r"/reauthenticate/"))
+    page.wait_for_url(re.compile(r"/2fa/reauthenticate/"))
     assert_accessible(page)
-    page.fill("input[name=password]", PASSWORD)
+    assert page.locator("input[name=password]").count() == 0
+    page.fill("input[name=code]", recovery_code)
     with page.expect_download() as download:
         page.locator("main button[type=submit]").first.click()
     assert download.value.suggested_filename.startswith(f"chronology-{pupil_a.code}-")

@@ -10,6 +10,7 @@ from agreements.models import Disclosure
 from incidents.models import Incident, IncidentSummary
 from incidents.services import IncidentFacts, incident_send_summary, incident_update
 from ssp.models import AccessLog, Notification
+from tests.factories import step_up
 
 from .test_access import ANON, PEOPLE, who
 
@@ -402,7 +403,7 @@ def test_the_record_service_refuses_someone_without_the_school(school_a, sergean
 
 
 def reauthenticate(client):
-    client.post(reverse("account_reauthenticate"), {"password": "correct horse battery staple"})
+    step_up(client)  # the authenticator code: a password alone unlocks no export
 
 
 @pytest.mark.parametrize("page", ["incident_export_json", "incident_export_print"])

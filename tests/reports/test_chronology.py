@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from incidents.services import concern_triage
 from ssp.models import AccessLog
+from tests.factories import step_up
 
 
 def url(pupil):
@@ -112,9 +113,7 @@ class TestPdf:
         self, client, history_of_amelia, sspo_a, pupil_a
     ):
         client.force_login(sspo_a)
-        client.post(
-            reverse("account_reauthenticate"), {"password": "correct horse battery staple"}
-        )
+        step_up(client)
         response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
@@ -125,9 +124,7 @@ class TestPdf:
 
     def test_outsiders_get_404(self, client, history_of_amelia, spoc_b, pupil_a):
         client.force_login(spoc_b)
-        client.post(
-            reverse("account_reauthenticate"), {"password": "correct horse battery staple"}
-        )
+        step_up(client)
         response = client.get(reverse("pupil_chronology_pdf", args=[pupil_a.code]))
         assert response.status_code == 404
 

@@ -11,17 +11,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def production_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    """Only the variables .env.example documents as required in production, and no others."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "EMAIL_", "MFA_", "STATICFILES_"))
+    }
     env.update(
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=base64.urlsafe_b64encode(os.urandom(48)).decode(),
         DJANGO_ALLOWED_HOSTS="ssp.example.org",
         MFA_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        MFA_TOTP_INSECURE_BYPASS_CODE="",
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     env.update(extra)
-    return env
+    return {k: v for k, v in env.items() if v is not None}
 
 
 def manage(*args, env) -> subprocess.CompletedProcess:
@@ -61,6 +64,59 @@ def test_production_refuses_to_start_without_an_encryption_key():
     result = manage("check", env=production_env(MFA_ENCRYPTION_KEY=""))
     assert result.returncode != 0
     assert "MFA_ENCRYPTION_KEY is required" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", env=production_env(DJANGO_SECRET_KEY=None))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_on_the_published_demo_key():
+    demo = "django-insecure-demo-key-only-for-the-local-demo-never-for-real-use"
+    result = manage("check", env=production_env(DJANGO_SECRET_KEY=demo))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_production_refuses_to_start_with_the_totp_bypass_code():
+    result = manage("check", env=production_env(MFA_TOTP_INSECURE_BYPASS_CODE="000000"))
+    assert result.returncode != 0
+    assert "MFA_TOTP_INSECURE_BYPASS_CODE is a demo-only bypass" in result.stderr
+
+
+def test_the_demo_still_starts_with_its_key_and_bypass_code():
+    env = production_env(
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY=None,
+        MFA_ENCRYPTION_KEY=None,
+        MFA_TOTP_INSECURE_BYPASS_CODE="000000",
+        DATABASE_URL=None,
+        REDIS_URL=None,
+    )
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_refuses_to_start_on_a_database_elsewhere():
+    env = production_env(
+        DJANGO_DEBUG="true", DATABASE_URL="postgres://ssp:secret@db.police.example:5432/ssp"
+    )
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is on with a database on another host" in result.stderr
+
+
+def test_debug_starts_on_a_database_on_this_machine():
+    env = production_env(DJANGO_DEBUG="true", DATABASE_URL="postgres://postgres@127.0.0.1/ssp")
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_sends_mail_over_smtp_by_default():
+    code = "from django.conf import settings as s;print(s.MAILERS['default']['BACKEND'])"
+    result = manage("shell", "--verbosity", "0", "-c", code, env=production_env())
+    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend", result.stderr
 
 
 def test_the_totp_bypass_code_is_refused_outside_debug(settings):
