@@ -179,7 +179,7 @@ def write_ctf(
     """Write an N-pupil CTF to `path` for a school (its LAESTAB and the years its statutory
     ages give) or for a bare LAESTAB (years 7 to 11); returns the path."""
     if school is not None:
-        from schools.intake.ctf import year_range
+        from schools.intake.rows import year_groups_of as year_range
 
         laestab, years = school.laestab, years or year_range(school)
     years = years or range(7, 12)

@@ -20,7 +20,15 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeET
 from django.utils import timezone
 
-from schools.intake.rows import IntakeRefused, ParsedRoll, Refusal, RollRow
+from schools.intake.rows import (
+    IntakeRefused,
+    ParsedRoll,
+    Refusal,
+    RollRow,
+    refuse_repeated_upns,
+    year_groups_of,
+    year_label,
+)
 from schools.upn import KNOWN_LA_CODES, compact, la_codes_from_gias, upn_problem
 
 NAME_MAX = 100  # Pupil's name fields
@@ -41,18 +49,6 @@ def accepted_versions(on: datetime.date | None = None) -> tuple[int, int]:
     return current, current - 1
 
 
-def year_range(school) -> range:
-    """The National Curriculum years a school teaches, from its statutory ages.
-
-    A pupil aged 4 at the start of the school year is in Reception (0), so year = age - 4 at
-    the youngest and age - 5 at the oldest. Unknown ages: a secondary school's 7 to 13.
-    """
-    low, high = school.statutory_low_age, school.statutory_high_age
-    if low is None or high is None:
-        return range(7, 14)
-    return range(max(low - 4, 0), min(high - 5, 14) + 1)
-
-
 def looks_like_ctf(head: bytes) -> bool:
     """Whether the first bytes of an upload are a CTF rather than a CSV: XML whose first
     element is <CTfile> (UTF-8, with or without a byte order mark, or UTF-16). Only a hint
@@ -65,10 +61,6 @@ def looks_like_ctf(head: bytes) -> bool:
         if re.match(r"\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(\w+:)?CTfile[\s>]", text, re.S):
             return True
     return False
-
-
-def year_label(year: int) -> str:
-    return "Reception" if year == 0 else f"Year {year}"
 
 
 def _local(tag) -> str:
@@ -261,26 +253,6 @@ class _Target:
         return self.parsed
 
 
-def _refuse_duplicate_upns(parsed: ParsedRoll, upn_lines: dict[str, list[int]]) -> None:
-    """A UPN twice in one file: none of its pupils can be trusted, so all are refused (also
-    when another pupil holding it was refused for something else)."""
-    twice = {upn: lines for upn, lines in upn_lines.items() if len(lines) > 1}
-    if not twice:
-        return
-    kept = []
-    for row in parsed.rows:
-        lines = twice.get(row.upn)
-        if lines is None:
-            kept.append(row)
-            continue
-        others = ", ".join(str(n) for n in lines if n != row.line)
-        parsed.refused.append(
-            Refusal(row.line, "UPN", f"The same UPN is also given to pupil {others} in this file.")
-        )
-    parsed.rows = kept
-    parsed.refused.sort(key=lambda r: r.line)
-
-
 def parse_ctf(
     stream, *, school, today: datetime.date | None = None, max_bytes: int = MAX_BYTES
 ) -> ParsedRoll:
@@ -291,7 +263,7 @@ def parse_ctf(
     problem are Refusals with their position in the file (from 1), the field and why.
     """
     today = today or timezone.localdate()
-    years = year_range(school)
+    years = year_groups_of(school)
     gias_codes = None
 
     def la_known(code):
@@ -344,7 +316,7 @@ def parse_ctf(
         ) from None
     if target.header is None:
         raise IntakeRefused("The file has no CTF header, so it is not a common transfer file.")
-    _refuse_duplicate_upns(target.parsed, target.upn_lines)
+    refuse_repeated_upns(target.parsed, place="pupil", lines_of=target.upn_lines)
     return target.parsed
 
 

@@ -18,7 +18,15 @@ from django.core.exceptions import ValidationError
 
 from schools.models import School, today, validate_upn
 
-from .rows import IntakeRefused, ParsedRoll, Refusal, RollRow
+from .rows import (
+    IntakeRefused,
+    ParsedRoll,
+    Refusal,
+    RollRow,
+    refuse_repeated_upns,
+    year_groups_of,
+    year_label,
+)
 
 # Enough for any school's roll (2,000 pupils in about 150 kB) with room for wide exports.
 MAX_BYTES = 5 * 1024 * 1024
@@ -71,23 +79,6 @@ def size_label(nbytes: int) -> str:
     if nbytes >= 1024 * 1024:
         return f"{nbytes // (1024 * 1024)} MB"
     return f"{nbytes // 1024} kB"
-
-
-def year_groups_of(school: School) -> range:
-    """The National Curriculum years a school teaches, from its statutory ages (GIAS).
-
-    A child of 11 at the start of the school year is in Year 7: year = age − 4 for the
-    youngest, and the oldest age (on 31 August) is reached in year age − 5. Unknown: 7–13.
-    """
-    low, high = school.statutory_low_age, school.statutory_high_age
-    if low is None or high is None or high < low:
-        return range(7, 14)
-    first, last = max(low - 4, 0), min(high - 5, 14)
-    return range(first, last + 1) if first <= last else range(7, 14)
-
-
-def year_label(year: int) -> str:
-    return "Reception" if year == 0 else f"Year {year}"
 
 
 def parse_year_group(text: str) -> int | None:
@@ -307,35 +298,8 @@ def parse_roll_csv(data: bytes, *, school: School, mapping: dict[str, str]) -> P
         parsed.refused.extend(refused)
         if row is not None:
             parsed.rows.append(row)
-    _refuse_repeated_upns(parsed, mapping)
+    refuse_repeated_upns(parsed, field=mapping.get("upn", "UPN"))
     return parsed
-
-
-def _refuse_repeated_upns(parsed: ParsedRoll, mapping: dict[str, str]) -> None:
-    """Two rows with one UPN: neither is taken, since either could be the right one."""
-    lines_of: dict[str, list[int]] = {}
-    for row in parsed.rows:
-        if row.upn:
-            lines_of.setdefault(row.upn, []).append(row.line)
-    repeated = {upn: lines for upn, lines in lines_of.items() if len(lines) > 1}
-    if not repeated:
-        return
-    kept = []
-    for row in parsed.rows:
-        lines = repeated.get(row.upn)
-        if lines is None:
-            kept.append(row)
-            continue
-        others = ", ".join(str(n) for n in lines if n != row.line)
-        parsed.refused.append(
-            Refusal(
-                line=row.line,
-                field=mapping.get("upn", "UPN"),
-                why=f"The same UPN is also on line {others}.",
-            )
-        )
-    parsed.rows = kept
-    parsed.refused.sort(key=lambda r: r.line)
 
 
 def fold(name: str) -> str:

@@ -39,3 +39,54 @@ class Refusal:
 class ParsedRoll:
     rows: list[RollRow] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+
+
+def year_groups_of(school) -> range:
+    """The National Curriculum years a school teaches, from its statutory ages (GIAS).
+
+    A child of 11 at the start of the school year is in Year 7: year = age − 4 for the
+    youngest, and the oldest age (on 31 August) is reached in year age − 5. Unknown: 7–13.
+    """
+    low, high = school.statutory_low_age, school.statutory_high_age
+    if low is None or high is None or high < low:
+        return range(7, 14)
+    first, last = max(low - 4, 0), min(high - 5, 14)
+    return range(first, last + 1) if first <= last else range(7, 14)
+
+
+def year_label(year: int) -> str:
+    return "Reception" if year == 0 else f"Year {year}"
+
+
+def refuse_repeated_upns(
+    parsed: ParsedRoll,
+    *,
+    field: str = "UPN",
+    place: str = "line",
+    lines_of: dict[str, list[int]] | None = None,
+) -> None:
+    """One UPN on two rows: neither is taken, since either could be the right one.
+
+    `lines_of` may name rows already refused for something else (a CTF's pupils), so their
+    partners are refused too; by default it is worked out from the rows kept.
+    """
+    if lines_of is None:
+        lines_of = {}
+        for row in parsed.rows:
+            if row.upn:
+                lines_of.setdefault(row.upn, []).append(row.line)
+    repeated = {upn: lines for upn, lines in lines_of.items() if len(lines) > 1}
+    if not repeated:
+        return
+    kept = []
+    for row in parsed.rows:
+        lines = repeated.get(row.upn)
+        if lines is None:
+            kept.append(row)
+            continue
+        others = ", ".join(str(n) for n in lines if n != row.line)
+        parsed.refused.append(
+            Refusal(line=row.line, field=field, why=f"The same UPN is also on {place} {others}.")
+        )
+    parsed.rows = kept
+    parsed.refused.sort(key=lambda r: r.line)

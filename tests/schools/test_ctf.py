@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bench.ctf_file import write_ctf
-from schools.intake.ctf import accepted_versions, looks_like_ctf, parse_ctf, year_range
+from schools.intake.ctf import accepted_versions, looks_like_ctf, parse_ctf
 from schools.intake.rows import IntakeRefused
+from schools.intake.rows import year_groups_of as year_range
 from schools.models import LocalAuthority, School
 from schools.upn import with_check_letter
 

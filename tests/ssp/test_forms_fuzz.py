@@ -46,7 +46,11 @@ def portal_form_classes() -> list[type[forms.BaseForm]]:
     found = {
         cls
         for cls in subclasses(forms.BaseForm)
-        if cls.__module__.split(".")[0] in APPS and not cls.__name__.startswith("_")
+        if cls.__module__.split(".")[0] in APPS
+        and not cls.__name__.startswith("_")
+        # A ModelForm base without a model (the admin's) is only a mixin until the admin
+        # builds the real form from it.
+        and not (issubclass(cls, forms.ModelForm) and cls._meta.model is None)
     }
     return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__name__}")
 
