@@ -102,11 +102,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, and the database's cache table while Redis is down (ssp/cache.py).
+            "BACKEND": "ssp.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
-            # A frozen Redis must not hang a request: fail fast instead.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+            # A frozen Redis must not hang a request: fail fast, then use the fallback.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        },
+        "fallback": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ssp_cache_fallback",  # created by migration ssp 0004
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
