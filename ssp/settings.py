@@ -124,13 +124,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# A request publishing to a frozen Redis waits one of these, then leaves the row to the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 CELERY_TIMEZONE = "Europe/London"
 # The beat schedule lives here, in code (django-celery-beat does not support Django 6.1).
-OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+# Rows a request could not hand to the broker wait for the sweep: it runs every few seconds
+# so an immediate-risk alert goes out within seconds of Redis returning, not minutes.
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=10)
+OUTBOX_SWEEP_EVERY_SECONDS = env.int("OUTBOX_SWEEP_EVERY_SECONDS", default=5)
 TRIAGE_REMINDER_HOURS = env.int("TRIAGE_REMINDER_HOURS", default=24)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "ssp.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-outbox": {
+        "task": "ssp.tasks.sweep_outbox",
+        "schedule": float(OUTBOX_SWEEP_EVERY_SECONDS),
+        # Sweeps queued while no worker ran are dropped: the next one does their work.
+        "options": {"expires": OUTBOX_SWEEP_EVERY_SECONDS},
+    },
     "remind-untriaged-concerns": {
         "task": "incidents.tasks.remind_untriaged_concerns",
         "schedule": 60.0 * 60,
