@@ -111,6 +111,8 @@ if REDIS_URL:
         "fallback": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "ssp_cache_fallback",  # created by migration ssp 0004
+            # Culling must not drop lockouts while an outage fills the table.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
 else:
