@@ -120,11 +120,18 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, and the database's cache table while Redis is down (ssp/cache.py).
+            "BACKEND": "ssp.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
-            # A frozen Redis must not hang a request: fail fast instead.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+            # A frozen Redis must not hang a request: fail fast, then use the fallback.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        },
+        "fallback": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ssp_cache_fallback",  # created by migration ssp 0004
+            # Culling must not drop lockouts while an outage fills the table.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -137,13 +144,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# A request publishing to a frozen Redis waits one of these, then leaves the row to the sweep.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 CELERY_TIMEZONE = "Europe/London"
 # The beat schedule lives here, in code (django-celery-beat does not support Django 6.1).
-OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+# Rows a request could not hand to the broker wait for the sweep: it runs every few seconds
+# so an immediate-risk alert goes out within seconds of Redis returning, not minutes.
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=10)
+OUTBOX_SWEEP_EVERY_SECONDS = env.int("OUTBOX_SWEEP_EVERY_SECONDS", default=5)
 TRIAGE_REMINDER_HOURS = env.int("TRIAGE_REMINDER_HOURS", default=24)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-outbox": {"task": "ssp.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-outbox": {
+        "task": "ssp.tasks.sweep_outbox",
+        "schedule": float(OUTBOX_SWEEP_EVERY_SECONDS),
+        # Sweeps queued while no worker ran are dropped: the next one does their work.
+        "options": {"expires": OUTBOX_SWEEP_EVERY_SECONDS},
+    },
     "remind-untriaged-concerns": {
         "task": "incidents.tasks.remind_untriaged_concerns",
         "schedule": 60.0 * 60,
@@ -245,6 +261,8 @@ if SECURE:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = SECURE and env.bool("DJANGO_SSL_REDIRECT", default=True)
+# The load balancer probes /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 # How many proxies of our own stand in front of the portal, each appending to
 # X-Forwarded-For: the access log takes the client's address from the one they vouch for.

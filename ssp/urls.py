@@ -7,7 +7,7 @@ from reports import review_views
 from reports import views as reports_views
 from schools import views as schools_views
 
-from . import views
+from . import health, views
 
 # The admin signs in through allauth's pages, so MFA and throttling apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -22,6 +22,7 @@ urlpatterns = [
         reauthentication_required(account_views.password_change),
         name="account_change_password",
     ),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", schools_views.invitation_accept, name="invitation_accept"),
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),
