@@ -316,7 +316,7 @@ def parse_ctf(
         ) from None
     if target.header is None:
         raise IntakeRefused("The file has no CTF header, so it is not a common transfer file.")
-    refuse_repeated_upns(target.parsed, place="pupil", lines_of=target.upn_lines)
+    refuse_repeated_upns(target.parsed, also="also given to pupil", lines_of=target.upn_lines)
     return target.parsed
 
 

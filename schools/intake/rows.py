@@ -62,7 +62,7 @@ def refuse_repeated_upns(
     parsed: ParsedRoll,
     *,
     field: str = "UPN",
-    place: str = "line",
+    also: str = "also on line",
     lines_of: dict[str, list[int]] | None = None,
 ) -> None:
     """One UPN on two rows: neither is taken, since either could be the right one.
@@ -86,7 +86,7 @@ def refuse_repeated_upns(
             continue
         others = ", ".join(str(n) for n in lines if n != row.line)
         parsed.refused.append(
-            Refusal(line=row.line, field=field, why=f"The same UPN is also on {place} {others}.")
+            Refusal(line=row.line, field=field, why=f"The same UPN is {also} {others}.")
         )
     parsed.rows = kept
     parsed.refused.sort(key=lambda r: r.line)
