@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ssp.views.unread_notifications",
             ],
         },
     },
