@@ -3,12 +3,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedRedirect
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .models import Notification
-from .notifications import is_local_link
+from .notifications import (
+    forget_unread_count,
+    is_local_link,
+    remember_unread_count,
+    unread_count,
+)
 
 PAGE_SIZE = 25
 
@@ -17,9 +23,15 @@ PAGE_SIZE = 25
 def notifications(request):
     """The signed-in person's own notifications, newest first."""
     rows = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    has_unread = any(n.read_at is None for n in page) or rows.filter(read_at=None).exists()
-    return render(request, "ssp/notifications.html", {"page": page, "has_unread": has_unread})
+    # One query counts the rows for the pages and the unread ones for the header.
+    counts = rows.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at=None)))
+    remember_unread_count(request.user, counts["unread"])
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = counts["total"]
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request, "ssp/notifications.html", {"page": page, "has_unread": counts["unread"] > 0}
+    )
 
 
 @login_required
@@ -31,7 +43,8 @@ def notification_open(request, code):
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification._history_user = request.user
-        notification.save(update_fields=["read_at"])
+        notification.save(update_fields=["read_at"])  # committed: no atomic block here
+        forget_unread_count([request.user.pk])
     return redirect(notification.link)
 
 
@@ -50,6 +63,7 @@ def notifications_read_all(request):
             notification._history_user = request.user
             notification.save(update_fields=["read_at"])
             count += 1
+    forget_unread_count([request.user.pk])  # after the commit above
     if count:
         plural = "" if count == 1 else "s"
         messages.success(request, f"{count} notification{plural} marked as read.")
@@ -57,12 +71,8 @@ def notifications_read_all(request):
 
 
 def unread_notifications(request) -> dict:
-    """The header's unread count: one small indexed count, and only when a page shows it."""
+    """The header's unread count, worked out only when a page shows it (see unread_count)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "unread_notifications": lambda: Notification.objects.filter(
-            recipient=user, read_at__isnull=True
-        ).count()
-    }
+    return {"unread_notifications": lambda: unread_count(user)}

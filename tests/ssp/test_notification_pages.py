@@ -50,6 +50,17 @@ def test_mark_all_as_read_reads_only_ones_own_notifications_with_history(client,
     assert read.history.first().history_user == spoc_a
 
 
+def test_a_new_notification_raises_the_header_count_once_committed(
+    client, spoc_a, django_capture_on_commit_callbacks
+):
+    client.force_login(spoc_a)
+    assert "data-unread-count" not in client.get(reverse("home")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[spoc_a], subject="One", link="/")
+    page = client.get(reverse("home")).content.decode()
+    assert '1<span class="govuk-visually-hidden"> unread</span>' in page
+
+
 def test_mark_all_as_read_refuses_a_get(client, spoc_a):
     notify(recipients=[spoc_a], subject="One", link="/")
     client.force_login(spoc_a)
