@@ -266,7 +266,11 @@ def conference_list(request):
     return render(
         request,
         "referrals/conference_list.html",
-        {"page": _page(request, conferences), "is_police": request.user.role in POLICE_ROLES},
+        {
+            "page": _page(request, conferences),
+            "is_police": request.user.role in POLICE_ROLES,
+            "can_record": can_record_conference(request.user),
+        },
     )
 
 
