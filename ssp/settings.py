@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "ssp.middleware.RequireMFAMiddleware",
     "ssp.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so a view's Http404 reaches it first: the portal's 404 page in the demo too.
+    "ssp.not_found.PortalNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "ssp.urls"
