@@ -64,48 +64,16 @@ def notify(
     ]
     if created:
         transaction.on_commit(partial(queue_delivery, [n.pk for n in created]), robust=True)
-        transaction.on_commit(
-            partial(forget_unread_count, [n.recipient_id for n in created]), robust=True
-        )
     return created
 
 
-# The header shows each page's unread count. It is kept in the cache so that pages do not
-# pay a query for it; every change of a person's unread rows forgets it, and it expires
-# soon anyway in case a change came from elsewhere (the admin, a shell).
-UNREAD_COUNT_SECONDS = 120
-
-
-def _unread_key(user_pk: int) -> str:
-    return f"notifications:unread:{user_pk}"
-
-
 def unread_count(user) -> int:
-    """How many of the person's notifications are unread: from the cache, else one count on
-    the partial index. A cache that is down costs the query, never the page."""
-    try:
-        cached = cache.get(_unread_key(user.pk))
-    except Exception:
-        cached = None
-    if cached is not None:
-        return cached
-    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    remember_unread_count(user, count)
-    return count
-
-
-def remember_unread_count(user, count: int) -> None:
-    try:
-        cache.set(_unread_key(user.pk), count, UNREAD_COUNT_SECONDS)
-    except Exception:
-        logger.warning("Could not cache the unread count of user %s", user.pk)
-
-
-def forget_unread_count(user_pks) -> None:
-    try:
-        cache.delete_many([_unread_key(pk) for pk in set(user_pks)])
-    except Exception:
-        logger.warning("Could not forget the unread counts of users %s", user_pks)
+    """How many of the person's notifications are unread. The sign-in backend loads it with
+    the user (no query of its own); a user loaded otherwise costs one count."""
+    loaded = getattr(user, "unread_notifications", None)
+    if loaded is not None:
+        return loaded
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def queue_delivery(pks: list[int]) -> None:

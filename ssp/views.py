@@ -9,12 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .models import Notification
-from .notifications import (
-    forget_unread_count,
-    is_local_link,
-    remember_unread_count,
-    unread_count,
-)
+from .notifications import is_local_link, unread_count
 
 PAGE_SIZE = 25
 
@@ -23,9 +18,8 @@ PAGE_SIZE = 25
 def notifications(request):
     """The signed-in person's own notifications, newest first."""
     rows = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
-    # One query counts the rows for the pages and the unread ones for the header.
+    # One query counts the rows for the pages and the unread ones for the button.
     counts = rows.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at=None)))
-    remember_unread_count(request.user, counts["unread"])
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = counts["total"]
     page = paginator.get_page(request.GET.get("page"))
@@ -43,8 +37,7 @@ def notification_open(request, code):
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification._history_user = request.user
-        notification.save(update_fields=["read_at"])  # committed: no atomic block here
-        forget_unread_count([request.user.pk])
+        notification.save(update_fields=["read_at"])
     return redirect(notification.link)
 
 
@@ -63,7 +56,6 @@ def notifications_read_all(request):
             notification._history_user = request.user
             notification.save(update_fields=["read_at"])
             count += 1
-    forget_unread_count([request.user.pk])  # after the commit above
     if count:
         plural = "" if count == 1 else "s"
         messages.success(request, f"{count} notification{plural} marked as read.")
@@ -71,7 +63,7 @@ def notifications_read_all(request):
 
 
 def unread_notifications(request) -> dict:
-    """The header's unread count, worked out only when a page shows it (see unread_count)."""
+    """The header's unread count (see unread_count)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -20,6 +20,7 @@ from ssp.notifications import notify
 from tests.factories import MembershipFactory, PartnershipFactory, published_documents
 from tests.ssp.test_sign_in import totp_now
 
+from .conftest import assert_accessible
 from .test_sign_in import sign_in
 from .test_signing_flow import wait_for_a_fresh_code
 
@@ -89,6 +90,7 @@ def test_the_spoc_sees_the_unread_count_opens_an_urgent_alert_and_reads_the_rest
     count.click()
     row = page.locator("tr", has_text=concern.reference)
     expect(row).to_contain_text("Urgent")
+    assert_accessible(page)
     row.get_by_role("link", name=concern.reference).click()
     page.wait_for_url(f"**{link}")
     expect(page.locator("[data-unread-count]")).to_have_text("1 unread")
@@ -152,3 +154,4 @@ def test_the_head_reminds_staff_who_have_not_confirmed(page, head_a, staff_a, st
         "2 members of staff have been reminded to read the summary."
     )
     expect(page.locator("main")).to_contain_text("You can remind them again tomorrow")
+    assert_accessible(page)
