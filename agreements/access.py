@@ -194,6 +194,10 @@ def can_read_awareness(user, partnership: Partnership) -> bool:
     return user.role == Role.HEAD and _heads(user, partnership)
 
 
+def can_remind_awareness(user, partnership: Partnership) -> bool:
+    return can_read_awareness(user, partnership)
+
+
 # The partnership action plan: the school's leads and its SSPO agree and update it; their
 # sergeant reads it. Staff, the YET and the administrator have no part in it.
 

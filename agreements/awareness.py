@@ -5,17 +5,22 @@ version of the force's SSP protocol; a new version asks them again. The head see
 and who has not, beside their other duties: the SPOC named, the protocol and the DSA signed.
 """
 
+import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
 
 from schools.models import Membership, School
+from ssp.notifications import notify
 from ssp.roles import Role
 
-from .models import AwarenessConfirmation, Document, Partnership, Signature
+from .access import can_remind_awareness
+from .models import AwarenessConfirmation, AwarenessReminder, Document, Partnership, Signature
 
 
 def staff_of(school_id):
@@ -100,6 +105,52 @@ def awareness_list(partnership: Partnership, document: Document | None):
         )
         .order_by("has_confirmed", "user__last_name", "user__first_name", "pk")
     )
+
+
+def reminded_today(partnership: Partnership) -> AwarenessReminder | None:
+    """Today's reminder (London's day), if the head has sent one."""
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    return partnership.awareness_reminders.filter(sent_at__gte=start).first()
+
+
+@transaction.atomic
+def awareness_remind(*, partnership: Partnership, by) -> int:
+    """Remind, in the portal and by e-mail, the current staff who have not confirmed the
+    current summary; return how many. Once a day: the partnership's row serialises two
+    presses, and the second is told the staff were reminded already."""
+    locked = (
+        Partnership.objects.select_for_update().select_related("school").get(pk=partnership.pk)
+    )
+    if not can_remind_awareness(by, locked):
+        raise PermissionDenied
+    document = current_protocol(locked)
+    if document is None:
+        raise ValidationError("There is no published summary for staff to read yet.")
+    earlier = reminded_today(locked)
+    if earlier is not None:
+        raise ValidationError(
+            f"Staff were already reminded today at {timezone.localtime(earlier.sent_at):%H:%M}. "
+            "You can remind them again tomorrow."
+        )
+    waiting = [
+        m.user
+        for m in awareness_list(locked, document).filter(has_confirmed=False)
+        if m.user.is_active
+    ]
+    if not waiting:
+        raise ValidationError("Every member of staff has confirmed: there is no one to remind.")
+    notify(
+        recipients=waiting,
+        subject="Please read the Safer Schools Partnership summary and confirm",
+        link=reverse("ssp_summary", args=[locked.code]),
+        reference=f"Partnership: {locked.school.name}",
+    )
+    reminder = AwarenessReminder(
+        partnership=locked, document=document, sent_by=by, reminded=len(waiting)
+    )
+    reminder._history_user = by
+    reminder.save()
+    return len(waiting)
 
 
 # ---------------------------------------------------------------------------------------

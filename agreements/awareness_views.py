@@ -6,15 +6,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import (
     can_confirm_awareness,
     can_read_awareness,
     can_read_summary,
+    can_remind_awareness,
     get_partnership_for,
 )
-from .awareness import awareness_confirm, awareness_list, confirmation_of, current_protocol
+from .awareness import (
+    awareness_confirm,
+    awareness_list,
+    awareness_remind,
+    confirmation_of,
+    current_protocol,
+    reminded_today,
+)
 
 STAFF_PAGE = 100
 
@@ -82,5 +90,21 @@ def awareness_staff(request, code):
             "document": document,
             "page": page,
             "confirmed": staff.filter(has_confirmed=True).count() if document else 0,
+            "can_remind": can_remind_awareness(request.user, partnership),
+            "reminded_today": reminded_today(partnership),
         },
     )
+
+
+@require_POST
+@login_required
+def awareness_remind_staff(request, code):
+    partnership = get_partnership_for(request.user, code, require=can_remind_awareness)
+    try:
+        count = awareness_remind(partnership=partnership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        people = "member of staff has" if count == 1 else "members of staff have"
+        messages.success(request, f"{count} {people} been reminded to read the summary.")
+    return redirect("awareness_staff", code=partnership.code)

@@ -326,6 +326,29 @@ class AwarenessConfirmation(models.Model):
         return f"Read the SSP summary ({self.document})"
 
 
+class AwarenessReminder(models.Model):
+    """The head reminding the staff who had not confirmed the current summary: at most one a
+    day per partnership, so staff are not flooded."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="awareness_reminders"
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    reminded = models.PositiveIntegerField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["partnership", "-sent_at"])]
+
+    def __str__(self):
+        return f"{self.reminded} reminded of the SSP summary ({self.document})"
+
+
 # ---------------------------------------------------------------------------------------
 # The action plan and the appraisal.
 

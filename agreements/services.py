@@ -134,6 +134,19 @@ class StaleRecord(Exception):
     """Someone else changed the record since the person loaded it: show them the new state."""
 
 
+def protocol_signed_by_both(partnership: Partnership) -> bool:
+    """The rule for becoming active: both sides have signed the force's current protocol."""
+    protocol = Document.objects.current_of(partnership.force_id, Document.Kind.PROTOCOL).first()
+    if protocol is None:
+        return False
+    sides = set(
+        Signature.objects.filter(
+            partnership=partnership, document=protocol, revoked_at__isnull=True
+        ).values_list("side", flat=True)
+    )
+    return sides == {Signature.Side.SCHOOL, Signature.Side.FORCE}
+
+
 @transaction.atomic
 def partnership_move(partnership: Partnership, *, to: str, by, reason: str, version=None):
     """Move a partnership along its lifecycle, with the reason, under a row lock."""
@@ -149,24 +162,13 @@ def partnership_move(partnership: Partnership, *, to: str, by, reason: str, vers
                 f"{Partnership.Status(to).label.lower()}."
             }
         )
-    if to == Partnership.Status.ACTIVE:
-        protocol = Document.objects.current_of(locked.force_id, Document.Kind.PROTOCOL).first()
-        sides = (
-            set(
-                Signature.objects.filter(
-                    partnership=locked, document=protocol, revoked_at__isnull=True
-                ).values_list("side", flat=True)
-            )
-            if protocol
-            else set()
+    if to == Partnership.Status.ACTIVE and not protocol_signed_by_both(locked):
+        raise ValidationError(
+            {
+                "status": "The partnership can be active only once the head teacher and the "
+                "force have both signed the current protocol."
+            }
         )
-        if sides != {Signature.Side.SCHOOL, Signature.Side.FORCE}:
-            raise ValidationError(
-                {
-                    "status": "The partnership can be active only once the head teacher and the "
-                    "force have both signed the current protocol."
-                }
-            )
     PartnershipEvent.objects.create(
         partnership=locked, by=by, from_status=locked.status, to_status=to, reason=reason
     )
@@ -407,8 +409,32 @@ def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signa
         if other_signed
         else f"The {kind} is waiting for your signature",
         link=reverse("partnership_detail", args=[partnership.code]),
+        reference=f"Partnership: {partnership.school.name}",
     )
+    if other_signed:
+        _activate_when_signed(partnership, by=by)
     return signature
+
+
+def _activate_when_signed(partnership: Partnership, *, by) -> None:
+    """The second signature on a proposed partnership makes it active when the activation
+    rules hold, so nobody has to find "Change the partnership's status" by chance. The
+    partnership's row is already locked by signature_create in this transaction."""
+    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if locked.status != Partnership.Status.PROPOSED or not protocol_signed_by_both(locked):
+        return
+    partnership_move(
+        locked,
+        to=Partnership.Status.ACTIVE,
+        by=by,
+        reason="The head teacher and the force have both signed the current protocol.",
+    )
+    notify(
+        recipients=[*head_teachers(locked.school), *team_sergeants(locked)],
+        subject="The Safer Schools Partnership is now active",
+        link=reverse("partnership_detail", args=[locked.code]),
+        reference=f"Partnership: {locked.school.name}",
+    )
 
 
 @transaction.atomic

@@ -28,6 +28,11 @@ urlpatterns = [
     # Staff awareness: each member of staff confirms the SSP's summary; the head sees who has.
     path("<uuid:code>/summary/", awareness_views.ssp_summary, name="ssp_summary"),
     path("<uuid:code>/awareness/", awareness_views.awareness_staff, name="awareness_staff"),
+    path(
+        "<uuid:code>/awareness/remind/",
+        awareness_views.awareness_remind_staff,
+        name="awareness_remind",
+    ),
 ]
 
 # The appraisal's feedback rounds (the reviews are in ssp/urls.py: they read reports/).

@@ -153,6 +153,8 @@ def _tell_leads_of_new(concern: Concern) -> None:
         recipients=_school_leads(concern.school),
         subject=subject,
         link=reverse("concern_detail", args=[concern.code]),
+        reference=concern.reference,
+        urgent=concern.immediate_risk,
     )
 
 
@@ -314,13 +316,18 @@ def concern_triage(
             rationale=f"Shared with {share.shared_with}",
         )
         notify(
-            recipients=[share.shared_with], subject="A concern has been shared with you", link=link
+            recipients=[share.shared_with],
+            subject="A concern has been shared with you",
+            link=link,
+            reference=concern.reference,
+            urgent=concern.immediate_risk,
         )
     if concern.reported_by_id != by.pk:
         notify(
             recipients=[concern.reported_by],
             subject="A concern you logged has been triaged",
             link=link,
+            reference=concern.reference,
         )
     return concern
 
@@ -386,6 +393,7 @@ def concern_acknowledge(*, concern: Concern, by) -> Concern:
         recipients=_school_leads(concern.school),
         subject="A shared concern has been acknowledged by the police",
         link=reverse("concern_detail", args=[concern.code]),
+        reference=concern.reference,
     )
     return concern
 
@@ -432,6 +440,7 @@ def _record_outcome(*, concern: Concern, by, outcome: str, rationale: str) -> No
         recipients=_school_leads(concern.school),
         subject="The police have recorded what they did with a shared concern",
         link=reverse("concern_detail", args=[concern.code]),
+        reference=concern.reference,
     )
 
 

@@ -158,7 +158,9 @@ def _log(request, school, kind, data, picker):
         )
     except ValidationError:
         return None
-    messages.success(
+    # An immediate-risk concern's receipt is a warning, never a green success panel.
+    receipt = messages.warning if concern.immediate_risk else messages.success
+    receipt(
         request,
         f"{concern.get_kind_display()} logged. Your reference is "
         f"{concern.reference}. Your SPOC has been told.",

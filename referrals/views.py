@@ -292,7 +292,11 @@ def conference_list(request):
     return render(
         request,
         "referrals/conference_list.html",
-        {"page": page, "is_police": request.user.role in POLICE_ROLES},
+        {
+            "page": page,
+            "is_police": request.user.role in POLICE_ROLES,
+            "can_record": can_record_conference(request.user),
+        },
     )
 
 

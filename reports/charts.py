@@ -130,7 +130,9 @@ def hours(value) -> str:
 
 def triage_chart(triage) -> BarChart:
     months = [month for month, _, _ in triage]
-    medians = [median for _, _, median in triage]
+    # The bars show what the labels say: a median of a few minutes reads "0.0" and is no
+    # bar, instead of being the scale's top and drawn full height.
+    medians = [None if median is None else round(median, 1) for _, _, median in triage]
     known = [(median, month) for month, _, median in triage if median is not None]
     if known:
         low, high = min(known), max(known)

@@ -12,6 +12,7 @@ from agreements.access import can_read_sharing_log
 from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from incidents.models import Concern
+from referrals.access import can_record_conference
 from schools.models import Assignment, Membership, Officer, School, today
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
@@ -150,7 +151,13 @@ def pupil_chronology(request, code):
     return render(
         request,
         "reports/chronology.html",
-        {"pupil": pupil, "entries": page, "page": page, "police": police},
+        {
+            "pupil": pupil,
+            "entries": page,
+            "page": page,
+            "police": police,
+            "can_record_conference": can_record_conference(request.user),
+        },
     )
 
 

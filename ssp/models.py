@@ -112,6 +112,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     subject = models.CharField(max_length=200)
     link = models.CharField(max_length=300)
+    # What it is about, as people quote it (a concern's reference, a school's partnership):
+    # never a child's name.
+    reference = models.CharField(max_length=80, blank=True)
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # E-mail delivery: the outbox. Pending until a worker has handed it to the mail server.
@@ -123,6 +127,12 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
+            # The header's unread count reads only this small index.
+            models.Index(
+                fields=["recipient"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="outbox_pending",

@@ -48,18 +48,32 @@ def is_local_link(link: str) -> bool:
     return link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=set())
 
 
-def notify(*, recipients, subject: str, link: str) -> list[Notification]:
-    """Tell people there is something to look at. Never names or details in `subject`."""
+def notify(
+    *, recipients, subject: str, link: str, reference: str = "", urgent: bool = False
+) -> list[Notification]:
+    """Tell people there is something to look at. Never names or details in `subject` or
+    `reference` (a record's reference such as a concern's, or a school's name)."""
     if not is_local_link(link):
         raise ValueError("A notification links to a page of the portal: a path starting '/'.")
     created = [
-        Notification.objects.create(recipient=user, subject=subject, link=link)
+        Notification.objects.create(
+            recipient=user, subject=subject, link=link, reference=reference, urgent=urgent
+        )
         for user in {u.pk: u for u in recipients}.values()
         if user.is_active  # a disabled account gets nothing, in the portal or by e-mail
     ]
     if created:
         transaction.on_commit(partial(queue_delivery, [n.pk for n in created]), robust=True)
     return created
+
+
+def unread_count(user) -> int:
+    """How many of the person's notifications are unread. The sign-in backend loads it with
+    the user (no query of its own); a user loaded otherwise costs one count."""
+    loaded = getattr(user, "unread_notifications", None)
+    if loaded is not None:
+        return loaded
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def queue_delivery(pks: list[int]) -> None:

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "ssp.middleware.RequireMFAMiddleware",
     "ssp.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so a view's Http404 reaches it first: the portal's 404 page in the demo too.
+    "ssp.not_found.PortalNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "ssp.urls"
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ssp.views.unread_notifications",
             ],
         },
     },

@@ -35,6 +35,7 @@ urlpatterns = [
         name="pupil_chronology_pdf",
     ),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),
     path("concerns/", include("incidents.urls")),
     path("referrals/", include("referrals.urls")),

@@ -14,7 +14,7 @@ from stdnum.gb import upn as stdnum_upn
 
 from agreements.models import ActionPlanItem, Partnership, PartnershipEvent
 from agreements.services import sharing_allowed
-from incidents.models import Concern
+from incidents.models import Concern, ConcernEvent, ConcernPupil
 from incidents.services import Involvement, concern_log, concern_triage
 from referrals.models import Scheme
 from reports.demo_agreements import publish_demo_documents, sign_both_sides
@@ -409,6 +409,7 @@ class Command(BaseCommand):
         )
         people.append(("Youth Engagement Team", yet_user.email))
         self.seed_concerns(schools)
+        self.seed_history(schools)
         self.seed_partnership_life(schools, sergeant, yet_user)
         for name, provider, purpose in DEMO_SCHEMES:
             Scheme.objects.get_or_create(
@@ -513,6 +514,80 @@ class Command(BaseCommand):
                         decision=decision,
                         rationale=DEMO_RATIONALE[decision],
                         seen_version=1,
+                    )
+
+    def seed_history(self, schools):
+        """A year of decided concerns at the partnered schools before this month, so the
+        overview's charts have a history: busier in winter, quiet in August, triage mostly
+        within the school day and now and then over a weekend. The same every time for the
+        same month (the random numbers are seeded), and written once."""
+        if Concern.objects.filter(reference__startswith="H-").exists():
+            return
+        rng = random.Random(2025)
+        today = timezone.localdate()
+        first_of_month = today.replace(day=1)
+        tz = timezone.get_current_timezone()
+        categories = [c for c, *_ in DEMO_CONCERNS] + ["asb", "truancy", "welfare", "bullying"]
+        seasonal = {8: 0, 7: 2, 12: 3, 1: 5, 2: 5, 3: 5, 11: 6, 10: 5}  # else 4
+        for index, school in enumerate(schools[:4]):
+            staff = Membership.objects.get(school=school, user__email__startswith="staff2.").user
+            spoc = Membership.objects.get(school=school, designation="spoc").user
+            pupils = list(school.pupils.order_by("pk"))
+            month = first_of_month
+            for _ in range(11):  # the eleven months before this one
+                month = (month - datetime.timedelta(days=1)).replace(day=1)
+                for n in range(seasonal.get(month.month, 4) + rng.randint(0, 3) - index // 2):
+                    happened = datetime.datetime.combine(
+                        month.replace(day=rng.randint(1, 28)),
+                        datetime.time(rng.randint(8, 15), rng.choice((0, 15, 30, 45))),
+                        tzinfo=tz,
+                    )
+                    recorded = happened + datetime.timedelta(minutes=rng.randint(10, 180))
+                    hours = rng.choice((0.5, 1, 1.5, 2, 3, 4, 5, 6, 20, 26, 68))
+                    triaged = min(
+                        recorded + datetime.timedelta(hours=hours * rng.uniform(0.8, 1.2)),
+                        timezone.now(),
+                    )
+                    decision = rng.choice(
+                        (Concern.Status.IN_SCHOOL,) * 3 + (Concern.Status.NO_FURTHER_ACTION,)
+                    )
+                    category = rng.choice(categories)
+                    concern = Concern(
+                        reference=f"H-{month:%y%m}-{index}-{n:02d}",
+                        school=school,
+                        reported_by=staff,
+                        category=category,
+                        narrative=dict((c, t) for c, _, t, _ in DEMO_CONCERNS).get(
+                            category, "Reported by a member of staff; see the triage note."
+                        ),
+                        happened_at=happened,
+                        recorded_at=recorded,
+                        location=Concern.Location.IN_SCHOOL,
+                        status=decision,
+                        version=2,
+                        triaged_at=triaged,
+                        triaged_by=spoc,
+                    )
+                    concern._history_user = staff
+                    concern.save()
+                    ConcernPupil.objects.create(
+                        concern=concern, pupil=pupils[rng.randrange(len(pupils))], role="victim"
+                    )
+                    ConcernEvent.objects.create(
+                        concern=concern,
+                        kind=ConcernEvent.Kind.LOGGED,
+                        actor=staff,
+                        at=recorded,
+                        to_status=Concern.Status.NEW,
+                    )
+                    ConcernEvent.objects.create(
+                        concern=concern,
+                        kind=ConcernEvent.Kind.TRIAGED,
+                        actor=spoc,
+                        at=triaged,
+                        from_status=Concern.Status.NEW,
+                        to_status=decision,
+                        rationale=DEMO_RATIONALE.get(decision, "Spoken to; no further action."),
                     )
 
     def print_sign_ins(self, people):
