@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from schools.models import Pupil
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .models import (
     IMAGE_CATEGORIES,
@@ -103,6 +104,7 @@ class ConcernForm(forms.Form):
         label="Where is the device now?", required=False, max_length=300
     )
     who_has_been_told = forms.CharField(label="Who has been told?", required=False, max_length=300)
+    once = SubmissionField()
     attachments = MultipleFileField(
         label="Attachments",
         required=False,
@@ -166,6 +168,7 @@ class ConcernForm(forms.Form):
 
 
 class EarlyInterventionForm(forms.Form):
+    once = SubmissionField()
     narrative = forms.CharField(
         label="What have you noticed, and why might they need early help?",
         error_messages={"required": "Say what you have noticed and why"},
@@ -532,8 +535,15 @@ def typed_so_far(form_class, data):
     """What the person has typed, as initial values, so nothing is lost or judged yet."""
     if data is None:
         return None
-    return {
+    typed = {
         name: field.widget.value_from_datadict(data, {}, name)
         for name, field in form_class.base_fields.items()
         if not isinstance(field.widget, forms.FileInput)
+    }
+    # The form's one-time token stays the same while pupils are added; a page without one
+    # gets one now.
+    return {
+        name: value
+        for name, value in typed.items()
+        if value or not isinstance(form_class.base_fields[name], SubmissionField)
     }

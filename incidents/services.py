@@ -15,6 +15,7 @@ from agreements.services import agreement_label, disclosure_record, sharing_allo
 from schools.models import Membership, Pupil
 from ssp.notifications import notify
 from ssp.roles import Role
+from ssp.submissions import once_per_form
 
 from .access import (
     can_acknowledge,
@@ -77,6 +78,7 @@ def _new_reference(prefix: str = "C") -> str:
     return f"{prefix}-" + uuid.uuid4().hex[:8].upper()
 
 
+@once_per_form(Concern)
 def concern_log(
     *,
     by,

@@ -126,6 +126,7 @@ OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
 TRIAGE_REMINDER_HOURS = env.int("TRIAGE_REMINDER_HOURS", default=24)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "ssp.tasks.sweep_outbox", "schedule": 60.0},
+    "sweep-submissions": {"task": "ssp.tasks.sweep_submissions", "schedule": 3600.0},
     "remind-untriaged-concerns": {
         "task": "incidents.tasks.remind_untriaged_concerns",
         "schedule": 60.0 * 60,
