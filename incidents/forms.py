@@ -279,6 +279,7 @@ class TriageForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         error_messages={"required": "Enter the correction or further information"},
         label="Add a correction or further information",
@@ -336,6 +337,7 @@ class OutcomeForm(forms.Form):
 
 
 class IncidentForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
     )
@@ -457,6 +459,7 @@ class IncidentUpdateForm(forms.Form):
 
 
 class SummaryForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         label="Summary for the school",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -468,6 +471,7 @@ class SummaryForm(forms.Form):
 
 
 class EnquiryForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
     )
@@ -522,6 +526,7 @@ class EnquiryForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         label="Your message",
         widget=forms.Textarea(attrs={"rows": 5}),

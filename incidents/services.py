@@ -326,6 +326,7 @@ def concern_triage(
     return concern
 
 
+@once_per_form(CorrectionNote)
 @transaction.atomic
 def concern_add_note(*, concern: Concern, by, text: str) -> CorrectionNote:
     if not can_add_note(by, concern):
@@ -466,6 +467,7 @@ class IncidentFacts:
         return {name: getattr(self, name) for name in names}
 
 
+@once_per_form(Incident)
 @transaction.atomic
 def incident_record(
     *,
@@ -556,6 +558,7 @@ class IncidentChanged(Exception):
     """Someone else changed the incident first; the caller shows the new state."""
 
 
+@once_per_form(IncidentSummary)
 @transaction.atomic
 def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSummary:
     """Send the school's SPOC what they need to know: a police to school disclosure."""
@@ -655,6 +658,7 @@ def _school_enquirers(school):
     return _school_leads(school)
 
 
+@once_per_form(Enquiry)
 @transaction.atomic
 def enquiry_open(
     *, by, school, about: str, subject: str, text: str, concern=None, pupil=None
@@ -693,6 +697,7 @@ def enquiry_open(
     return enquiry
 
 
+@once_per_form(EnquiryMessage)
 @transaction.atomic
 def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     """Append a message. A message from the side that was asked answers the thread."""

@@ -292,7 +292,12 @@ def concern_note(request, code):
     concern = _audited_concern(request, code, action="add_note", require=can_add_note)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.concern_add_note(concern=concern, by=request.user, text=form.cleaned_data["text"])
+        services.concern_add_note(
+            concern=concern,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            once=form.cleaned_data["once"],
+        )
         messages.success(request, "Your note has been added.")
         return redirect("concern_detail", code=concern.code)
     context = _detail_context(request, concern, note_form=form)
