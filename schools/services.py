@@ -14,6 +14,7 @@ from django.utils import timezone
 from ssp.models import User
 from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.submissions import once_per_form
 
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
@@ -168,6 +169,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@once_per_form(Invitation)
 @transaction.atomic
 def invitation_create(
     *,
@@ -181,8 +183,10 @@ def invitation_create(
     job_title: str = "",
     is_slt: bool = False,
     collar_number: str = "",
-) -> tuple[Invitation, str]:
-    """Record an invitation; returns it with the one-time token for the e-mail link."""
+) -> Invitation:
+    """Record an invitation. Its one-time token for the e-mail link is on `invitation.token`,
+    only on the post that made it: a repeated post of the same form gets the first invitation
+    back without one, so nothing is sent twice."""
     if (role in SCHOOL_ROLES) != (school is not None) or (role in POLICE_ROLES) != (
         team is not None
     ):
@@ -204,7 +208,8 @@ def invitation_create(
     )
     invitation._history_user = by
     invitation.save()
-    return invitation, token
+    invitation.token = token
+    return invitation
 
 
 def invitation_for_token(token: str) -> Invitation | None:

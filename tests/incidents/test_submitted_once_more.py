@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import CorrectionNote, Enquiry, EnquiryMessage, Incident, IncidentSummary
-from ssp.models import Notification
-from tests.submissions import form_token
+from tests.submissions import assert_posted_twice_saves_once
 
 
 def _incident(request):
@@ -67,17 +66,4 @@ def test_a_create_form_posted_twice_saves_once_and_lands_on_the_same_page(
 ):
     person, page, post, data, model = form(request)
     client.force_login(request.getfixturevalue(person))
-    before = model.objects.count()
-    rendered = client.get(page)
-    assert 'data-prevent-double-click="true"' in rendered.content.decode()
-    data = data | {"once": form_token(rendered)}
-    first = client.post(post, data)
-    alerts = Notification.objects.count()
-    second = client.post(post, data)
-    assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"]
-    assert model.objects.count() == before + 1
-    assert Notification.objects.count() == alerts
-    # A fresh render is a new form: it creates again.
-    client.post(post, data | {"once": form_token(client.get(page))})
-    assert model.objects.count() == before + 2
+    assert_posted_twice_saves_once(client, page=page, post=post, data=data, model=model)
