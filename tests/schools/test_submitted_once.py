@@ -81,3 +81,27 @@ def test_a_pupil_added_twice_from_one_form_is_on_the_roll_once(client, spoc_a, s
         model=Pupil,
         fresh={"first_name": "Bea"},
     )
+
+
+def test_an_assignment_posted_twice_is_made_once_and_not_refused_as_a_duplicate(
+    client, force, sergeant, safer_team
+):
+    from schools.models import Assignment
+    from ssp.models import Notification
+    from tests.factories import OfficerFactory, SchoolFactory
+
+    officer = OfficerFactory(team=safer_team)
+    school = SchoolFactory(force=force)
+    client.force_login(sergeant)
+    url = reverse("assign_officer", args=[school.code])
+    rendered = client.get(url)
+    assert 'data-prevent-double-click="true"' in rendered.content.decode()
+    data = {"officer": officer.collar_number, "once": form_token(rendered)}
+    data |= {f"starts_on_{i}": str(v) for i, v in enumerate((1, 12, 2026))}
+    first = client.post(url, data)
+    alerts = Notification.objects.count()
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Assignment.objects.filter(school=school).count() == 1
+    assert Notification.objects.count() == alerts
