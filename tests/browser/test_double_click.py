@@ -1,4 +1,4 @@
-"""A double click on Log concern, in a real browser, logs one concern and tells the SPOC once."""
+"""A double click on a concern form's button in a real browser makes one concern, one alert."""
 
 import re
 
@@ -15,7 +15,7 @@ from .test_sign_in import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_double_click_on_log_concern_logs_one_concern(page, staff_a, spoc_a, school_a):
+def test_a_double_click_on_send_to_the_spoc_makes_one_concern(page, staff_a, spoc_a, school_a):
     PupilFactory(school=school_a, first_name="Amelia", last_name="Ashby", year_group=8)
     sign_in(page, staff_a)
     page.goto(reverse("early_intervention_new"))
