@@ -3,11 +3,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .models import ActionPlanItem
 
 
 class ActionPlanItemForm(forms.Form):
+    once = SubmissionField()
     problem = forms.CharField(
         label="The problem",
         max_length=5000,
@@ -37,6 +39,7 @@ class ActionPlanItemForm(forms.Form):
 
 
 class ActionPlanItemUpdateForm(ActionPlanItemForm):
+    once = None  # a correction is not a create
     status = forms.ChoiceField(
         label="Status",
         choices=ActionPlanItem.Status.choices,

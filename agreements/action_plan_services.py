@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ssp.submissions import once_per_form
+
 from .access import can_edit_action_plan
 from .models import ActionPlanItem, Partnership
 
@@ -19,6 +21,7 @@ def latest_change(item: ActionPlanItem) -> int:
     return item.history.order_by("-history_id").values_list("history_id", flat=True)[0]
 
 
+@once_per_form(ActionPlanItem)
 @transaction.atomic
 def action_plan_item_add(
     *,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from schools.models import Membership
 from ssp.notifications import notify
+from ssp.submissions import once_per_form
 
 from .access import can_answer_round, can_open_round, can_write_review
 from .models import ActionPlanItem, Feedback, FeedbackRound, Partnership, Review
@@ -121,6 +122,7 @@ def feedback_summary(feedback_round: FeedbackRound) -> dict:
 # Writes.
 
 
+@once_per_form(FeedbackRound)
 @transaction.atomic
 def feedback_round_open(
     *,

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .appraisal import AgreedAction, Term
 from .models import SCORE_CHOICES, FeedbackRound, Review
@@ -16,6 +17,7 @@ ACTION_FIELDS = {
 
 
 class FeedbackRoundForm(forms.Form):
+    once = SubmissionField()
     title = forms.CharField(
         label="Title",
         max_length=120,

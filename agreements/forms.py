@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from schools.models import School
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .models import Document, Partnership
 from .services import kind_noun
@@ -122,11 +123,13 @@ class DocumentForm(forms.Form):
         help_text="The last day the agreement is in force, London time. For example, 31 8 2028.",
     )
     seen_hash = forms.CharField(widget=forms.HiddenInput, required=False)
+    once = SubmissionField()
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
             del self.fields["kind"]
+            del self.fields["once"]  # an edit creates nothing
 
     def clean_review_on(self):
         day = self.cleaned_data["review_on"]

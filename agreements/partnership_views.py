@@ -378,6 +378,7 @@ def document_new(request):
                 force=user.officer.team.force,
                 kind=form.cleaned_data["kind"],
                 by=user,
+                once=form.cleaned_data["once"],
                 **form.content(),
             )
         except ValidationError as error:

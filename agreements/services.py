@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import notify
+from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
 
@@ -327,6 +328,7 @@ def _next_version(force_id, kind) -> int:
     return latest.version + 1 if latest else 1
 
 
+@once_per_form(Document)
 @transaction.atomic
 def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
     """Start the next version of the force's protocol or DSA. One draft of a kind at a time,

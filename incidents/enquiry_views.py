@@ -94,6 +94,7 @@ def enquiry_new(request):
                 text=f["text"],
                 concern=f["concern"],
                 pupil=f["pupil"],
+                once=f["once"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -134,7 +135,10 @@ def enquiry_reply(request, code):
     if form.is_valid():
         try:
             services.enquiry_reply(
-                enquiry=enquiry, by=request.user, text=form.cleaned_data["text"]
+                enquiry=enquiry,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             form.add_error("text", error.messages)

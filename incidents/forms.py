@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from schools.models import Pupil
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .models import (
     IMAGE_CATEGORIES,
@@ -110,6 +111,7 @@ class ConcernForm(forms.Form):
         label="Where is the device now?", required=False, max_length=300
     )
     who_has_been_told = forms.CharField(label="Who has been told?", required=False, max_length=300)
+    once = SubmissionField()
     attachments = MultipleFileField(
         label="Attachments",
         required=False,
@@ -167,6 +169,7 @@ class ConcernForm(forms.Form):
 
 
 class EarlyInterventionForm(forms.Form):
+    once = SubmissionField()
     narrative = forms.CharField(
         label="What have you noticed, and why might they need early help?",
         error_messages={"required": "Say what you have noticed and why"},
@@ -278,6 +281,7 @@ class TriageForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         error_messages={"required": "Enter the correction or further information"},
         label="Add a correction or further information",
@@ -335,6 +339,7 @@ class OutcomeForm(forms.Form):
 
 
 class IncidentForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
     )
@@ -455,6 +460,7 @@ class IncidentUpdateForm(forms.Form):
 
 
 class SummaryForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         label="Summary for the school",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -466,6 +472,7 @@ class SummaryForm(forms.Form):
 
 
 class EnquiryForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None, error_messages={"required": "Choose the school"}, empty_label="Choose"
     )
@@ -520,6 +527,7 @@ class EnquiryForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    once = SubmissionField()
     text = forms.CharField(
         label="Your message",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -533,8 +541,15 @@ def typed_so_far(form_class, data):
     """What the person has typed, as initial values, so nothing is lost or judged yet."""
     if data is None:
         return None
-    return {
+    typed = {
         name: field.widget.value_from_datadict(data, {}, name)
         for name, field in form_class.base_fields.items()
         if not isinstance(field.widget, forms.FileInput)
+    }
+    # The form's one-time token stays the same while pupils are added; a page without one
+    # gets one now.
+    return {
+        name: value
+        for name, value in typed.items()
+        if value or not isinstance(form_class.base_fields[name], SubmissionField)
     }

@@ -182,6 +182,7 @@ def _record(request, form, picker, concern):
             facts=facts,
             police_reference=data["police_reference"],
             concern=concern,
+            once=data["once"],
         )
     except ValidationError as error:
         for field, errors in error.message_dict.items():
@@ -262,7 +263,10 @@ def incident_summary_send(request, code):
     if form.is_valid():
         try:
             services.incident_send_summary(
-                incident=incident, by=request.user, text=form.cleaned_data["text"]
+                incident=incident,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             form.add_error("text", error.messages)

@@ -16,6 +16,7 @@ from agreements.services import agreement_label, disclosure_record, sharing_allo
 from schools.models import Membership, Pupil
 from ssp.notifications import notify
 from ssp.roles import Role
+from ssp.submissions import once_per_form
 
 from .access import (
     can_acknowledge,
@@ -78,6 +79,7 @@ def _new_reference(prefix: str = "C") -> str:
     return f"{prefix}-" + uuid.uuid4().hex[:8].upper()
 
 
+@once_per_form(Concern)
 def concern_log(
     *,
     by,
@@ -332,6 +334,7 @@ def concern_triage(
     return concern
 
 
+@once_per_form(CorrectionNote)
 @transaction.atomic
 def concern_add_note(*, concern: Concern, by, text: str) -> CorrectionNote:
     if not can_add_note(by, concern):
@@ -474,6 +477,7 @@ class IncidentFacts:
         return {name: getattr(self, name) for name in names}
 
 
+@once_per_form(Incident)
 @transaction.atomic
 def incident_record(
     *,
@@ -568,6 +572,7 @@ class IncidentChanged(Exception):
     """Someone else changed the incident first; the caller shows the new state."""
 
 
+@once_per_form(IncidentSummary)
 @transaction.atomic
 def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSummary:
     """Send the school's SPOC what they need to know: a police to school disclosure."""
@@ -667,6 +672,7 @@ def _school_enquirers(school):
     return _school_leads(school)
 
 
+@once_per_form(Enquiry)
 @transaction.atomic
 def enquiry_open(
     *, by, school, about: str, subject: str, text: str, concern=None, pupil=None
@@ -705,6 +711,7 @@ def enquiry_open(
     return enquiry
 
 
+@once_per_form(EnquiryMessage)
 @transaction.atomic
 def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     """Append a message. A message from the side that was asked answers the thread."""

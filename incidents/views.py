@@ -155,6 +155,7 @@ def _log(request, school, kind, data, picker):
             device_location=data.get("device_location", ""),
             who_has_been_told=data.get("who_has_been_told", ""),
             files=data.get("attachments") or [],
+            once=data["once"],
         )
     except ValidationError:
         return None
@@ -165,8 +166,10 @@ def _log(request, school, kind, data, picker):
         f"{concern.get_kind_display()} logged. Your reference is "
         f"{concern.reference}. Your SPOC has been told.",
     )
-    if concern.files_not_stored:
-        listed = ", ".join(f"“{name}”" for name in concern.files_not_stored)
+    # A repeated post of the same form lands on the first concern, which stored its files.
+    not_stored = getattr(concern, "files_not_stored", [])
+    if not_stored:
+        listed = ", ".join(f"“{name}”" for name in not_stored)
         messages.warning(
             request,
             f"{listed} could not be stored because of a problem on our side, so it is not "
@@ -292,7 +295,12 @@ def concern_note(request, code):
     concern = _audited_concern(request, code, action="add_note", require=can_add_note)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.concern_add_note(concern=concern, by=request.user, text=form.cleaned_data["text"])
+        services.concern_add_note(
+            concern=concern,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            once=form.cleaned_data["once"],
+        )
         messages.success(request, "Your note has been added.")
         return redirect("concern_detail", code=concern.code)
     context = _detail_context(request, concern, note_form=form)

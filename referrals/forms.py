@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.models import Concern
+from ssp.submissions import SubmissionField
 
 from .models import Conference, Consent, Purpose, Referral, Scheme
 
@@ -40,6 +41,7 @@ def _consent_field(who):
 
 
 class ReferralForm(forms.Form):
+    once = SubmissionField()
     scheme = forms.ModelChoiceField(
         queryset=Scheme.objects.none(),
         to_field_name="code",
@@ -153,6 +155,7 @@ class PupilSearchForm(forms.Form):
 
 
 class ConferenceForm(forms.ModelForm):
+    once = SubmissionField()
     pupils = forms.ModelMultipleChoiceField(
         label="Pupils discussed",
         queryset=None,
@@ -200,6 +203,7 @@ class ConferenceForm(forms.ModelForm):
 
 
 class ActionForm(forms.Form):
+    once = SubmissionField()
     description = forms.CharField(
         label="Action",
         widget=forms.Textarea(attrs={"rows": 2}),

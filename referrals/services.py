@@ -12,6 +12,7 @@ from incidents.models import Concern
 from schools.models import Membership, Pupil
 from ssp.notifications import notify
 from ssp.roles import Role
+from ssp.submissions import once_per_form
 
 from .access import (
     can_add_action,
@@ -79,6 +80,7 @@ def scheme_save(*, by, scheme: Scheme | None = None, **fields) -> Scheme:
     return scheme
 
 
+@once_per_form(Referral)
 @transaction.atomic
 def referral_make(
     *,
@@ -205,6 +207,7 @@ def send_follow_up_reminder(referral_pk: int) -> bool:
         return True
 
 
+@once_per_form(Conference)
 @transaction.atomic
 def conference_record(
     *,
@@ -241,6 +244,7 @@ def conference_record(
     return conference
 
 
+@once_per_form(ConferenceAction)
 @transaction.atomic
 def conference_add_action(
     *, conference: Conference, by, description: str, owner: str, due_on: date

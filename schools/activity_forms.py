@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .models import YEAR_GROUP_CHOICES, Activity
 
@@ -69,6 +70,7 @@ class KindForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None,
         to_field_name="code",
@@ -140,9 +142,9 @@ class ActivityForm(forms.Form):
         self.kind = Kind(kind)
         self.status = status
         spec = KIND_FIELDS[self.kind]
-        keep = {"school", "on", *spec["fields"]}
+        keep = {"once", "school", "on", *spec["fields"]}
         if schools is None:
-            keep.discard("school")  # a correction keeps the school
+            keep -= {"once", "school"}  # a correction keeps the school, and creates nothing
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -192,7 +194,7 @@ class ActivityForm(forms.Form):
     def details(self) -> dict:
         """The cleaned values for the model, without the school and the date."""
         data = dict(self.cleaned_data)
-        for name in ("school", "on", "seen"):
+        for name in ("school", "on", "seen", "once"):
             data.pop(name, None)
         return data
 
@@ -269,6 +271,7 @@ class CloseActivityForm(forms.Form):
 
 
 class SessionRequestForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=None,
         to_field_name="code",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ssp.notifications import notify
+from ssp.submissions import once_per_form
 
 from .access import (
     can_answer_session_request,
@@ -87,6 +88,7 @@ def _check_details(status: str, on: datetime.date, details: dict) -> None:
         raise ValidationError({"ends_at": "The end time must be after the start time."})
 
 
+@once_per_form(Activity)
 @transaction.atomic
 def activity_record(*, by, school: School, kind: str, on: datetime.date, **details) -> Activity:
     """Record something delivered at a school, as the SSPO or the YET officer did it."""
@@ -167,6 +169,7 @@ def activity_close(
 # Session requests -----------------------------------------------------------------------
 
 
+@once_per_form(SessionRequest)
 @transaction.atomic
 def session_request_make(
     *, by, school: School, topic: str, year_groups: list[str], preferred_dates: str, notes=""

@@ -140,7 +140,12 @@ def activity_new(request):
         data = form.cleaned_data
         try:
             activity = services.activity_record(
-                by=user, school=form.chosen_school(), kind=kind, on=data["on"], **form.details()
+                by=user,
+                school=form.chosen_school(),
+                kind=kind,
+                on=data["on"],
+                once=data["once"],
+                **form.details(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.text import slugify
 
 from ssp.notifications import notify
+from ssp.submissions import once_per_form
 
 from .models import (
     Assignment,
@@ -261,6 +262,7 @@ def sspo_criteria_set(*, school: School, meets: bool, reason: str, by) -> School
     return school
 
 
+@once_per_form(Assignment)
 @transaction.atomic
 def officer_assign(
     *, school: School, officer: Officer, starts_on=None, ends_on=None, by

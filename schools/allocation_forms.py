@@ -4,6 +4,7 @@ criteria, assigning an officer and ending an assignment."""
 from django import forms
 
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 
 def _weight_field(name: str, **kwargs) -> forms.DecimalField:
@@ -123,6 +124,7 @@ class CriteriaForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    once = SubmissionField()
     officer = forms.ModelChoiceField(
         label="Officer",
         queryset=None,

@@ -3,11 +3,13 @@ from django.contrib.auth.password_validation import validate_password
 
 from ssp.models import User
 from ssp.roles import Role
+from ssp.submissions import SubmissionField
 
 from .models import Membership, School, Team
 
 
 class _InviteBase(forms.Form):
+    once = SubmissionField()
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(

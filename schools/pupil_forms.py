@@ -2,6 +2,7 @@ from django import forms
 from stdnum.gb import upn as stdnum_upn
 
 from ssp.forms import GovukDateField
+from ssp.submissions import SubmissionField
 
 from .intake import roll_csv
 from .models import School, today, validate_upn
@@ -22,6 +23,7 @@ class UpnField(forms.CharField):
 
 
 class PupilForm(forms.Form):
+    once = SubmissionField()
     first_name = forms.CharField(label="Legal forename", max_length=100)
     last_name = forms.CharField(label="Legal surname", max_length=100)
     preferred_forename = forms.CharField(

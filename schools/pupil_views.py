@@ -53,7 +53,10 @@ def pupil_new(request, code):
     if request.method == "POST" and form.is_valid():
         try:
             pupil = pupil_services.pupil_add(
-                school=school, by=request.user, **_pupil_values(form.cleaned_data)
+                school=school,
+                by=request.user,
+                once=form.cleaned_data["once"],
+                **_pupil_values(form.cleaned_data),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -5,6 +5,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from ssp.submissions import once_per_form
+
 from .models import Pupil, School
 
 FIELDS = (
@@ -53,6 +55,7 @@ def _save(pupil: Pupil, by, fields) -> Pupil:
     return pupil
 
 
+@once_per_form(Pupil)
 @transaction.atomic
 def pupil_add(*, school: School, by, **values) -> Pupil:
     """Add one pupil to a school's roll. The UPN must be free among current pupils."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ssp.models import AccessLog, User
 from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.submissions import once_per_form
 
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
@@ -306,6 +307,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@once_per_form(Invitation)
 @transaction.atomic
 def invitation_create(
     *,
@@ -319,8 +321,10 @@ def invitation_create(
     job_title: str = "",
     is_slt: bool = False,
     collar_number: str = "",
-) -> tuple[Invitation, str]:
-    """Record an invitation; returns it with the one-time token for the e-mail link."""
+) -> Invitation:
+    """Record an invitation. Its one-time token for the e-mail link is on `invitation.token`,
+    only on the post that made it: a repeated post of the same form gets the first invitation
+    back without one, so nothing is sent twice."""
     if (role in SCHOOL_ROLES) != (school is not None) or (role in POLICE_ROLES) != (
         team is not None
     ):
@@ -355,7 +359,8 @@ def invitation_create(
             object_type="invitation",
             code=invitation.code,
         )
-    return invitation, token
+    invitation.token = token
+    return invitation
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -77,7 +77,12 @@ def school_detail(request, code):
     )
 
 
-def _send_invitation(request, invitation, token):
+def _send_invitation(request, invitation):
+    token = getattr(invitation, "token", None)
+    if token is None:
+        # The same form posted again: the first post made and sent this invitation.
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+        return
     try:
         services.invitation_send(invitation=invitation, token=token)
     except OSError:
@@ -98,10 +103,10 @@ def invite_staff(request, code):
     school = get_school_for(request.user, code, require=can_invite_to_school)
     form = InviteStaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation, token = services.invitation_create(
+        invitation = services.invitation_create(
             by=request.user, role=Role.STAFF, school=school, **form.cleaned_data
         )
-        _send_invitation(request, invitation, token)
+        _send_invitation(request, invitation)
         return redirect("school_detail", code=school.code)
     return render(
         request,
@@ -124,10 +129,10 @@ def invite_officer(request):
         raise PermissionDenied
     form = InviteOfficerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation, token = services.invitation_create(
+        invitation = services.invitation_create(
             by=request.user, role=Role.SSPO, team=team, **form.cleaned_data
         )
-        _send_invitation(request, invitation, token)
+        _send_invitation(request, invitation)
         return redirect("home")
     return render(
         request,
@@ -148,8 +153,8 @@ def invite_anyone(request):
     form = InviteAnyoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        invitation, token = services.invitation_create(by=request.user, **data)
-        _send_invitation(request, invitation, token)
+        invitation = services.invitation_create(by=request.user, **data)
+        _send_invitation(request, invitation)
         return redirect("invite_anyone")
     return render(
         request,

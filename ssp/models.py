@@ -142,3 +142,28 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class Submission(models.Model):
+    """Which rendered create form (its one-time token) made which record, for whom.
+
+    A create form carries a token made when it was rendered; the create service claims
+    (user, what, token) in its own transaction, so a repeated post of the same form finds
+    the first record instead of making a second (see ssp/submissions.py). Identifiers only;
+    rows are swept after a day, so they keep no history of their own: the record they point
+    to keeps its history.
+    """
+
+    token = models.UUIDField()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    made = models.CharField(max_length=60)
+    object_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "made", "token"], name="submission_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.made} {self.object_id} from form {self.token}"

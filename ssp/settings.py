@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
         # Sweeps queued while no worker ran are dropped: the next one does their work.
         "options": {"expires": OUTBOX_SWEEP_EVERY_SECONDS},
     },
+    "sweep-submissions": {"task": "ssp.tasks.sweep_submissions", "schedule": 3600.0},
     "remind-untriaged-concerns": {
         "task": "incidents.tasks.remind_untriaged_concerns",
         "schedule": 60.0 * 60,

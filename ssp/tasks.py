@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import notifications
+from . import notifications, submissions
 from .notifications import NotificationBusy
 
 
@@ -24,3 +24,8 @@ def deliver_notification(pk: int) -> str:
 @shared_task
 def sweep_outbox() -> int:
     return notifications.sweep_outbox()
+
+
+@shared_task
+def sweep_submissions() -> int:
+    return submissions.submissions_sweep()

@@ -314,8 +314,9 @@ def staff_intake_apply(*, intake: Intake, by) -> list[tuple[Invitation, str]]:
             f"(an account or an invitation now exists). Nobody was invited: upload the file "
             f"again to see the new preview."
         )
-    made = [
-        invitation_create(
+    made = []
+    for row in rows:
+        invitation = invitation_create(
             by=by,
             role=Role.STAFF,
             school=intake.school,
@@ -325,8 +326,7 @@ def staff_intake_apply(*, intake: Intake, by) -> list[tuple[Invitation, str]]:
             job_title=row.job_title,
             is_slt=row.is_slt,
         )
-        for row in rows
-    ]
+        made.append((invitation, invitation.token))
     intake.status = Intake.Status.APPLIED
     intake.applied_by = by
     intake.applied_at = timezone.now()
