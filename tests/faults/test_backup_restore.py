@@ -160,3 +160,31 @@ def test_a_restore_refuses_a_backup_whose_checksum_does_not_match(settings, tmp_
         f.write(b"tampered")
     with pytest.raises(CommandError, match="does not match its checksum"):
         call_command("restore", str(backup))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_into_a_non_empty_attachments_folder_is_refused_before_the_database_is_touched(
+    settings, tmp_path, empty_database, staff_a
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    call_command("backup", tmp_path / "backups", stdout=out)
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "someone-elses.pdf").write_bytes(PDF)
+
+    refused = manage(
+        "restore", out.getvalue().strip(), database_url=empty_database, media_root=occupied
+    )
+    assert refused.returncode != 0
+    assert "attachments folder" in refused.stderr and "is not empty" in refused.stderr
+    tables = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection; print(len(connection.introspection.table_names()))",
+        database_url=empty_database,
+        media_root=occupied,
+    )
+    assert tables.stdout.strip().splitlines()[-1] == "0"
+    assert [p.name for p in occupied.iterdir()] == ["someone-elses.pdf"]
