@@ -32,4 +32,4 @@ RUN export DJANGO_SECRET_KEY=build-only MFA_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAA
     && python manage.py third_party_licences --output THIRD_PARTY_LICENCES.txt
 USER ssp
 EXPOSE 8000
-CMD ["gunicorn", "ssp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "ssp.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3"]
