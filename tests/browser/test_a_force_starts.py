@@ -19,7 +19,7 @@ from tests.gias_files import gias_bytes, school_row
 
 from .test_concern_flow import sign_out
 from .test_gias_flow import sign_in_as_admin
-from .test_roll_flow import _upload
+from .test_roll_flow import _upload, log_bullying_concern
 from .test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,24 +87,14 @@ def test_a_force_imports_its_schools_a_head_the_roll_and_staff_log_a_concern(
 
     # Staff: a concern about an imported pupil.
     sign_in(page, staff)
-    page.get_by_role("link", name="Log a concern").click()
-    page.get_by_label("Find a pupil at Wymondham High Academy by name").fill("Ashby")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.get_by_role("list", name="Pupils found").get_by_role(
-        "button", name="Add pupil Amelia Ashby, Year 8"
-    ).click()
-    page.get_by_label("Role of Amelia Ashby").select_option(label="Alleged victim")
-    page.get_by_label("Category").select_option(label="Bullying")
-    page.get_by_label("What happened").fill("Amelia said she is being left out at lunch.")
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
-    page.fill("#id_happened_on_0", str(yesterday.day))
-    page.fill("#id_happened_on_1", str(yesterday.month))
-    page.fill("#id_happened_on_2", str(yesterday.year))
-    page.get_by_label("Time it happened").fill("12:30")
-    page.get_by_label("In school", exact=True).check()
-    page.get_by_role("radio", name="No").check()
-    page.get_by_role("button", name="Log concern").click()
-    page.wait_for_url(re.compile(r"/concerns/[0-9a-f-]{36}/$"))
+    log_bullying_concern(
+        page,
+        school="Wymondham High Academy",
+        surname="Ashby",
+        pupil="Amelia Ashby, Year 8",
+        narrative="Amelia said she is being left out at lunch.",
+        at="12:30",
+    )
     amelia = Pupil.objects.get(last_name="Ashby")
     assert Concern.objects.get().involved.get().pupil == amelia
     sign_out(page)

@@ -2,7 +2,6 @@
 the extract, watches it being read, checks the preview and applies it."""
 
 import re
-import time
 
 import pytest
 from django.conf import settings
@@ -11,9 +10,8 @@ from playwright.sync_api import expect
 from schools import tasks
 from schools.models import Intake, School
 from ssp.models import Notification
-from tests.factories import PASSWORD, PartnershipFactory
+from tests.factories import PartnershipFactory
 from tests.gias_files import gias_bytes, school_row
-from tests.ssp.test_sign_in import totp_now
 
 from .test_concern_flow import look, sign_out
 from .test_sign_in import sign_in
@@ -22,17 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in_as_admin(page, user):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main button[type=submit]").first.click()
-    page.wait_for_url("**/accounts/2fa/authenticate/")
-    left = 30 - time.time() % 30
-    if left < 5:  # a code that expires before the server reads it would fail the sign-in
-        time.sleep(left + 0.1)
-    page.fill("input[name=code]", totp_now(user.totp_secret))
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    sign_in(page, user, lands_on=r"/admin/$")
 
 
 def test_the_administrator_imports_the_schools_register_from_gias(

@@ -53,6 +53,29 @@ def _upload(page, name, data, mime):
     page.get_by_role("button", name="Upload and continue").click()
 
 
+def log_bullying_concern(page, *, school, surname, pupil, narrative, at="08:30"):
+    """Staff log a bullying concern, found by surname, about one pupil named as the victim."""
+    page.get_by_role("link", name="Log a concern").click()
+    page.get_by_label(f"Find a pupil at {school} by name").fill(surname)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("list", name="Pupils found").get_by_role(
+        "button", name=f"Add pupil {pupil}"
+    ).click()
+    name = pupil.rsplit(",", 1)[0]
+    page.get_by_label(f"Role of {name}").select_option(label="Alleged victim")
+    page.get_by_label("Category").select_option(label="Bullying")
+    page.get_by_label("What happened").fill(narrative)
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    page.fill("#id_happened_on_0", str(yesterday.day))
+    page.fill("#id_happened_on_1", str(yesterday.month))
+    page.fill("#id_happened_on_2", str(yesterday.year))
+    page.get_by_label("Time it happened").fill(at)
+    page.get_by_label("In school", exact=True).check()
+    page.get_by_role("radio", name="No").check()
+    page.get_by_role("button", name="Log concern").click()
+    page.wait_for_url(re.compile(r"/concerns/[0-9a-f-]{36}/$"))
+
+
 def test_the_head_imports_the_roll_staff_log_a_concern_and_a_second_import_marks_a_leaver(
     page, head_a, spoc_a, staff_a, school_a
 ):
@@ -89,24 +112,13 @@ def test_the_head_imports_the_roll_staff_log_a_concern_and_a_second_import_marks
     # Staff: a concern about a pupil who came in with the roll.
     sign_in(page, staff_a)
     staff_window = time.time() // 30
-    page.get_by_role("link", name="Log a concern").click()
-    page.get_by_label("Find a pupil at Ashdown Academy by name").fill("Baker")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.get_by_role("list", name="Pupils found").get_by_role(
-        "button", name="Add pupil Noah Baker, Year 10"
-    ).click()
-    page.get_by_label("Role of Noah Baker").select_option(label="Alleged victim")
-    page.get_by_label("Category").select_option(label="Bullying")
-    page.get_by_label("What happened").fill("Noah said older pupils took his bus pass.")
-    yesterday = datetime.date.today() - datetime.timedelta(days=1)
-    page.fill("#id_happened_on_0", str(yesterday.day))
-    page.fill("#id_happened_on_1", str(yesterday.month))
-    page.fill("#id_happened_on_2", str(yesterday.year))
-    page.get_by_label("Time it happened").fill("08:30")
-    page.get_by_label("In school", exact=True).check()
-    page.get_by_role("radio", name="No").check()
-    page.get_by_role("button", name="Log concern").click()
-    page.wait_for_url(re.compile(r"/concerns/[0-9a-f-]{36}/$"))
+    log_bullying_concern(
+        page,
+        school="Ashdown Academy",
+        surname="Baker",
+        pupil="Noah Baker, Year 10",
+        narrative="Noah said older pupils took his bus pass.",
+    )
     concern = Concern.objects.get()
     assert [link.pupil.last_name for link in concern.involved.all()] == ["Baker"]
     sign_out(page)
