@@ -49,23 +49,20 @@ def get_school_for(user, code, *, require=None) -> School:
 
 def can_import_staff(user, school: School) -> bool:
     """Only the school's head (not an administrator, who holds no school)."""
-    if user.role != Role.HEAD:
-        return False
-    # Asked once per row of a list of people: worked out once per request, like visible_ids.
-    held = getattr(user, "_head_of", None)
-    if held is None:
-        held = set(School.objects.held_as(user, Role.HEAD).values_list("pk", flat=True))
-        user._head_of = held
-    return school.pk in held
+    return (
+        user.role == Role.HEAD
+        and School.objects.held_as(user, Role.HEAD).filter(pk=school.pk).exists()
+    )
+
+
+def is_endable_by(user, membership: Membership) -> bool:
+    """A member of staff's place, not a head's and not the person's own."""
+    return membership.position == Membership.Position.STAFF and membership.user_id != user.pk
 
 
 def can_end_membership(user, membership: Membership) -> bool:
-    """The head ends a member of staff's place at their school; not their own, not a head's."""
-    return (
-        membership.position == Membership.Position.STAFF
-        and membership.user_id != user.pk
-        and can_import_staff(user, membership.school)
-    )
+    """The head ends a member of staff's place at their school."""
+    return is_endable_by(user, membership) and can_import_staff(user, membership.school)
 
 
 def get_staff_intake_for(user, school_code, code) -> Intake:

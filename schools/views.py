@@ -14,13 +14,13 @@ from ssp.roles import Role
 
 from . import services
 from .access import (
-    can_end_membership,
     can_import_staff,
     can_invite_to_school,
     can_invite_to_team,
     can_manage_pupils,
     can_name_spoc,
     get_school_for,
+    is_endable_by,
 )
 from .forms import (
     AcceptInvitationForm,
@@ -40,7 +40,7 @@ def school_detail(request, code):
     people = (
         Membership.objects.current()
         .filter(school=school)
-        .select_related("user", "school")
+        .select_related("user")
         .order_by("position", "user__last_name")
     )
     assignments = (
@@ -54,10 +54,12 @@ def school_detail(request, code):
         if may_manage_pupils
         else ()
     )
+    may_import_staff = can_import_staff(request.user, school)
     if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+        # can_end_membership for each row, with its school-wide half asked once.
         people = list(people)
         for membership in people:
-            membership.can_end = can_end_membership(request.user, membership)
+            membership.can_end = may_import_staff and is_endable_by(request.user, membership)
     else:
         people = None
     return render(
@@ -70,7 +72,7 @@ def school_detail(request, code):
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
-            "can_import_staff": can_import_staff(request.user, school),
+            "can_import_staff": may_import_staff,
             "can_manage_pupils": may_manage_pupils,
             "roll_imports": roll_imports,
         },
