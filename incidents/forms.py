@@ -1,6 +1,5 @@
 import datetime
 import uuid
-from pathlib import PurePath
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from .models import (
     PoliceOutcome,
     police_reference_validator,
 )
-from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload, scan_unavailable
+from .uploads import ALLOWED_DESCRIPTION, MAX_FILES, clean_upload, original_name, scan_unavailable
 
 CATEGORY_CHOICES = [
     ("", "Choose a category"),
@@ -133,7 +132,7 @@ class ConcernForm(forms.Form):
         for upload in files:
             if scanner_silent:
                 # One wait for a silent clamd is enough: five would outlast the web worker.
-                errors.extend(scan_unavailable(PurePath(upload.name).name).messages)
+                errors.extend(scan_unavailable(original_name(upload)).messages)
                 continue
             try:
                 cleaned.append(clean_upload(upload, uploader=self.uploader))

@@ -255,8 +255,13 @@ def _without_metadata(data: bytes, fmt: str) -> bytes:
         raise ValidationError("The image could not be read. It may be damaged.") from error
 
 
+def original_name(upload) -> str:
+    """The file's own name as the person's computer gave it: no directories, ever."""
+    return PurePath(upload.name.replace("\\", "/")).name
+
+
 def clean_upload(upload, *, uploader=None) -> CleanFile:
-    original = PurePath(upload.name.replace("\\", "/")).name  # no directories, ever
+    original = original_name(upload)
     ext = PurePath(original).suffix.lower()
     if ext not in TYPES:
         raise ValidationError(f"“{original}” is not an allowed type: {ALLOWED_DESCRIPTION}.")

@@ -163,6 +163,18 @@ def test_a_restore_refuses_a_backup_whose_checksum_does_not_match(settings, tmp_
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_restore_refuses_a_backup_whose_manifest_is_damaged(settings, tmp_path, staff_a):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    call_command("backup", tmp_path / "backups", stdout=out)
+    backup = Path(out.getvalue().strip())
+    manifest = backup / "MANIFEST.sha256"
+    manifest.write_text(manifest.read_text().replace("  ", " ", 1))
+    with pytest.raises(CommandError, match="is damaged"):
+        call_command("restore", str(backup))
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_restore_into_a_non_empty_attachments_folder_is_refused_before_the_database_is_touched(
     settings, tmp_path, empty_database, staff_a
 ):

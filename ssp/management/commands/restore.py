@@ -21,9 +21,12 @@ def verify(backup: Path) -> None:
     manifest = backup / MANIFEST_FILE
     if not manifest.is_file():
         raise CommandError(f"{backup} has no {MANIFEST_FILE}: it is not a finished backup.")
-    expected = dict(
-        reversed(line.split("  ", 1)) for line in manifest.read_text().splitlines() if line
-    )
+    expected = {}
+    for line in filter(None, manifest.read_text().splitlines()):
+        digest, separator, name = line.partition("  ")
+        if not separator:
+            raise CommandError(f"{MANIFEST_FILE} in {backup} is damaged: not restored.")
+        expected[name] = digest
     for name in (DATABASE_FILE, ATTACHMENTS_FILE):
         path = backup / name
         if name not in expected or not path.is_file() or sha256(path) != expected[name]:
