@@ -5,7 +5,7 @@ Scope first (the gate: out of scope answers 404), then the verb (403).
 
 from schools.models import Membership, Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 
 from .models import Document, FeedbackRound, Partnership, Review
 from .services import in_force_school_ids
@@ -146,8 +146,8 @@ def can_read_answers(user, feedback_round) -> bool:
 
 
 def can_read_reviews(user, partnership) -> bool:
-    if user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
-        leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+    if user.role in SCHOOL_LEADS:
+        leads = School.objects.held_as(user, *SCHOOL_LEADS)
         return leads.filter(pk=partnership.school_id).exists()
     return user.role in (Role.SSPO, Role.SERGEANT) and _in_team(user, partnership)
 
@@ -201,7 +201,7 @@ def can_remind_awareness(user, partnership: Partnership) -> bool:
 # The partnership action plan: the school's leads and its SSPO agree and update it; their
 # sergeant reads it. Staff, the YET and the administrator have no part in it.
 
-ACTION_PLAN_LEADS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+ACTION_PLAN_LEADS = SCHOOL_LEADS
 
 
 def _leads_school_of(user, partnership: Partnership) -> bool:

@@ -357,12 +357,11 @@ class ActionPlanItemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The school's leads (SPOC, deputy, head), its SSPO and their sergeant. No one else:
         staff, the YET and the administrator see no action plan."""
-        from ssp.roles import Role
+        from ssp.roles import SCHOOL_LEADS, Role
 
         role = getattr(user, "role", None)
-        leads = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
-        if role in leads:
-            schools = School.objects.held_as(user, *leads)
+        if role in SCHOOL_LEADS:
+            schools = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(partnership__school__in=schools)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
@@ -508,11 +507,11 @@ class Feedback(models.Model):
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The head, SPOC and deputy of the school; its SSPO; the sergeant of the team."""
-        from ssp.roles import Role
+        from ssp.roles import SCHOOL_LEADS, Role
 
         role = getattr(user, "role", None)
-        if role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
-            leads = School.objects.held_as(user, Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+        if role in SCHOOL_LEADS:
+            leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(partnership__school__in=leads)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(partnership__school_id__in=School.objects.visible_ids(user))

@@ -2,11 +2,9 @@
 
 from schools.models import School
 from ssp.access import get_visible_or_404
-from ssp.roles import Role
+from ssp.roles import SCHOOL_LEADS, Role
 
 from .models import Concern, Enquiry, Incident, IncidentSummary
-
-SCHOOL_LEADS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
 
 
 def _leads_school(user, concern: Concern) -> bool:

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models import Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
-from ssp.roles import Role
+from ssp.roles import SCHOOL_LEADS, Role
 
 
 class Category(models.TextChoices):
@@ -54,7 +54,7 @@ class ConcernQuerySet(models.QuerySet):
         """Need to know: the one place that decides which concerns a person may see."""
         role = getattr(user, "role", None)
         if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
-            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+            leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(Q(reported_by=user) | Q(school__in=leads))
         if role == Role.SSPO:
             # Exists rather than a join: no DISTINCT, so PostgreSQL can test one concern at a
@@ -80,9 +80,9 @@ class ConcernQuerySet(models.QuerySet):
         as constants and no OR: PostgreSQL then walks the (school, risk, date) index and
         stops after one page instead of reading the school's every concern.
         """
-        if getattr(user, "role", None) not in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+        if getattr(user, "role", None) not in SCHOOL_LEADS:
             return self.none()
-        led = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+        led = School.objects.held_as(user, *SCHOOL_LEADS)
         return self.filter(school_id__in=list(led.values_list("pk", flat=True)))
 
     def awaiting_triage(self):
@@ -503,8 +503,8 @@ class IncidentSummaryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What police sent back: the school's leads see their school's; police as incidents."""
         role = getattr(user, "role", None)
-        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
-            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+        if role in SCHOOL_LEADS:
+            leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(incident__school__in=leads)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(incident__in=Incident.objects.visible_to(user))
@@ -541,8 +541,8 @@ class EnquiryQuerySet(models.QuerySet):
         """The SPOC, deputy and head of the school; its SSPO and their sergeant while the
         data sharing agreement is in force. Other staff never see an enquiry."""
         role = getattr(user, "role", None)
-        if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
-            leads = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+        if role in SCHOOL_LEADS:
+            leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(school__in=leads)
         if role in (Role.SSPO, Role.SERGEANT):
             return self.filter(school_id__in=in_force_school_ids(user))

@@ -9,9 +9,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models import Partnership
 from incidents.models import Concern
 from schools.models import Force, Pupil, School
-from ssp.roles import Role
-
-SCHOOL_LEADS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
+from ssp.roles import SCHOOL_LEADS, Role
 
 
 class Purpose(models.TextChoices):

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ssp.access import get_visible_or_404
-from ssp.roles import Role
+from ssp.roles import SCHOOL_LEADS, Role
 
 from .models import (
     Activity,
@@ -211,12 +211,10 @@ def get_session_request_for(user, code, *, require=None) -> SessionRequest:
 # A school's pupils and its roll: the leads (head, SPOC, deputy) add, correct and import;
 # the school's staff may see the school but not this (403); everyone else is out of scope.
 
-PUPIL_MANAGERS = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
-
 
 def _pupil_scope(user):
     # Only the school's own people reach these pages: officers answer 404 like anyone else.
-    return School.objects.held_as(user, *PUPIL_MANAGERS, Role.STAFF)
+    return School.objects.held_as(user, *SCHOOL_LEADS, Role.STAFF)
 
 
 def get_school_for_pupils(user, code) -> School:
@@ -227,7 +225,7 @@ def get_school_for_pupils(user, code) -> School:
 
 
 def can_manage_pupils(user, school: School) -> bool:
-    return School.objects.held_as(user, *PUPIL_MANAGERS).filter(pk=school.pk).exists()
+    return School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=school.pk).exists()
 
 
 def can_correct_pupil(user, pupil: Pupil) -> bool:

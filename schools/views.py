@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from ssp.roles import Role
+from ssp.roles import SCHOOL_LEADS, Role
 
 from . import services
 from .access import (
@@ -55,7 +55,7 @@ def school_detail(request, code):
         else ()
     )
     may_import_staff = can_import_staff(request.user, school)
-    if request.user.role in (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC):
+    if request.user.role in SCHOOL_LEADS:
         # can_end_membership for each row, with its school-wide half asked once.
         people = list(people)
         for membership in people:

@@ -20,6 +20,8 @@ class Role(models.TextChoices):
 
 SCHOOL_ROLES = frozenset({Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD})
 POLICE_ROLES = frozenset({Role.SSPO, Role.SERGEANT, Role.YET})
+# Those who lead safeguarding at a school: the head, the SPOC and the deputy SPOC.
+SCHOOL_LEADS = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
 
 # When someone holds several school roles (staff who is also SPOC), the strongest names them.
 _SCHOOL_PRECEDENCE = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC, Role.STAFF)
