@@ -36,7 +36,6 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.text import get_valid_filename
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -80,27 +79,6 @@ NESTED_ARCHIVE_SUFFIXES = (
     ".zip", ".7z", ".rar", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".cab", ".jar",
     ".docx", ".docm", ".dotx", ".xlsx", ".xlsm", ".xlsb", ".pptx", ".pptm", ".odt", ".ods",
 )  # fmt: skip
-
-
-class SizeCapUploadHandler(FileUploadHandler):
-    """Stops reading a file the moment it passes the cap, and remembers that it did."""
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > MAX_BYTES:
-            self.request.too_large_uploads = [
-                *getattr(self.request, "too_large_uploads", []),
-                self.file_name,
-            ]
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 @dataclass

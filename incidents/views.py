@@ -16,6 +16,7 @@ from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, Role
+from ssp.uploads import SizeCapUploadHandler
 
 from . import services
 from .access import (
@@ -43,7 +44,7 @@ from .forms import (
     typed_so_far,
 )
 from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernEvent, ConcernPupil
-from .uploads import SizeCapUploadHandler
+from .uploads import MAX_BYTES
 
 PAGE_SIZE = 25
 
@@ -70,7 +71,7 @@ def _own_school(user) -> School:
 @login_required
 def concern_new(request, kind=Concern.Kind.CONCERN):
     # The size cap must be in place before anything reads the request body.
-    request.upload_handlers.insert(0, SizeCapUploadHandler(request))
+    request.upload_handlers.insert(0, SizeCapUploadHandler(request, cap=MAX_BYTES))
     return _concern_new(request, kind)
 
 

@@ -8,7 +8,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.celery import app as celery_app
+from ssp.uploads import SizeCapUploadHandler
 
 from .access import (
     can_act_on_gias_intake,
@@ -33,24 +33,6 @@ from .models import Force, Intake, School
 logger = logging.getLogger(__name__)
 
 RUNNING = (Intake.Status.UPLOADED, Intake.Status.PREVIEWING)
-
-
-class GiasSizeCapUploadHandler(FileUploadHandler):
-    """Stops taking the upload the moment it passes the cap."""
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > settings.GIAS_MAX_UPLOAD_BYTES:
-            self.request.gias_too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 def queue_preview(intake: Intake) -> bool:
@@ -83,7 +65,9 @@ def gias_imports(request):
 def gias_import_new(request):
     require_gias_importer(request.user)
     # The size cap must be in place before anything reads the request body.
-    request.upload_handlers.insert(0, GiasSizeCapUploadHandler(request))
+    request.upload_handlers.insert(
+        0, SizeCapUploadHandler(request, cap=settings.GIAS_MAX_UPLOAD_BYTES)
+    )
     return _gias_import_new(request)
 
 
@@ -94,7 +78,7 @@ def _gias_import_new(request):
         form = GiasUploadForm(
             request.POST,
             request.FILES,
-            too_large=getattr(request, "gias_too_large", False),
+            too_large=bool(getattr(request, "too_large_uploads", ())),
         )
     else:
         form = GiasUploadForm(initial=_initial_choices(request.GET.get("force")))

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.audit import log_access
 from ssp.forms import add_service_errors
+from ssp.uploads import SizeCapUploadHandler
 
 from . import pupils as pupil_services
 from .access import get_pupil_to_correct, get_roll_intake_for, get_school_for_pupils
@@ -96,29 +96,13 @@ def pupil_correct(request, code):
     )
 
 
-class _RollSizeCap(FileUploadHandler):
-    """Stops reading an upload the moment it passes the roll's cap."""
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > max(roll_csv.MAX_BYTES, roll.CTF_MAX_BYTES):
-            self.request.roll_too_large = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 @csrf_exempt
 @login_required
 def roll_upload(request, code):
     # The cap must be in place before anything reads the request body (CSRF included).
-    request.upload_handlers.insert(0, _RollSizeCap(request))
+    request.upload_handlers.insert(
+        0, SizeCapUploadHandler(request, cap=max(roll_csv.MAX_BYTES, roll.CTF_MAX_BYTES))
+    )
     return _roll_upload(request, code)
 
 
@@ -128,7 +112,7 @@ def _roll_upload(request, code):
     school = get_school_for_pupils(request.user, code)
     posted = request.method == "POST"
     form = RollUploadForm(request.POST if posted else None, request.FILES if posted else None)
-    if getattr(request, "roll_too_large", False):
+    if getattr(request, "too_large_uploads", ()):
         form.is_valid()
         form.errors.pop("file", None)
         form.add_error(
