@@ -9,6 +9,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
@@ -181,6 +182,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
 }
+
+# Scheduled backups, off unless BACKUP_DIR names a folder the worker can write (the same
+# folder `manage.py backup` would be given): one a day at BACKUP_HOUR, London time; backups
+# older than BACKUP_KEEP_DAYS are removed after each new one (the newest always stays).
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_HOUR = env.int("BACKUP_HOUR", default=2)
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["scheduled-backup"] = {
+        "task": "ssp.tasks.scheduled_backup",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=0),
+        # A backup beat could not hand over in its hour waits for the next day's.
+        "options": {"expires": 3600},
+    }
 
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.
 AUTH_USER_MODEL = "ssp.User"

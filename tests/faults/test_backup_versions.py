@@ -1,6 +1,5 @@
 """`backup` refuses a pg_dump older than the server before it writes anything."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,22 +11,6 @@ from django.db import connection
 from ssp.management.commands.backup import require_client_for_server
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def fake_pg_dump(tmp_path, monkeypatch):
-    """Put a `pg_dump` that only prints the given version first on PATH."""
-
-    def install(version: str) -> None:
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir(exist_ok=True)
-        program = bin_dir / "pg_dump"
-        program.write_text(f"#!/bin/sh\necho 'pg_dump (PostgreSQL) {version}'\n")
-        program.chmod(0o755)
-        monkeypatch.setenv("PATH", f"{bin_dir}:{path}")
-
-    path = os.environ["PATH"]
-    return install
 
 
 def server_major() -> int:
