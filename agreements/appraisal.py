@@ -161,6 +161,7 @@ def feedback_round_open(
             recipients=people,
             subject="Your feedback on the Safer Schools Partnership is asked for",
             link=reverse("feedback_answer", args=[feedback_round.code]),
+            reference=f"Partnership: {partnership.school.name}",
         )
     return feedback_round
 

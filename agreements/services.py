@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
@@ -456,5 +456,7 @@ def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
         ],
         subject="A data sharing agreement has been revoked: sharing has stopped",
         link=reverse("partnership_detail", args=[partnership.code]),
+        reference=f"Partnership: {school.name}",
+        kind=Kind.SHARING_STOPPED,
     )
     return count

@@ -14,7 +14,7 @@ from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
 from schools.models import Membership, Pupil
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 from ssp.roles import Role
 from ssp.submissions import once_per_form
 
@@ -156,7 +156,7 @@ def _tell_leads_of_new(concern: Concern) -> None:
         subject=subject,
         link=reverse("concern_detail", args=[concern.code]),
         reference=concern.reference,
-        urgent=concern.immediate_risk,
+        kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
     )
 
 
@@ -322,7 +322,7 @@ def concern_triage(
             subject="A concern has been shared with you",
             link=link,
             reference=concern.reference,
-            urgent=concern.immediate_risk,
+            kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
         )
     if concern.reported_by_id != by.pk:
         notify(
@@ -600,6 +600,7 @@ def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSumma
         recipients=leads,
         subject="The police have sent you an incident summary",
         link=reverse("incident_summary_detail", args=[summary.code]),
+        reference=incident.reference,
     )
     return summary
 
@@ -733,6 +734,13 @@ def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     return message
 
 
+def _enquiry_reference(enquiry: Enquiry) -> str:
+    # Never the enquiry's subject: whoever wrote it may have named a child.
+    if enquiry.concern_id:
+        return enquiry.concern.reference
+    return f"Enquiry: {enquiry.school.name}"
+
+
 def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
     if not text.strip():
         raise ValidationError({"text": "Write your message."})
@@ -750,7 +758,12 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
             by=by,
             to=enquiry.sspo,
         )
-        notify(recipients=[enquiry.sspo], subject="A school has sent you a message", link=link)
+        notify(
+            recipients=[enquiry.sspo],
+            subject="A school has sent you a message",
+            link=link,
+            reference=_enquiry_reference(enquiry),
+        )
     else:
         # What the police tell the school is a disclosure too, to the SPOC (or deputy).
         recipients = _school_enquirers(enquiry.school)
@@ -769,6 +782,7 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
             recipients=recipients,
             subject="Your Safer Schools Police Officer has sent you a message",
             link=link,
+            reference=_enquiry_reference(enquiry),
         )
     return message
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Membership
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 
 from .models import Concern
 from .services import attachment_orphans_remove
@@ -52,6 +52,8 @@ def send_triage_reminders() -> int:
                 recipients=recipients,
                 subject="A concern is waiting for triage",
                 link=reverse("concern_detail", args=[concern.code]),
+                reference=concern.reference,
+                kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
             )
             concern.triage_reminder_sent_at = timezone.now()
             concern.save(update_fields=["triage_reminder_sent_at"])

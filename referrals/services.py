@@ -200,6 +200,7 @@ def send_follow_up_reminder(referral_pk: int) -> bool:
             recipients=[referral.made_by],
             subject="A referral's follow-up is due",
             link=reverse("referral_detail", args=[referral.code]),
+            reference=referral.reference,
         )
         referral.follow_up_reminded_on = referral.follow_up_on
         referral.save(update_fields=["follow_up_reminded_on"])

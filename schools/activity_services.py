@@ -162,6 +162,7 @@ def activity_close(
             recipients=school_leads(activity.school),
             subject="A session your school asked for has been cancelled",
             link=reverse("session_request_detail", args=[activity.session_request.code]),
+            reference=f"Session request: {activity.school.name}",
         )
     return activity
 
@@ -190,6 +191,7 @@ def session_request_make(
         recipients=school_recorders(school),
         subject="A school has asked for a session",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request
 
@@ -255,6 +257,7 @@ def session_request_schedule(
         recipients=[session_request.requested_by, *school_leads(session_request.school)],
         subject="A session your school asked for has been scheduled",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return activity
 
@@ -281,6 +284,7 @@ def session_request_decline(
         recipients=[session_request.requested_by, *school_leads(session_request.school)],
         subject="A session your school asked for has been declined",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request
 
@@ -297,5 +301,6 @@ def session_request_withdraw(
         recipients=school_recorders(session_request.school),
         subject="A school has withdrawn a session request",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request

@@ -286,5 +286,10 @@ def officer_assign(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, by=by
     )
     tell_the_school(school, "A Safer Schools Police Officer has been assigned to your school")
-    notify(recipients=[officer.user], subject="You have been assigned a school", link="/")
+    notify(
+        recipients=[officer.user],
+        subject="You have been assigned a school",
+        link="/",
+        reference=f"School: {school.name}",
+    )
     return assignment

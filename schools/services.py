@@ -64,6 +64,7 @@ def _tell_of_access_change(*, by, watchers, object_type: str, code) -> None:
         recipients=[u for u in watchers if by is None or u.pk != by.pk],
         subject="An administrator changed who can see records at your school or team",
         link=reverse("home"),
+        reference=f"Access change: {object_type}",
     )
 
 
@@ -215,6 +216,7 @@ def tell_the_school(school: School, subject: str) -> None:
         recipients=[m.user for m in leads],
         subject=subject,
         link=reverse("school_detail", args=[school.code]),
+        reference=f"School: {school.name}",
     )
 
 
@@ -265,7 +267,12 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     tell_the_school(
         assignment.school, "Your school's Safer Schools Police Officer has an end date"
     )
-    notify(recipients=[officer.user], subject="One of your schools has an end date", link="/")
+    notify(
+        recipients=[officer.user],
+        subject="One of your schools has an end date",
+        link="/",
+        reference=f"School: {assignment.school.name}",
+    )
     return assignment
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .management.commands.backup import make_backup
 from .models import User
-from .notifications import notify
+from .notifications import Kind, notify
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def scheduled_backup() -> str:
             recipients=User.objects.filter(is_active=True, is_superuser=True),
             subject=FAILED_SUBJECT,
             link="/admin/",
-            urgent=True,
+            reference="",  # about no record: the backup that did not happen
+            kind=Kind.BACKUP_FAILED,
         )
         return "failed"
     logger.info("Scheduled backup written: %s; %d old backups removed", folder.name, len(removed))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 
 from ..models import Force, Intake, LocalAuthority, Officer, School
 from .gias import GiasSchool, read_gias
@@ -374,6 +374,8 @@ def _apply_preview(*, force: Force, preview: dict, options: dict, by) -> dict:
                 recipients=sergeants,
                 subject="A school with a Safer Schools Partnership has closed, says GIAS",
                 link=reverse("allocation_school", args=[held[entry["urn"]].code]),
+                reference=f"School: {held[entry['urn']].name}",
+                kind=Kind.PARTNERED_SCHOOL_CLOSED,
             )
     return _counts(plan)
 
