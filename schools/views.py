@@ -80,13 +80,13 @@ def school_detail(request, code):
 
 
 def _send_invitation(request, invitation):
-    token = getattr(invitation, "token", None)
-    if token is None:
-        # The same form posted again: the first post made and sent this invitation.
+    if invitation.replayed:
+        # The same form posted again: the first post made and sent this invitation (only
+        # its hash is kept, so it could not be sent again anyway).
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return
     try:
-        services.invitation_send(invitation=invitation, token=token)
+        services.invitation_send(invitation=invitation, token=invitation.token)
     except OSError:
         logger.exception("Invitation e-mail could not be sent")
         messages.warning(
