@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import secrets
 from datetime import date, timedelta
@@ -472,7 +473,10 @@ def membership_end(*, membership: Membership, by) -> bool:
     user.is_active = False
     user._history_user = by
     user.save(update_fields=["is_active"])
-    end_sessions(user)
+    # Reading every session to find theirs happens after commit, not while the place's row
+    # (and the school's) is locked. Until then the account is already inactive, so the
+    # sign-in backend refuses their sessions on the very next request.
+    transaction.on_commit(functools.partial(end_sessions, user), robust=True)
     return True
 
 
