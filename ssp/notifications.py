@@ -96,11 +96,8 @@ def notify(
 
 
 def unread_count(user) -> int:
-    """How many of the person's notifications are unread. The sign-in backend loads it with
-    the user (no query of its own); a user loaded otherwise costs one count."""
-    loaded = getattr(user, "unread_notifications", None)
-    if loaded is not None:
-        return loaded
+    """How many of the person's notifications are unread: one count on a small partial
+    index, made only when a page shows it (the header asks through ssp.views)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
