@@ -1,12 +1,15 @@
 // The portal's one script, loaded as an ES module with the page's CSP nonce. There is no
 // inline script anywhere, so this also does the job of GOV.UK's inline template snippet:
 // browsers that run ES modules are the ones GOV.UK Frontend supports.
-import { initAll as initGovuk } from "../govuk/govuk-frontend.min.js";
-import { initAll as initMoj } from "../moj/moj-frontend.min.js";
+import { createAll, initAll as initGovuk } from "../govuk/govuk-frontend.min.js";
+import { FilterToggleButton, initAll as initMoj } from "../moj/moj-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initGovuk();
 initMoj();
+// MOJ's filter (data-module="moj-filter") is not in its initAll. On a phone it folds away
+// behind a "Show filters" button so the list comes first; without JavaScript it stays open.
+createAll(FilterToggleButton);
 
 // Parts of a form that apply only to some answers: data-shown-when="<control id>:<a>,<b>"
 // shows the part for those values, data-hidden-when hides it. Without JavaScript every part
