@@ -26,3 +26,33 @@ for (const part of document.querySelectorAll("[data-shown-when], [data-hidden-wh
   control.addEventListener("change", update);
   update();
 }
+
+// Searching for, adding or removing a pupil on the concern and incident forms: the buttons
+// post to "#pupils" (formaction), so without JavaScript the new page opens at the pupils,
+// with the changed part focused (autofocus). With it, the post goes in the background and
+// only the pupils part is swapped, so the page keeps its place, and any files chosen.
+for (const form of document.querySelectorAll("form[data-keeps-place]")) {
+  form.addEventListener("submit", async (event) => {
+    const button = event.submitter;
+    if (form.dataset.keepsPlace === "off") return;
+    const target = button?.getAttribute("formaction");
+    if (!target?.startsWith("#")) return;
+    const part = document.getElementById(target.slice(1));
+    if (!part) return;
+    event.preventDefault();
+    const body = new FormData(form, button);
+    for (const input of form.querySelectorAll("input[type=file]")) body.delete(input.name);
+    try {
+      const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById(part.id);
+      if (!response.ok || !fresh) throw new Error(`${response.status}`);
+      part.replaceWith(fresh);
+      fresh.querySelector("[autofocus]")?.focus();
+    } catch {
+      // Whatever went wrong, the plain post still works.
+      form.dataset.keepsPlace = "off";
+      form.requestSubmit(button);
+    }
+  });
+}
