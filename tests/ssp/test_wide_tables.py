@@ -14,12 +14,10 @@ REGION = re.compile(
     r'<div class="[^"]*\bapp-table-scroll\b[^"]*" role="region" '
     r'aria-(label|labelledby)="[^"]+" tabindex="0">\s*$'
 )
-# Tables that are not ours to wrap, or fit a phone by design.
+# Not ours to wrap.
 FITS_A_PHONE = {
     # allauth's own pages (sessions, e-mail addresses) pass their table through this element.
     "allauth/elements/table.html",
-    # The concern lists: three narrow columns, the status kept with the reference.
-    "incidents/_concern_table.html",
 }
 
 
