@@ -27,17 +27,16 @@ for (const part of document.querySelectorAll("[data-shown-when], [data-hidden-wh
   update();
 }
 
-// Searching for, adding or removing a pupil on the concern and incident forms: the buttons
-// post to "#pupils" (formaction), so without JavaScript the new page opens at the pupils,
-// with the changed part focused (autofocus). With it, the post goes in the background and
-// only the pupils part is swapped, so the page keeps its place, and any files chosen.
+// Searching for, adding or removing a pupil on the concern and incident forms. Without
+// JavaScript the page comes back with the changed part focused (autofocus: the first pupil
+// found, the added pupil's role, the search box), which also scrolls it into view. With it,
+// the post goes in the background and only that part (data-updates="<its id>") is swapped,
+// so the page keeps its place, and any files chosen.
 for (const form of document.querySelectorAll("form[data-keeps-place]")) {
   form.addEventListener("submit", async (event) => {
     const button = event.submitter;
     if (form.dataset.keepsPlace === "off") return;
-    const target = button?.getAttribute("formaction");
-    if (!target?.startsWith("#")) return;
-    const part = document.getElementById(target.slice(1));
+    const part = button?.dataset.updates && document.getElementById(button.dataset.updates);
     if (!part) return;
     event.preventDefault();
     const body = new FormData(form, button);

@@ -55,7 +55,7 @@ def test_a_concern_about_images_lists_each_missing_fact_once(client, staff_a, pu
 def test_the_pupil_buttons_come_back_to_the_pupils_and_the_form_does_not(client, staff_a):
     client.force_login(staff_a)
     body = client.get(NEW).content.decode()
-    assert body.count('formaction="#pupils"') == 2  # Enter's hidden search, and Search
+    assert body.count('data-updates="pupils"') == 2  # Enter's hidden search, and Search
     assert f'action="{NEW}"' in body  # the final post never carries a fragment along
     assert 'id="pupils"' in body
 
@@ -66,7 +66,7 @@ def test_a_search_focuses_the_first_pupil_found(client, staff_a, pupil_a, pupil_
     body = client.post(NEW, {"search": "1", "pupil_query": "Ashby"}).content.decode()
     adds = re.findall(r'<button type="submit" name="add"[^>]*>', body)
     assert len(adds) == 2
-    assert all('formaction="#pupils"' in button for button in adds)
+    assert all('data-updates="pupils"' in button for button in adds)
     assert "autofocus" in adds[0] and "autofocus" not in adds[1]
     assert body.count("autofocus") == 1
 
@@ -104,7 +104,7 @@ def test_the_incident_form_groups_the_facts_under_their_category(client, sspo_a)
     assert 'data-shown-when="id_category:drugs" data-facts="drugs"' in body
     assert "Kind of item</label>" in body  # needed for weapons: not "(optional)"
     assert "Handed over to (optional)</label>" in body
-    assert body.count('formaction="#pupils"') == 2
+    assert body.count('data-updates="pupils"') == 2
 
 
 @pytest.mark.django_db
