@@ -149,6 +149,9 @@ def incident_new(request):
             "results": results,
             "query": query,
             "searched": action == "search",
+            # The part that changed takes the focus (autofocus): the added pupil's role.
+            "added": data["add"] if action == "add" else "",
+            "removed": action == "remove",
             "roles": IncidentPupil.Role.choices,
             "concern": concern,
             "show_errors": data is not None and not action,

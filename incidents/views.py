@@ -128,6 +128,9 @@ def _concern_new(request, kind):
             "results": results,
             "query": query,
             "searched": action == "search",
+            # The part that changed takes the focus (autofocus): the added pupil's role.
+            "added": data["add"] if action == "add" else "",
+            "removed": action == "remove",
             "roles": ConcernPupil.Role.choices,
             "school": school,
             "early": early,

@@ -134,7 +134,7 @@ class NameSpocForm(forms.Form):
         empty_label="Choose a member of the SLT",
     )
     deputy = forms.ModelChoiceField(
-        label="Deputy SPOC (optional)",
+        label="Deputy SPOC",
         queryset=Membership.objects.none(),
         to_field_name="code",
         required=False,
