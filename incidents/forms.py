@@ -292,6 +292,26 @@ class TriageForm(forms.Form):
         ]
 
 
+class ShareForm(forms.Form):
+    """The confirmation of a decision that shares a concern with the SSPO."""
+
+    decision = forms.ChoiceField(
+        widget=forms.HiddenInput,
+        choices=[
+            (Concern.Status.SHARED, "Share with the Safer Schools Police Officer"),
+            (Concern.Status.EARLY_INTERVENTION, "Refer for early intervention"),
+        ],
+    )
+    rationale = forms.CharField(
+        label="Why you decided this",
+        error_messages={"required": "Explain why you made this decision"},
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="The officer reads your reasons with the concern.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class NoteForm(forms.Form):
     once = SubmissionField()
     text = forms.CharField(

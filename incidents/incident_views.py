@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.access import police_pupils
@@ -296,11 +297,31 @@ def incident_export_json(request, code):
 @reauthentication_required  # an export leaves the portal: prove it is still you
 def incident_export_print(request, code):
     incident = _audited_incident(request, code, action="export_print")
+    record = services.incident_export(incident)
     return render(
         request,
         "incidents/incident_print.html",
-        {"record": services.incident_export(incident), "incident": incident},
+        {
+            "record": record,
+            "incident": incident,
+            "facts": _printed_facts(incident, record["facts"]),
+            "involved": incident.involved.select_related("pupil").order_by("pupil__last_name"),
+        },
     )
+
+
+def _printed_facts(incident, facts: dict) -> list[tuple[str, str]]:
+    """The export's facts for a person to read: the form's labels and words, not its keys."""
+    printed = []
+    for name, value in facts.items():
+        if value is None:
+            continue
+        if name == "device_status":
+            value = incident.get_device_status_display()
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        printed.append((capfirst(Incident._meta.get_field(name).verbose_name), value))
+    return printed
 
 
 @login_required

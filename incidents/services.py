@@ -250,11 +250,41 @@ def _attachment_store(*, concern: Concern, upload, by, written: list[str]) -> bo
     return True
 
 
+# Sharing, and referring for early intervention (which the SSPO's referrals take up), send
+# the concern to the SSPO. A share is refused without a live agreement; a referral for early
+# intervention is still recorded then, and stays in school.
+SENDS_TO_POLICE = (Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION)
+
+
+def decision_shares(concern: Concern, decision: str, check) -> bool:
+    """Whether this decision would disclose the concern to the SSPO now (it cannot be undone).
+
+    `check` is `sharing_allowed(concern.school)`, or None when the decision sends nothing.
+    A concern is shared once: a second decision that sends it adds no share.
+    """
+    return (
+        decision in SENDS_TO_POLICE
+        and check is not None
+        and check.allowed
+        and not concern.shares.exists()
+    )
+
+
 @transaction.atomic
 def concern_triage(
-    *, concern: Concern, by, decision: str, rationale: str, seen_version: int
+    *,
+    concern: Concern,
+    by,
+    decision: str,
+    rationale: str,
+    seen_version: int,
+    may_share: bool = True,
 ) -> Concern:
-    """Decide what happens to a concern. One decision wins; a stale one is refused."""
+    """Decide what happens to a concern. One decision wins; a stale one is refused.
+
+    With `may_share=False` (the person has not confirmed what goes to whom) a decision that
+    would share the concern with the SSPO is refused rather than made.
+    """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not can_triage(by, concern):
         raise PermissionDenied
@@ -267,15 +297,16 @@ def concern_triage(
             {"decision": f"That decision is not possible from “{concern.get_status_display()}”."}
         )
     share = None
-    # Sharing, and referring for early intervention (which the SSPO's referrals take up),
-    # send the concern to the SSPO. A share is refused without a live agreement; a
-    # referral for early intervention is still recorded then, and stays in school.
     check = None
-    if decision in (Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION):
+    if decision in SENDS_TO_POLICE:
         check = sharing_allowed(concern.school)
         if decision == Concern.Status.SHARED and not check.allowed:
             raise ValidationError({"decision": f"This concern cannot be shared: {check.reason}"})
-    if check is not None and check.allowed and not concern.shares.exists():
+    if decision_shares(concern, decision, check):
+        if not may_share:
+            raise ValidationError(
+                {"decision": "Confirm what will be shared with the officer before it is shared."}
+            )
         share = Share(
             concern=concern,
             shared_by=by,

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.services import sharing_allowed
+from agreements.services import agreement_label, sharing_allowed
 from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.models import AccessLog
@@ -39,11 +39,19 @@ from .forms import (
     OutcomeForm,
     PupilPicker,
     QueueFilterForm,
+    ShareForm,
     TriageForm,
     search_pupils,
     typed_so_far,
 )
-from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernEvent, ConcernPupil
+from .models import (
+    IMAGE_CATEGORIES,
+    POLICE_RELEVANT,
+    Concern,
+    ConcernEvent,
+    ConcernPupil,
+    Share,
+)
 from .uploads import MAX_BYTES
 
 PAGE_SIZE = 25
@@ -265,32 +273,173 @@ def concern_detail(request, code):
 @require_POST
 def concern_triage(request, code):
     concern = _audited_concern(request, code, action="triage", require=can_triage)
-    share_block = ""
     check = sharing_allowed(concern.school)
-    if not check.allowed:
-        share_block = check.reason
+    share_block = "" if check.allowed else check.reason
     form = TriageForm(request.POST, concern=concern, share_block=share_block)
     if form.is_valid():
+        decision, seen = form.cleaned_data["decision"], form.cleaned_data["version"]
+        if seen == concern.version and services.decision_shares(concern, decision, check):
+            # A share cannot be undone: what goes to whom is confirmed on a page of its own.
+            # The reasons may name a child, so they wait in the session, not in the URL.
+            request.session[SHARE_DRAFT] = {
+                "code": str(concern.code),
+                "decision": decision,
+                "rationale": form.cleaned_data["rationale"],
+                "version": seen,
+            }
+            return redirect("concern_share", code=concern.code)
         try:
             services.concern_triage(
                 concern=concern,
                 by=request.user,
-                decision=form.cleaned_data["decision"],
+                decision=decision,
                 rationale=form.cleaned_data["rationale"],
-                seen_version=form.cleaned_data["version"],
+                seen_version=seen,
+                may_share=False,
             )
         except services.ConcernChanged:
-            concern.refresh_from_db()
-            context = _detail_context(request, concern, conflict=True)
-            return render(request, "incidents/concern_detail.html", context, status=409)
+            if _repeated(concern, request.user, decision, seen):
+                return _after_decision(request, concern)
+            return _conflict(request, concern)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Decision recorded.")
-            return redirect("concern_detail", code=concern.code)
+            return _after_decision(request, concern)
     context = _detail_context(request, concern, triage_form=form)
     return render(request, "incidents/concern_detail.html", context, status=200)
+
+
+# The decision and reasons a SPOC chose on the concern's page, awaiting their confirmation.
+SHARE_DRAFT = "share_draft"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_share(request, code):
+    """Confirm a share: exactly what the officer will see, who they are, under which DSA."""
+    posted = request.method == "POST"
+    concern = _audited_concern(
+        request, code, action="triage" if posted else "view", require=can_triage
+    )
+    draft = request.session.get(SHARE_DRAFT) or {}
+    if draft.get("code") != str(concern.code):
+        draft = {}
+    form = ShareForm(
+        request.POST if posted else None,
+        initial={
+            "decision": draft.get("decision", Concern.Status.SHARED),
+            "rationale": draft.get("rationale", ""),
+            "version": draft.get("version", concern.version),
+        },
+    )
+    decision = form["decision"].value()
+    if decision not in services.SENDS_TO_POLICE:
+        decision = Concern.Status.SHARED
+    check = sharing_allowed(concern.school)
+    shares = services.decision_shares(concern, decision, check) and concern.can_move_to(decision)
+    if posted and form.is_valid():
+        seen = form.cleaned_data["version"]
+        if seen == concern.version and not shares:
+            form.add_error(None, _why_not_shared(concern, check))
+        else:
+            try:
+                services.concern_triage(
+                    concern=concern,
+                    by=request.user,
+                    decision=decision,
+                    rationale=form.cleaned_data["rationale"],
+                    seen_version=seen,
+                )
+            except services.ConcernChanged:
+                if _repeated(concern, request.user, decision, seen):
+                    return _after_decision(request, concern)
+                return _conflict(request, concern)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                request.session.pop(SHARE_DRAFT, None)
+                return _after_decision(request, concern)
+    return render(
+        request,
+        "incidents/concern_share.html",
+        {
+            "concern": concern,
+            "form": form,
+            "decision": decision,
+            "shares": shares,
+            "why_not": "" if shares else _why_not_shared(concern, check),
+            "sspo": check.sspo if check.allowed else None,
+            "agreement": agreement_label(check) if check.allowed else "",
+            "lawful_basis": Share.LAWFUL_BASIS,
+            "involved": concern.involved.select_related("pupil").order_by("pupil__last_name"),
+            "attachments": concern.attachments.all(),
+            "notes": concern.notes.select_related("author"),
+        },
+    )
+
+
+def _why_not_shared(concern, check) -> str:
+    if concern.shares.exists():
+        return "This concern has already been shared with the officer."
+    if not check.allowed:
+        return f"This concern cannot be shared: {check.reason}"
+    return f"This concern cannot be shared from “{concern.get_status_display()}”."
+
+
+def _conflict(request, concern):
+    concern.refresh_from_db()
+    context = _detail_context(request, concern, conflict=True)
+    return render(request, "incidents/concern_detail.html", context, status=409)
+
+
+def _repeated(concern, user, decision, seen) -> bool:
+    """A second post of the decision this person just made (a double click, a retry)."""
+    concern.refresh_from_db()
+    return (
+        concern.version == seen + 1
+        and concern.triaged_by_id == user.pk
+        and concern.status == decision
+    )
+
+
+# The triage queue's order as it opens: immediate risk first, then the newest.
+QUEUE_ORDER = ("-immediate_risk", "-recorded_at", "-pk")
+
+
+def _after_decision(request, concern):
+    """Say what was done and to whom, then go on to the next concern awaiting triage."""
+    concern.refresh_from_db()
+    said = [f"{concern.reference}: {concern.get_status_display().lower()}."]
+    share = concern.shares.select_related("shared_with__officer").first()
+    if share is not None and concern.status in services.SENDS_TO_POLICE:
+        said.append(
+            f"Shared with {_officer_name(share.shared_with)} under {share.agreement}; "
+            "they have been told."
+        )
+    if concern.reported_by_id != request.user.pk:
+        said.append(f"{concern.reported_by.get_full_name()}, who logged it, has been told.")
+    waiting = (
+        Concern.objects.in_schools_led_by(request.user)
+        .awaiting_triage()
+        .exclude(pk=concern.pk)
+        .order_by(*QUEUE_ORDER)
+        .first()
+    )
+    if waiting is None:
+        said.append("No other concern is awaiting triage.")
+        messages.success(request, " ".join(said))
+        return redirect("triage_queue")
+    said.append(f"Next awaiting triage: {waiting.reference}.")
+    messages.success(request, " ".join(said))
+    return redirect("concern_detail", code=waiting.code)
+
+
+def _officer_name(user) -> str:
+    officer = getattr(user, "officer", None)
+    collar = f" ({officer.collar_number})" if officer and officer.collar_number else ""
+    return f"{user.get_full_name()}{collar}"
 
 
 @login_required
