@@ -198,7 +198,7 @@ def partnership_move(request, code):
         if form.is_valid():
             try:
                 moved = services.partnership_move(
-                    partnership,
+                    partnership=partnership,
                     to=form.cleaned_data["status"],
                     by=user,
                     reason=form.cleaned_data["reason"],
@@ -437,7 +437,7 @@ def document_publish(request, code):
     error = ""
     if request.method == "POST":
         try:
-            published = services.document_publish(document, by=user)
+            published = services.document_publish(document=document, by=user)
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
         else:
