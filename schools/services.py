@@ -465,11 +465,11 @@ def membership_end(*, membership: Membership, by) -> bool:
     user.is_active = False
     user._history_user = by
     user.save(update_fields=["is_active"])
-    end_sessions(user)
+    end_sessions(user=user)
     return True
 
 
-def end_sessions(user) -> int:
+def end_sessions(*, user) -> int:
     """Delete every live session of this person on the server; returns how many."""
     from django.contrib.sessions.models import Session
 
