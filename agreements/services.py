@@ -349,6 +349,7 @@ def team_sergeants(partnership: Partnership) -> list:
     return [o.user for o in leading.select_related("user")]
 
 
+@once_per_form(Partnership)
 @transaction.atomic
 def partnership_create(*, school: School, by, reason: str) -> Partnership:
     """Propose a partnership for a school of the force that has none."""
@@ -454,6 +455,7 @@ def signing_capacity(user, partnership: Partnership) -> str:
     return f"{officer.get_rank_display()} {officer.collar_number}, {officer.team.name}"
 
 
+@once_per_form(Signature)
 @transaction.atomic
 def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signature:
     """Sign for the person's side (the view has just re-authenticated them) and tell the
