@@ -259,6 +259,11 @@ def conference_record(
 def conference_add_action(
     *, conference: Conference, by, description: str, owner: str, due_on: date
 ) -> ConferenceAction:
+    # Locked, then asked again: an officer whose school or agreement went since the page was
+    # loaded adds nothing.
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if not Conference.objects.visible_to(by).filter(pk=conference.pk).exists():
+        raise PermissionDenied
     if not can_add_action(by, conference):
         raise PermissionDenied
     action = ConferenceAction(

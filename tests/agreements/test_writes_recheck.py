@@ -201,3 +201,31 @@ def test_a_sergeant_who_left_opens_no_round_and_writes_no_review(sergeant, schoo
         )
     assert not FeedbackRound.objects.exists()
     assert not Review.objects.exists()
+
+
+def test_an_action_plan_item_is_not_added_once_the_partnership_has_ended(client, sspo_a, school_a):
+    from agreements.action_plan_services import action_plan_item_add
+    from agreements.models import ActionPlanItem
+
+    partnership = school_a.partnership
+    client.force_login(sspo_a)
+    assert client.get(reverse("action_plan_item_add", args=[partnership.code])).status_code == 200
+    services.partnership_move(
+        partnership=partnership, to="ended", by=_sergeant_of(sspo_a), reason="Ended."
+    )
+    with pytest.raises(PermissionDenied):
+        action_plan_item_add(
+            partnership=partnership,
+            by=User.objects.get(pk=sspo_a.pk),
+            problem="Vaping",
+            action="Assembly",
+            owner="SSPO",
+            due_on=timezone.localdate(),
+        )
+    assert not ActionPlanItem.objects.exists()
+
+
+def _sergeant_of(officer_user):
+    from schools.models import Officer
+
+    return Officer.objects.get(team=officer_user.officer.team, rank=Officer.Rank.SERGEANT).user
