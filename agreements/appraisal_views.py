@@ -87,7 +87,9 @@ def feedback_answer(request, code):
     feedback_round = get_round_for(request.user, code, require=can_answer_round)
     answered = feedback_round.responses.filter(respondent=request.user).first()
     form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and answered is None:
+    # A repeated post of the form that gave the answer lands where the first did; any other
+    # post after answering is refused by the service, and the page says they have answered.
+    if request.method == "POST" and form.is_valid():
         try:
             appraisal.feedback_give(
                 feedback_round=feedback_round, by=request.user, **form.cleaned_data

@@ -18,8 +18,9 @@ from django.utils import timezone
 from schools.models import Membership, School
 from ssp.notifications import notify
 from ssp.roles import Role
+from ssp.submissions import once_per_form
 
-from .access import can_remind_awareness
+from .access import can_confirm_awareness, can_remind_awareness
 from .models import AwarenessConfirmation, AwarenessReminder, Document, Partnership, Signature
 
 
@@ -67,12 +68,21 @@ def confirmation_of(partnership: Partnership, document: Document | None, user):
     ).first()
 
 
-def awareness_confirm(*, partnership: Partnership, document_code, user) -> AwarenessConfirmation:
+@once_per_form(AwarenessConfirmation)
+@transaction.atomic
+def awareness_confirm(*, partnership: Partnership, document_code, by) -> AwarenessConfirmation:
     """Record that a member of staff has read the summary they were shown.
 
     They confirm the version they read: if a new one was published meanwhile, they are told
     and asked to read that one. Confirming twice keeps the first confirmation.
     """
+    # The partnership's row, then the question again: someone who left the school since the
+    # page was loaded confirms nothing.
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
+    if not can_confirm_awareness(by, partnership):
+        raise PermissionDenied
     document = current_protocol(partnership)
     if document is None or str(document.code) != str(document_code):
         raise ValidationError(
@@ -82,11 +92,11 @@ def awareness_confirm(*, partnership: Partnership, document_code, user) -> Aware
     try:
         with transaction.atomic():
             return AwarenessConfirmation.objects.create(
-                partnership=partnership, document=document, user=user
+                partnership=partnership, document=document, user=by
             )
     except IntegrityError:
         return AwarenessConfirmation.objects.get(
-            partnership=partnership, document=document, user=user
+            partnership=partnership, document=document, user=by
         )
 
 

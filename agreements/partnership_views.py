@@ -16,6 +16,7 @@ from ssp.audit import log_access
 from ssp.forms import add_service_errors
 from ssp.models import AccessLog
 from ssp.roles import Role
+from ssp.submissions import made_from
 
 from . import services
 from .access import (
@@ -175,10 +176,19 @@ def partnership_new(request):
         request.POST if request.method == "POST" else None,
         force_id=user.officer.team.force_id,
     )
+    if request.method == "POST":
+        # A repeat of the post that proposed it: the school is no longer a choice, so the
+        # form would refuse it; land where the first post did.
+        earlier = made_from(Partnership, token=request.POST.get("once"), by=user)
+        if earlier is not None:
+            return redirect("partnership_detail", code=earlier.code)
     if request.method == "POST" and form.is_valid():
         try:
             partnership = services.partnership_create(
-                school=form.cleaned_data["school"], by=user, reason=form.cleaned_data["reason"]
+                school=form.cleaned_data["school"],
+                by=user,
+                reason=form.cleaned_data["reason"],
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -198,7 +208,7 @@ def partnership_move(request, code):
         if form.is_valid():
             try:
                 moved = services.partnership_move(
-                    partnership,
+                    partnership=partnership,
                     to=form.cleaned_data["status"],
                     by=user,
                     reason=form.cleaned_data["reason"],
@@ -238,6 +248,11 @@ def partnership_sign(request, code, document):
     signed = Signature.objects.filter(
         partnership=partnership, document=version, side=side, revoked_at__isnull=True
     ).first()
+    if request.method == "POST" and signed is not None:
+        # A repeat of the post that signed (its code is spent now): land where it did.
+        earlier = made_from(Signature, token=request.POST.get("once"), by=user)
+        if earlier is not None and earlier.pk == signed.pk:
+            return redirect("partnership_detail", code=partnership.code)
     refusal = ""
     if version != current:
         refusal = (
@@ -256,7 +271,12 @@ def partnership_sign(request, code, document):
         if data is not None:
             if form.is_valid():
                 try:
-                    services.agreement_sign(partnership=partnership, document=version, by=user)
+                    services.agreement_sign(
+                        partnership=partnership,
+                        document=version,
+                        by=user,
+                        once=form.cleaned_data["once"],
+                    )
                 except ValidationError as error:
                     form.add_error(None, error.messages)
                 else:
@@ -437,7 +457,7 @@ def document_publish(request, code):
     error = ""
     if request.method == "POST":
         try:
-            published = services.document_publish(document, by=user)
+            published = services.document_publish(document=document, by=user)
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
         else:

@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -148,10 +148,30 @@ def protocol_signed_by_both(partnership: Partnership) -> bool:
     return sides == {Signature.Side.SCHOOL, Signature.Side.FORCE}
 
 
-@transaction.atomic
-def partnership_move(partnership: Partnership, *, to: str, by, reason: str, version=None):
-    """Move a partnership along its lifecycle, with the reason, under a row lock."""
+def _locked_partnership(partnership: Partnership, *, by, require) -> Partnership:
+    """Lock the partnership's row, then ask again whether `by` may act on it: their scope
+    (a sergeant who left the team, a head who left the school) and `require`, the verb's
+    predicate from access.py, as they are now, not as they were when the page was loaded."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not require(by, locked):
+        raise PermissionDenied
+    return locked
+
+
+@transaction.atomic
+def partnership_move(*, partnership: Partnership, to: str, by, reason: str, version=None):
+    """The sergeant moves a partnership along its lifecycle, with the reason, under a row
+    lock."""
+    from .access import can_move_partnership  # access reads this module
+
+    locked = _locked_partnership(partnership, by=by, require=can_move_partnership)
+    return _move(locked, to=to, by=by, reason=reason, version=version)
+
+
+def _move(locked: Partnership, *, to: str, by, reason: str, version=None) -> Partnership:
+    # The caller holds the partnership's row lock and has checked who `by` is.
     if version is not None and locked.version != version:
         raise StaleRecord
     if not reason.strip():
@@ -181,12 +201,34 @@ def partnership_move(partnership: Partnership, *, to: str, by, reason: str, vers
 
 
 @transaction.atomic
-def document_publish(document: Document, *, by) -> Document:
-    """Publish a draft: it gets its version's hash and can never change again."""
+def document_publish(*, document: Document, by) -> Document:
+    """The sergeant publishes a draft of their force: it gets its version's hash and can
+    never change again."""
+    from .access import can_write_documents  # access reads this module
+
+    locked = _locked_for_publishing(document)
+    if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
+    return _publish(locked, by=by)
+
+
+@transaction.atomic
+def document_version_publish(*, document: Document, by) -> Document:
+    """Publish a draft without asking who `by` is: for seeding the demo's and tests' first
+    versions only. People publish through document_publish."""
+    return _publish(_locked_for_publishing(document), by=by)
+
+
+def _locked_for_publishing(document: Document) -> Document:
     # The force's row serialises publishing: two drafts published at once cannot both take
     # the next version number.
     Force.objects.select_for_update().get(pk=document.force_id)
-    locked = Document.objects.select_for_update().get(pk=document.pk)
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+def _publish(locked: Document, *, by) -> Document:
     if locked.is_published:
         raise ValidationError("This version is already published.")
     if locked.expires_on < timezone.localdate() or locked.review_on < timezone.localdate():
@@ -213,9 +255,11 @@ def document_publish(document: Document, *, by) -> Document:
 
 @transaction.atomic
 def signature_create(
-    partnership: Partnership, document: Document, *, side: str, by, signed_as: str
+    *, partnership: Partnership, document: Document, side: str, by, signed_as: str
 ) -> Signature:
-    """Sign the current version for one side. Re-authentication is the caller's (the view)."""
+    """Record a signature of the current version for one side, without asking who `by` is:
+    people sign through agreement_sign (which checks them under the same lock); the demo and
+    tests seed signatures here. Re-authentication is the caller's (the view)."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     current = Document.objects.current_of(partnership.force_id, document.kind).first()
     if current is None or current.pk != document.pk:
@@ -242,8 +286,10 @@ def signature_create(
 
 
 @transaction.atomic
-def agreement_revoke(partnership: Partnership, document: Document, *, by, reason: str) -> int:
-    """Withdraw both sides' signatures of a version: sharing under it stops at once."""
+def agreement_revoke(*, partnership: Partnership, document: Document, by, reason: str) -> int:
+    """Withdraw both sides' signatures of a version: sharing under it stops at once.
+    Asks nothing of `by`: people revoke through dsa_revoke, which checks them under the
+    partnership's lock."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the agreement is being revoked."})
     live = Signature.objects.select_for_update().filter(
@@ -303,9 +349,18 @@ def team_sergeants(partnership: Partnership) -> list:
     return [o.user for o in leading.select_related("user")]
 
 
+@once_per_form(Partnership)
 @transaction.atomic
 def partnership_create(*, school: School, by, reason: str) -> Partnership:
     """Propose a partnership for a school of the force that has none."""
+    from .access import can_create_partnership  # access reads this module
+
+    # The officer's row: a sergeant who has just left the force proposes nothing.
+    officer = Officer.objects.select_for_update().filter(user=by).first()
+    if officer is None or not can_create_partnership(by):
+        raise PermissionDenied
+    if not officer.is_current or school.force_id != officer.team.force_id:
+        raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": "Enter why this school should have a partnership."})
     if Partnership.objects.filter(school=school).exists():
@@ -333,7 +388,14 @@ def _next_version(force_id, kind) -> int:
 def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
     """Start the next version of the force's protocol or DSA. One draft of a kind at a time,
     so the draft's number is the one it will be published as."""
+    from .access import can_write_documents  # access reads this module
+
     Force.objects.select_for_update().get(pk=force.pk)
+    officer = Officer.objects.filter(user=by).select_related("team").first()
+    if officer is None or not officer.is_current or officer.team.force_id != force.pk:
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
     draft = Document.objects.filter(force=force, kind=kind, published_at__isnull=True).first()
     if draft is not None:
         raise ValidationError(
@@ -354,7 +416,13 @@ def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
 def document_draft_update(*, document: Document, by, seen_hash: str, **fields) -> Document:
     """Change a draft. `seen_hash` is the draft's content as the person loaded it: if
     someone changed it since, nothing is overwritten (StaleRecord)."""
+    from .access import can_write_documents  # access reads this module
+
     locked = Document.objects.select_for_update().get(pk=document.pk)
+    if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
     if locked.is_published:
         raise ValidationError("A published version cannot be changed; start a new draft.")
     if locked.compute_hash() != seen_hash:
@@ -387,13 +455,21 @@ def signing_capacity(user, partnership: Partnership) -> str:
     return f"{officer.get_rank_display()} {officer.collar_number}, {officer.team.name}"
 
 
+@once_per_form(Signature)
 @transaction.atomic
 def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signature:
     """Sign for the person's side (the view has just re-authenticated them) and tell the
     other side: that it is their turn, or that the version is now signed by both."""
+    from .access import can_sign  # access reads this module
+
+    partnership = _locked_partnership(partnership, by=by, require=can_sign)
     side = signing_side(by)
     signature = signature_create(
-        partnership, document, side=side, by=by, signed_as=signing_capacity(by, partnership)
+        partnership=partnership,
+        document=document,
+        side=side,
+        by=by,
+        signed_as=signing_capacity(by, partnership),
     )
     other = Signature.Side.FORCE if side == Signature.Side.SCHOOL else Signature.Side.SCHOOL
     other_signed = Signature.objects.filter(
@@ -421,11 +497,13 @@ def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signa
 def _activate_when_signed(partnership: Partnership, *, by) -> None:
     """The second signature on a proposed partnership makes it active when the activation
     rules hold, so nobody has to find "Change the partnership's status" by chance. The
-    partnership's row is already locked by signature_create in this transaction."""
+    partnership's row is already locked by agreement_sign in this transaction, and the
+    signer's right to sign checked: activating follows from both signatures, so it asks
+    nothing more of them."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if locked.status != Partnership.Status.PROPOSED or not protocol_signed_by_both(locked):
         return
-    partnership_move(
+    _move(
         locked,
         to=Partnership.Status.ACTIVE,
         by=by,
@@ -442,10 +520,13 @@ def _activate_when_signed(partnership: Partnership, *, by) -> None:
 @transaction.atomic
 def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     """Revoke the partnership's current DSA and tell everyone who relied on it."""
+    from .access import can_revoke  # access reads this module
+
+    partnership = _locked_partnership(partnership, by=by, require=can_revoke)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:
         raise ValidationError("There is no signed agreement to revoke.")
-    count = agreement_revoke(partnership, dsa, by=by, reason=reason)
+    count = agreement_revoke(partnership=partnership, document=dsa, by=by, reason=reason)
     school = partnership.school
     notify(
         recipients=[

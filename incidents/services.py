@@ -368,6 +368,9 @@ def concern_triage(
 @once_per_form(CorrectionNote)
 @transaction.atomic
 def concern_add_note(*, concern: Concern, by, text: str) -> CorrectionNote:
+    # Locked, then asked again: an SSPO whose DSA was revoked since the page was loaded adds
+    # nothing to the concern.
+    concern = _locked_concern(concern, by)
     if not can_add_note(by, concern):
         raise PermissionDenied
     if not text.strip():

@@ -113,6 +113,7 @@ def review_new(request, code):
                 rating=form.cleaned_data["rating"],
                 comments=form.cleaned_data["comments"],
                 actions=form.agreed_actions(),
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

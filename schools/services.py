@@ -18,6 +18,7 @@ from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 from ssp.submissions import once_per_form
 
+from .access import can_end_assignment, can_name_spoc
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
 OWN_RECORD_REFUSAL = (
@@ -235,6 +236,8 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
     refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not can_end_assignment(by, assignment):
+        raise PermissionDenied  # not (or no longer) the sergeant of the officer's team
     if assignment.ends_on != seen_ends_on:
         raise StaleAssignment
     if ends_on < assignment.starts_on:
@@ -279,12 +282,17 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
 
 @transaction.atomic
 def spoc_designate(
-    *, school: School, membership: Membership | None, deputy: bool = False, by=None
+    *, school: School, membership: Membership | None, deputy: bool = False, by
 ) -> Membership | None:
     """The head names the school's SPOC (or deputy); they must be in the SLT.
 
     Naming someone new takes the designation from whoever held it; None just clears it.
     """
+    # The school's row, then the question again: a head who left since the page was loaded
+    # names nobody.
+    school = School.objects.select_for_update().get(pk=school.pk)
+    if not can_name_spoc(by, school):
+        raise PermissionDenied
     designation = Membership.Designation.DEPUTY if deputy else Membership.Designation.SPOC
     holders = Membership.objects.select_for_update().filter(school=school, designation=designation)
     if membership is not None:
@@ -476,11 +484,11 @@ def membership_end(*, membership: Membership, by) -> bool:
     # Reading every session to find theirs happens after commit, not while the place's row
     # (and the school's) is locked. Until then the account is already inactive, so the
     # sign-in backend refuses their sessions on the very next request.
-    transaction.on_commit(functools.partial(end_sessions, user), robust=True)
+    transaction.on_commit(functools.partial(end_sessions, user=user), robust=True)
     return True
 
 
-def end_sessions(user) -> int:
+def end_sessions(*, user) -> int:
     """Delete every live session of this person on the server; returns how many."""
     from django.contrib.sessions.models import Session
 

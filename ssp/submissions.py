@@ -86,6 +86,27 @@ def _fresh(record):
     return record
 
 
+def made_from(model, *, token, by):
+    """The record `by` already made from the rendered form with this token, or None.
+
+    For the few forms whose own checks refuse a repeat before the service is reached (a
+    school that now has its partnership is no longer a choice; a one-time code is spent):
+    the view asks first, and a repeated post lands on the first record.
+    """
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    if by is None or by.pk is None:
+        return None
+    row = Submission.objects.filter(
+        token=token, user=by, made=model._meta.label_lower, object_id__isnull=False
+    ).first()
+    if row is None:
+        return None
+    return model._default_manager.filter(pk=row.object_id).first()
+
+
 def _claim(*, token, by, made) -> Submission | None:
     """Claim the token, or None if a post of the same form claimed it first (and committed)."""
     try:
