@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import notify
+from ssp.scope import scope_of
 from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
@@ -86,17 +87,9 @@ def in_force_school_ids(user) -> list[int]:
     """Of the schools a person may see, those whose DSA is in force now: once a request.
 
     Police scopes filter by these ids as constants (cheap to plan), and because they are
-    worked out on every request, a revocation or lapse takes effect on the next one.
+    worked out for every request (ssp.scope), a revocation or lapse takes effect on the next.
     """
-    cached = getattr(user, "_in_force_school_ids", None)
-    if cached is None:
-        cached = list(
-            Partnership.objects.filter(school_id__in=School.objects.visible_ids(user))
-            .in_force()
-            .values_list("school_id", flat=True)
-        )
-        user._in_force_school_ids = cached
-    return cached
+    return scope_of(user).in_force_school_ids
 
 
 def agreement_label(check: SharingCheck) -> str:

@@ -34,8 +34,9 @@ def _schools_at_a_glance(user):
         .select_related("user")
         .order_by("-designation")
     )
+    # From the request's scope, whose ids every section below filters by as well.
     return (
-        School.objects.visible_to(user)
+        School.objects.filter(pk__in=School.objects.visible_ids(user))
         .select_related("partnership")
         .prefetch_related(
             Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
@@ -60,8 +61,6 @@ def home(request):
     if role == Role.ADMIN:
         return redirect("admin:index")
     schools = list(_schools_at_a_glance(user))
-    # The same schools visible_ids(user) would fetch again: every section below scopes by them.
-    user._visible_school_ids = [school.pk for school in schools]
     context = {
         "role": role,
         "schools": schools,
