@@ -14,11 +14,12 @@ from agreements.models import FeedbackRound
 from incidents.models import Concern
 from referrals.access import can_record_conference
 from schools.access import can_see_upn
-from schools.models import Assignment, Membership, Officer, School, today
+from schools.models import Assignment, Membership, Officer, today
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.scope import scope_of
 
 from . import overview as team_figures
 from .access import can_see_overview
@@ -35,14 +36,13 @@ def _schools_at_a_glance(user):
         .select_related("user")
         .order_by("-designation")
     )
-    # From the request's scope, whose ids every section below filters by as well.
-    return (
-        School.objects.filter(pk__in=School.objects.visible_ids(user))
-        .select_related("partnership")
-        .prefetch_related(
+    # One query, which also gives the request's scope the ids every section below filters by.
+    return scope_of(user).visible_schools(
+        select_related=["partnership"],
+        prefetch=[
             Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
             Prefetch("memberships", queryset=leads, to_attr="leads"),
-        )
+        ],
     )
 
 

@@ -51,6 +51,17 @@ class Scope:
 
         return list(School.objects.visible_to(self.user).values_list("pk", flat=True))
 
+    def visible_schools(self, *, select_related=(), prefetch=()) -> list:
+        """The visible schools as rows, with what a page shows of them; one query, which
+        also answers visible_school_ids for the rest of the request. The page may only say
+        what to load with them, never narrow or widen the rule."""
+        from schools.models import School
+
+        queryset = School.objects.visible_to(self.user)
+        schools = list(queryset.select_related(*select_related).prefetch_related(*prefetch))
+        self.__dict__.setdefault("visible_school_ids", [school.pk for school in schools])
+        return schools
+
     @cached_property
     def led_school_ids(self) -> frozenset[int]:
         """The schools where the person is the head, the SPOC or the deputy SPOC now."""
