@@ -5,10 +5,10 @@ Scope first (the gate: out of scope answers 404), then the verb (403).
 
 from schools.models import Membership, Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.roles import SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.scope import scope_of
 
 from .models import Document, FeedbackRound, Partnership, Review
-from .services import in_force_school_ids
 
 # ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
 # only a plain summary of their school's SSP.
@@ -29,9 +29,10 @@ def police_pupils(user):
     read of a pupil (searches, pickers, chronologies) starts here: revoking or a lapse
     hides them on the next request.
     """
-    if getattr(user, "role", None) not in POLICE_ROLES:
+    scope = scope_of(user)
+    if not scope.is_police:
         return Pupil.objects.none()
-    return Pupil.objects.filter(school_id__in=in_force_school_ids(user))
+    return Pupil.objects.filter(school_id__in=scope.in_force_school_ids)
 
 
 def can_read_sharing_log(user) -> bool:
@@ -205,12 +206,8 @@ ACTION_PLAN_LEADS = SCHOOL_LEADS
 
 
 def _leads_school_of(user, partnership: Partnership) -> bool:
-    # Worked out once per request: a page asks both whether they may read and edit.
-    led = getattr(user, "_led_school_ids", None)
-    if led is None:
-        led = set(School.objects.held_as(user, *ACTION_PLAN_LEADS).values_list("pk", flat=True))
-        user._led_school_ids = led
-    return partnership.school_id in led
+    # Worked out once per request (ssp.scope): a page asks both whether they may read and edit.
+    return partnership.school_id in scope_of(user).led_school_ids
 
 
 def _polices_school_of(user, partnership: Partnership) -> bool:

@@ -23,7 +23,9 @@ from .access import (
     can_create_partnership,
     can_edit_document,
     can_move_partnership,
+    can_open_round,
     can_read_agreements,
+    can_read_awareness,
     can_read_document,
     can_read_documents,
     can_read_register,
@@ -140,6 +142,10 @@ def _detail_context(request, partnership: Partnership, *, conflict=False) -> dic
         "can_move": can_move_partnership(user, partnership)
         and bool(Partnership.MOVES[Partnership.Status(partnership.status)]),
         "can_revoke": can_revoke(user, partnership) and bool(dsa["school"] or dsa["force"]),
+        # The administrator reads the register, never the partnership's working records.
+        "works_together": user.role != Role.ADMIN,
+        "can_open_round": can_open_round(user, partnership),
+        "can_read_awareness": can_read_awareness(user, partnership),
         "conflict": conflict,
     }
 

@@ -1,13 +1,15 @@
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import Kind, notify
+from ssp.scope import scope_of
 from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
@@ -28,48 +30,19 @@ def sharing_allowed(school: School) -> SharingCheck:
     """Nothing moves from a school to the police without a live partnership and DSA.
 
     Read on every request that moves or shows shared data, so a lapse or revocation takes
-    effect at once. The same rule as Partnership.objects.in_force(), with the reason.
+    effect at once. Whether the DSA is in force is Partnership.objects.in_force()'s to
+    decide (the one place); this adds the officer to share with, and says why not.
     """
-    partnership = Partnership.objects.filter(school=school).first()
+    partnership = (
+        Partnership.objects.filter(school=school)
+        .annotate(dsa_in_force=Exists(Partnership.objects.in_force().filter(pk=OuterRef("pk"))))
+        .first()
+    )
     if partnership is None:
         return SharingCheck(False, f"{school.name} has no Safer Schools Partnership.")
-    if partnership.status != Partnership.Status.ACTIVE:
-        return SharingCheck(
-            False,
-            f"The partnership is {partnership.get_status_display().lower()}, not active.",
-            partnership,
-        )
     dsa = Document.objects.current_of(school.force_id, Document.Kind.DSA).first()
-    if dsa is None:
-        return SharingCheck(
-            False, "The force has not published a data sharing agreement.", partnership
-        )
-    if dsa.expires_on < timezone.localdate():
-        return SharingCheck(
-            False,
-            f"The data sharing agreement (version {dsa.version}) expired at the end of "
-            f"{dsa.expires_on:%-d %B %Y}.",
-            partnership,
-        )
-    sides = set(
-        Signature.objects.filter(
-            partnership=partnership, document=dsa, revoked_at__isnull=True
-        ).values_list("side", flat=True)
-    )
-    if Signature.Side.SCHOOL not in sides:
-        return SharingCheck(
-            False,
-            f"The head teacher has not signed the current data sharing agreement "
-            f"(version {dsa.version}).",
-            partnership,
-        )
-    if Signature.Side.FORCE not in sides:
-        return SharingCheck(
-            False,
-            f"The force has not signed the current data sharing agreement "
-            f"(version {dsa.version}).",
-            partnership,
-        )
+    if not partnership.dsa_in_force:
+        return SharingCheck(False, _refusal(partnership, dsa), partnership)
     assignment = (
         Assignment.objects.current()
         .filter(school=school)
@@ -82,21 +55,116 @@ def sharing_allowed(school: School) -> SharingCheck:
     return SharingCheck(True, "", partnership, assignment.officer.user, dsa)
 
 
+@dataclass(frozen=True)
+class SignatureFact:
+    """A signature of one of the force's DSA versions, as far as explaining needs it."""
+
+    document_id: int
+    side: str
+    revoked_on: datetime.date | None
+
+
+def dsa_signature_facts(partnership_ids) -> dict[int, list[SignatureFact]]:
+    """Every signature of every DSA version, by partnership: one query for them all."""
+    if not partnership_ids:
+        return {}
+    found = {}
+    for partnership_id, document_id, side, revoked_at in Signature.objects.filter(
+        partnership__in=partnership_ids, document__kind=Document.Kind.DSA
+    ).values_list("partnership_id", "document_id", "side", "revoked_at"):
+        revoked_on = timezone.localdate(revoked_at) if revoked_at else None
+        found.setdefault(partnership_id, []).append(SignatureFact(document_id, side, revoked_on))
+    return found
+
+
+BOTH_SIDES = (Signature.Side.SCHOOL, Signature.Side.FORCE)
+
+
+@dataclass(frozen=True)
+class NotInForce:
+    """Why a partnership's DSA is not in force: the first of in_force()'s conditions it fails."""
+
+    STATUS = "status"  # the partnership is not active
+    UNPUBLISHED = "unpublished"  # the force has no DSA version
+    EXPIRED = "expired"  # the current version has expired
+    SIGNATURES = "signatures"  # the signatures explain it: pass them to say how
+    REVOKED = "revoked"  # a side's signature of the current version is revoked
+    NEW_VERSION = "new_version"  # an older version was signed; the current one is not yet
+    UNSIGNED = "unsigned"  # never signed by a side
+    UNKNOWN = "unknown"  # in_force() says no for a reason not listed here
+
+    cause: str
+    missing: frozenset = frozenset()  # the sides with no live signature of the current version
+    revoked_on: datetime.date | None = None
+
+
+def why_not_in_force(
+    *, status, dsa_id, dsa_expires_on, today, signatures: list[SignatureFact] | None = None
+) -> NotInForce:
+    """The one explainer of a "no" from Partnership.objects.in_force(), which alone decides:
+    ask only when it said no. Without the signatures it stops at SIGNATURES when they are
+    what explains it, so a page fetches them only for the partnerships that need them."""
+    if status != Partnership.Status.ACTIVE:
+        return NotInForce(NotInForce.STATUS)
+    if dsa_id is None:
+        return NotInForce(NotInForce.UNPUBLISHED)
+    if dsa_expires_on < today:
+        return NotInForce(NotInForce.EXPIRED)
+    if signatures is None:
+        return NotInForce(NotInForce.SIGNATURES)
+    current = [s for s in signatures if s.document_id == dsa_id]
+    live = {s.side for s in current if s.revoked_on is None}
+    missing = frozenset(side for side in BOTH_SIDES if side not in live)
+    if not missing:
+        return NotInForce(NotInForce.UNKNOWN)  # never claim more than in_force() does
+    revoked = [s.revoked_on for s in current if s.revoked_on is not None]
+    if revoked:
+        return NotInForce(NotInForce.REVOKED, missing, max(revoked))
+    if any(s.document_id != dsa_id and s.revoked_on is None for s in signatures):
+        return NotInForce(NotInForce.NEW_VERSION, missing)
+    return NotInForce(NotInForce.UNSIGNED, missing)
+
+
+def _refusal(partnership: Partnership, dsa: Document | None) -> str:
+    """Why nothing can be shared, in a sentence for the person about to share."""
+    facts = {
+        "status": partnership.status,
+        "dsa_id": dsa.pk if dsa else None,
+        "dsa_expires_on": dsa.expires_on if dsa else None,
+        "today": timezone.localdate(),
+    }
+    why = why_not_in_force(**facts)
+    if why.cause == NotInForce.SIGNATURES:
+        signatures = dsa_signature_facts([partnership.pk]).get(partnership.pk, [])
+        why = why_not_in_force(**facts, signatures=signatures)
+    if why.cause == NotInForce.STATUS:
+        return f"The partnership is {partnership.get_status_display().lower()}, not active."
+    if why.cause == NotInForce.UNPUBLISHED:
+        return "The force has not published a data sharing agreement."
+    if why.cause == NotInForce.EXPIRED:
+        return (
+            f"The data sharing agreement (version {dsa.version}) expired at the end of "
+            f"{dsa.expires_on:%-d %B %Y}."
+        )
+    if Signature.Side.SCHOOL in why.missing:
+        return (
+            "The head teacher has not signed the current data sharing agreement "
+            f"(version {dsa.version})."
+        )
+    if Signature.Side.FORCE in why.missing:
+        return (
+            f"The force has not signed the current data sharing agreement (version {dsa.version})."
+        )
+    return "The data sharing agreement is not in force."
+
+
 def in_force_school_ids(user) -> list[int]:
     """Of the schools a person may see, those whose DSA is in force now: once a request.
 
     Police scopes filter by these ids as constants (cheap to plan), and because they are
-    worked out on every request, a revocation or lapse takes effect on the next one.
+    worked out for every request (ssp.scope), a revocation or lapse takes effect on the next.
     """
-    cached = getattr(user, "_in_force_school_ids", None)
-    if cached is None:
-        cached = list(
-            Partnership.objects.filter(school_id__in=School.objects.visible_ids(user))
-            .in_force()
-            .values_list("school_id", flat=True)
-        )
-        user._in_force_school_ids = cached
-    return cached
+    return scope_of(user).in_force_school_ids
 
 
 def agreement_label(check: SharingCheck) -> str:

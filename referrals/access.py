@@ -7,19 +7,14 @@ school's records.
 
 from django.shortcuts import get_object_or_404
 
-from agreements.access import police_pupils as pupils_in_force
+# The one rule for the pupils police reach (their schools in force); only an SSPO refers or
+# holds a conference, which every caller asks first (can_make_referral, can_record_conference).
+from agreements.access import police_pupils
 from schools.models import Pupil
 from ssp.access import get_visible_or_404
 from ssp.roles import POLICE_ROLES, Role
 
 from .models import SCHOOL_LEADS, Conference, ConferenceAction, Referral, Scheme
-
-
-def police_pupils(user):
-    """Pupils an SSPO may refer or bring to a conference: those of their schools in force."""
-    if getattr(user, "role", None) != Role.SSPO:
-        return Pupil.objects.none()
-    return pupils_in_force(user)
 
 
 def can_manage_schemes(user) -> bool:

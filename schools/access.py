@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ssp.access import get_visible_or_404
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.scope import scope_of
 
 from .models import (
     Activity,
@@ -234,6 +235,13 @@ def can_correct_pupil(user, pupil: Pupil) -> bool:
 
 def can_work_on_intake(user, intake: Intake) -> bool:
     return can_manage_pupils(user, intake.school)
+
+
+def can_see_upn(user, pupil: Pupil) -> bool:
+    """ACCESS.md: a pupil's UPN is for the people of the pupil's own school; police and the
+    administrator never see it. Views hand the UPN, or nothing, to templates."""
+    scope = scope_of(user)
+    return scope.role in SCHOOL_ROLES and pupil.school_id in scope.visible_school_ids
 
 
 def get_pupil_to_correct(user, code) -> Pupil:
