@@ -17,7 +17,7 @@ from .access import (
     can_answer_round,
     can_open_round,
     can_read_answers,
-    get_appraised_partnership,
+    get_partnership_for,
     get_round_for,
 )
 from .appraisal_forms import FeedbackForm, FeedbackRoundForm
@@ -25,7 +25,7 @@ from .appraisal_forms import FeedbackForm, FeedbackRoundForm
 
 @login_required
 def round_list(request, code):
-    partnership = get_appraised_partnership(request.user, code, require=can_open_round)
+    partnership = get_partnership_for(request.user, code, require=can_open_round)
     rounds = partnership.feedback_rounds.annotate(answers=Count("responses")).order_by(
         "-opens_on", "-pk"
     )
@@ -39,7 +39,7 @@ def round_list(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_new(request, code):
-    partnership = get_appraised_partnership(request.user, code, require=can_open_round)
+    partnership = get_partnership_for(request.user, code, require=can_open_round)
     form = FeedbackRoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

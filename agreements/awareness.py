@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from schools.models import Membership, School
 from ssp.notifications import notify
-from ssp.roles import Role
+from ssp.roles import SPOCS, Role
 from ssp.submissions import once_per_form
 
 from .access import can_confirm_awareness, can_remind_awareness
@@ -26,9 +26,7 @@ from .models import AwarenessConfirmation, AwarenessReminder, Document, Partners
 
 def staff_of(school_id):
     """The school's current members of staff: everyone there but the head (who signs)."""
-    return Membership.objects.current().filter(
-        school_id=school_id, position=Membership.Position.STAFF
-    )
+    return Membership.objects.staff_of(school_id)
 
 
 def _current(kind, field="pk"):
@@ -195,7 +193,7 @@ def head_duties(user) -> list[HeadDuties]:
     """For each school the person heads: the SPOC and deputy, whether the school has signed
     the current protocol and DSA (and the force has), and how many of the current staff
     have confirmed the current SSP summary. Three queries, however many staff."""
-    leads = Membership.objects.current().exclude(designation="").select_related("user")
+    leads = Membership.objects.current().in_role(*SPOCS).select_related("user")
     schools = list(
         School.objects.held_as(user, Role.HEAD)
         .prefetch_related(Prefetch("memberships", queryset=leads, to_attr="leads"))

@@ -35,6 +35,7 @@ from .access import (
     can_write_documents,
     get_document_for,
     get_partnership_for,
+    has_no_register,
 )
 from .forms import (
     DOCUMENT_FIELDS,
@@ -68,7 +69,7 @@ def _people(partnership_qs):
 @login_required
 def partnership_list(request):
     user = request.user
-    if user.role in (None, Role.YET):
+    if has_no_register(user):
         raise Http404  # ACCESS.md: the YET has no partnership to read
     if not can_read_register(user):
         raise PermissionDenied
@@ -359,7 +360,7 @@ def partnership_revoke(request, code):
 @login_required
 def document_list(request):
     user = request.user
-    if user.role in (None, Role.YET):
+    if has_no_register(user):
         raise Http404
     if not can_read_documents(user):
         raise PermissionDenied

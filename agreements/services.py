@@ -383,18 +383,12 @@ def agreement_revoke(*, partnership: Partnership, document: Document, by, reason
 
 
 def head_teachers(school: School) -> list:
-    members = Membership.objects.current().filter(
-        school=school, position=Membership.Position.HEAD, user__is_active=True
-    )
-    return [m.user for m in members.select_related("user")]
+    return [m.user for m in Membership.objects.heads_of(school).select_related("user")]
 
 
 def school_leads(school: School) -> list:
     """The SPOC and deputy."""
-    members = Membership.objects.current().filter(
-        school=school, designation__in=["spoc", "deputy"], user__is_active=True
-    )
-    return [m.user for m in members.select_related("user")]
+    return [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
 
 
 def current_sspos(school: School) -> list:

@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.access import police_pupils
 from schools.models import School
 from ssp.audit import audited, log_access, log_pupils_shown
-from ssp.roles import Role
 
 from . import services
 from .access import (
-    SCHOOL_LEADS,
+    can_list_incidents,
+    can_list_summaries,
     can_read_incident,
+    can_record_incidents,
     can_record_police_outcome,
     can_update_incident,
     get_concern_for,
@@ -61,7 +62,7 @@ def _audited_incident(request, code, *, action="view", require=can_read_incident
 
 
 def _officer_schools(user):
-    if user.role != Role.SSPO:
+    if not can_record_incidents(user):
         raise PermissionDenied
     return School.objects.visible_to(user).order_by("name")
 
@@ -327,7 +328,7 @@ def _printed_facts(incident, facts: dict) -> list[tuple[str, str]]:
 @login_required
 def incident_list(request):
     user = request.user
-    if user.role not in (Role.SSPO, Role.SERGEANT):
+    if not can_list_incidents(user):
         raise PermissionDenied
     open_first = Case(
         When(status=Incident.Status.OPEN, then=Value(0)),
@@ -353,7 +354,7 @@ def incident_list(request):
         "incidents/incident_list.html",
         {
             "page": page,
-            "can_record": user.role == Role.SSPO,
+            "can_record": can_record_incidents(user),
             "police_relevant": POLICE_RELEVANT,
         },
     )
@@ -362,7 +363,7 @@ def incident_list(request):
 @login_required
 def summary_list(request):
     user = request.user
-    if user.role not in SCHOOL_LEADS:
+    if not can_list_summaries(user):
         raise PermissionDenied
     summaries = (
         IncidentSummary.objects.visible_to(user)

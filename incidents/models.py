@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models import Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, Role
 
 
 class Category(models.TextChoices):
@@ -53,7 +53,7 @@ class ConcernQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Need to know: the one place that decides which concerns a person may see."""
         role = getattr(user, "role", None)
-        if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+        if role in SCHOOL_ROLES:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(Q(reported_by=user) | Q(school__in=leads))
         if role == Role.SSPO:
@@ -368,7 +368,7 @@ class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Police records: the SSPO's current schools, the sergeant's team. Nobody else."""
         role = getattr(user, "role", None)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         return self.none()
 
@@ -506,7 +506,7 @@ class IncidentSummaryQuerySet(models.QuerySet):
         if role in SCHOOL_LEADS:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(incident__school__in=leads)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(incident__in=Incident.objects.visible_to(user))
         return self.none()
 
@@ -544,7 +544,7 @@ class EnquiryQuerySet(models.QuerySet):
         if role in SCHOOL_LEADS:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(school__in=leads)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=in_force_school_ids(user))
         return self.none()
 

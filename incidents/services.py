@@ -68,8 +68,7 @@ class Involvement:
 def _school_leads(school):
     return [
         m.user
-        for m in Membership.objects.current()
-        .filter(school=school, designation__in=["spoc", "deputy"])
+        for m in Membership.objects.spocs_of(school)
         .select_related("user")
         .order_by("-designation")  # the SPOC, then the deputy
     ]

@@ -63,10 +63,5 @@ def send_triage_reminders() -> int:
 
 def _triage_leads(school) -> list:
     """The SPOC and deputy; the head teacher when the school has named neither."""
-    members = (
-        Membership.objects.current()
-        .filter(school=school, user__is_active=True)
-        .select_related("user")
-    )
-    leads = [m.user for m in members.filter(designation__in=["spoc", "deputy"])]
-    return leads or [m.user for m in members.filter(position=Membership.Position.HEAD)]
+    leads = [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
+    return leads or [m.user for m in Membership.objects.heads_of(school).select_related("user")]

@@ -15,14 +15,16 @@ from agreements.services import agreement_label, sharing_allowed
 from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 from ssp.uploads import SizeCapUploadHandler
 
 from . import services
 from .access import (
-    SCHOOL_LEADS,
     can_acknowledge,
     can_add_note,
+    can_list_own_concerns,
+    can_list_shared_concerns,
+    can_list_triage_queue,
     can_log_concern,
     can_open_enquiry_as_police,
     can_open_enquiry_as_school,
@@ -69,7 +71,7 @@ def _audited_concern(request, code, *, action="view", require=None) -> Concern:
 
 
 def _own_school(user) -> School:
-    school = School.objects.held_as(user, Role.STAFF, *SCHOOL_LEADS).first()
+    school = School.objects.held_as(user, *SCHOOL_ROLES).first()
     if school is None or not can_log_concern(user, school):
         raise PermissionDenied
     return school
@@ -514,7 +516,7 @@ TRIAGE_URL_FILTERS = ("status", "category", "date_from", "date_to")
 @require_http_methods(["GET", "POST"])
 def triage_queue(request):
     user = request.user
-    if user.role not in SCHOOL_LEADS:
+    if not can_list_triage_queue(user):
         raise PermissionDenied
     concerns = Concern.objects.in_schools_led_by(user)
     if request.method == "POST":
@@ -570,7 +572,7 @@ def triage_queue(request):
 @login_required
 def my_concerns(request):
     user = request.user
-    if user.role not in (Role.STAFF, *SCHOOL_LEADS):
+    if not can_list_own_concerns(user):
         raise PermissionDenied
     concerns = _with_pupils(
         Concern.objects.visible_to(user).filter(reported_by=user).order_by("-recorded_at", "-pk")
@@ -581,7 +583,7 @@ def my_concerns(request):
 
 @login_required
 def shared_with_me(request):
-    if request.user.role not in (Role.SSPO, Role.SERGEANT):
+    if not can_list_shared_concerns(request.user):
         raise PermissionDenied
     concerns = _with_pupils(
         Concern.objects.visible_to(request.user)

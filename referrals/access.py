@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404
 from agreements.access import police_pupils
 from schools.models import Pupil
 from ssp.access import get_visible_or_404
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import CASE_OFFICERS, POLICE_ROLES, SCHOOL_LEADS, Role
 
-from .models import SCHOOL_LEADS, Conference, ConferenceAction, Referral, Scheme
+from .models import Conference, ConferenceAction, Referral, Scheme
 
 
 def can_manage_schemes(user) -> bool:
@@ -26,7 +26,22 @@ def can_edit_scheme(user, scheme: Scheme) -> bool:
 
 
 def can_read_schemes(user) -> bool:
-    return user.role in (Role.SSPO, Role.SERGEANT)
+    return user.role in CASE_OFFICERS
+
+
+# The list pages: police lists for the SSPO and sergeant, the school's summaries for its leads.
+
+
+def can_list_referrals(user) -> bool:
+    return user.role in CASE_OFFICERS
+
+
+def can_list_school_referrals(user) -> bool:
+    return user.role in SCHOOL_LEADS
+
+
+def can_list_conferences(user) -> bool:
+    return user.role in CASE_OFFICERS or user.role in SCHOOL_LEADS
 
 
 def can_make_referral(user) -> bool:

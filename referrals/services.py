@@ -35,12 +35,9 @@ class ReferralChanged(Exception):
 
 def _school_lead(school):
     """Whom the school side of a disclosure goes to: the SPOC, else the head."""
-    members = Membership.objects.current().filter(school=school).select_related("user")
-    for filter_ in ({"designation": "spoc"}, {"position": Membership.Position.HEAD}):
-        member = members.filter(**filter_).first()
-        if member is not None:
-            return member.user
-    return None
+    spoc = Membership.objects.of(school, Role.SPOC).select_related("user").first()
+    member = spoc or Membership.objects.heads_of(school).select_related("user").first()
+    return member.user if member is not None else None
 
 
 def _tell_school(referral: Referral, by) -> None:

@@ -18,7 +18,15 @@ from schools.models import Assignment, Membership, Officer, today
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.roles import (
+    ACTIVITY_RECORDERS,
+    AWARENESS_CONFIRMERS,
+    POLICE_ROLES,
+    SCHOOL_LEADS,
+    SCHOOL_ROLES,
+    SPOCS,
+    Role,
+)
 from ssp.scope import scope_of
 
 from . import overview as team_figures
@@ -32,7 +40,7 @@ def _schools_at_a_glance(user):
     sspos = Assignment.objects.current().select_related("officer__user")
     leads = (
         Membership.objects.current()
-        .exclude(designation="")
+        .in_role(*SPOCS)
         .select_related("user")
         .order_by("-designation")
     )
@@ -90,9 +98,9 @@ def home(request):
             .order_by("rank", "user__last_name")
         )
         context["team"] = user.officer.team
-    if role in (Role.SSPO, Role.YET):
+    if role in ACTIVITY_RECORDERS:
         context["team"] = user.officer.team
-    if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+    if role in SCHOOL_LEADS:
         waiting = Concern.objects.in_schools_led_by(user).awaiting_triage()
         context.update(
             waiting.aggregate(
@@ -101,7 +109,7 @@ def home(request):
         )
         # Triage is the SPOC's and deputy's daily work; a head sees the queue when it waits.
         context["show_queue"] = role != Role.HEAD or bool(context["awaiting_triage"])
-    if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC):
+    if role in AWARENESS_CONFIRMERS:
         context["awareness_due"] = awareness_due(user)
     if role == Role.HEAD:
         context["duties"] = head_duties(user)

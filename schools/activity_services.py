@@ -54,12 +54,7 @@ def latest_change(record) -> int:
 
 
 def school_leads(school: School) -> list:
-    return [
-        m.user
-        for m in Membership.objects.current()
-        .filter(school=school, designation__in=["spoc", "deputy"])
-        .select_related("user")
-    ]
+    return [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
 
 
 def school_recorders(school: School) -> list:

@@ -13,7 +13,7 @@ from ssp.forms import add_service_errors
 from ssp.uploads import SizeCapUploadHandler
 
 from . import pupils as pupil_services
-from .access import get_pupil_to_correct, get_roll_intake_for, get_school_for_pupils
+from .access import can_correct_pupil, get_pupil_for, get_roll_intake_for, get_school_for_pupils
 from .intake import roll, roll_csv
 from .intake.rows import IntakeRefused
 from .models import Intake, Pupil
@@ -29,7 +29,11 @@ from .pupil_forms import (
 @login_required
 def pupil_list(request, code):
     school = get_school_for_pupils(request.user, code)
-    pupils = list(Pupil.objects.filter(school=school).order_by("last_name", "first_name", "pk"))
+    pupils = list(
+        Pupil.objects.visible_to(request.user)
+        .filter(school=school)
+        .order_by("last_name", "first_name", "pk")
+    )
     log_access(request, action="roll_read", object_type="school", object_code=school.code)
     intakes = (
         Intake.objects.filter(school=school, kind__in=roll.ROLL_KINDS)
@@ -119,7 +123,7 @@ def pupil_new(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_correct(request, code):
-    pupil = get_pupil_to_correct(request.user, code)
+    pupil = get_pupil_for(request.user, code, require=can_correct_pupil)
     if request.method == "GET":
         log_access(request, action="read", object_type="pupil", object_code=pupil.code)
     initial = {f: getattr(pupil, f) for f in (*pupil_services.FIELDS, "left_on")}

@@ -39,9 +39,7 @@ def access_watchers(*, schools=(), forces=()) -> list[User]:
     force_ids = {f.pk for f in forces} | {s.force_id for s in schools}
     heads = User.objects.filter(
         is_active=True,
-        memberships__in=Membership.objects.current().filter(
-            school__in=school_ids, position=Membership.Position.HEAD
-        ),
+        memberships__in=Membership.objects.heads_of(school_ids),
     )
     sergeants = User.objects.filter(
         Q(officer__left_on__isnull=True) | Q(officer__left_on__gt=today()),
@@ -208,12 +206,7 @@ def assignment_create(
 
 def tell_the_school(school: School, subject: str) -> None:
     """Tell the head, SPOC and deputy of a change in who serves their school."""
-    leads = (
-        Membership.objects.current()
-        .filter(school=school, user__is_active=True)
-        .exclude(position=Membership.Position.STAFF, designation="")  # the head and leads
-        .select_related("user")
-    )
+    leads = Membership.objects.leads_of(school).select_related("user")
     notify(
         recipients=[m.user for m in leads],
         subject=subject,

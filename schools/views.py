@@ -15,6 +15,8 @@ from ssp.roles import SCHOOL_LEADS, Role
 from . import services
 from .access import (
     can_import_staff,
+    can_invite_anyone,
+    can_invite_officers,
     can_invite_to_school,
     can_invite_to_team,
     can_manage_pupils,
@@ -124,7 +126,7 @@ def invite_staff(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_officer(request):
-    if request.user.role != Role.SERGEANT:
+    if not can_invite_officers(request.user):
         raise PermissionDenied
     team = request.user.officer.team
     if not can_invite_to_team(request.user, team):
@@ -150,7 +152,7 @@ def invite_officer(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_anyone(request):
-    if not request.user.is_superuser:
+    if not can_invite_anyone(request.user):
         raise PermissionDenied
     form = InviteAnyoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
