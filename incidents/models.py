@@ -446,7 +446,14 @@ class Incident(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["school", "status", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["school", "status", "-recorded_at"]),
+            # The list's sorts (open first, newest, oldest), each ending with the id.
+            models.Index(
+                fields=["school", "-status", "-recorded_at", "-id"], name="incident_school_open"
+            ),
+            models.Index(fields=["school", "-recorded_at", "-id"], name="incident_school_logged"),
+        ]
 
     def __str__(self):
         return self.reference

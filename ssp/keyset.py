@@ -138,6 +138,11 @@ def _encode(sort_key: str, sort: Sort, direction: str, row) -> str:
     )
 
 
+def cursor_after(sort_key: str, sort: Sort, row) -> str:
+    """The cursor of the page that starts after `row` (for benches and tests)."""
+    return _encode(sort_key, sort, "after", row)
+
+
 def keyset_page(
     request, queryset, *, sorts: dict[str, Sort], default: str, per_page: int, keep=()
 ):
