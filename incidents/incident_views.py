@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.access import police_pupils
 from schools.models import School
 from ssp.audit import audited, log_access, log_pupils_shown
+from ssp.keyset import Sort, keyset_page
 
 from . import services
 from .access import (
@@ -325,24 +326,28 @@ def _printed_facts(incident, facts: dict) -> list[tuple[str, str]]:
     return printed
 
 
+# "open" sorts after "closed", so open first is the status descending: one index walk.
+INCIDENT_SORTS = {
+    "open": Sort("Open first, then newest", ("status", "recorded_at", "pk")),
+    "newest": Sort("Newest first", ("recorded_at", "pk")),
+    "oldest": Sort("Oldest first", ("recorded_at", "pk"), descending=False),
+}
+
+
 @login_required
 def incident_list(request):
     user = request.user
     if not can_list_incidents(user):
         raise PermissionDenied
-    open_first = Case(
-        When(status=Incident.Status.OPEN, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
     involved = IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name")
     incidents = (
         Incident.objects.visible_to(user)
         .select_related("school")
         .prefetch_related(Prefetch("involved", queryset=involved))
-        .order_by(open_first, "-recorded_at", "-pk")
     )
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, incidents, sorts=INCIDENT_SORTS, default="open", per_page=PAGE_SIZE
+    )
     log_pupils_shown(
         request,
         action="list_incidents",

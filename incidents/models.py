@@ -172,9 +172,23 @@ class Concern(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["school", "status", "-immediate_risk", "-recorded_at"]),
-            models.Index(fields=["school", "-immediate_risk", "-recorded_at"]),
-            models.Index(fields=["reported_by", "-recorded_at"]),
+            # The lists' sorts (ssp/keyset.py): each ends with the id, so a page starts at its
+            # cursor in the index, however deep it is.
+            models.Index(
+                fields=["school", "status", "-immediate_risk", "-recorded_at", "-id"],
+                name="concern_school_status_risk",
+            ),
+            models.Index(
+                fields=["school", "-immediate_risk", "-recorded_at", "-id"],
+                name="concern_school_risk",
+            ),
+            models.Index(
+                fields=["school", "status", "-recorded_at", "-id"],
+                name="concern_school_status_logged",
+            ),
+            models.Index(
+                fields=["reported_by", "-recorded_at", "-id"], name="concern_reporter_logged"
+            ),
             # The SSPO's caseload: shared concerns still waiting for the police, by school.
             models.Index(
                 fields=["school", "triaged_at"],
@@ -432,7 +446,14 @@ class Incident(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["school", "status", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["school", "status", "-recorded_at"]),
+            # The list's sorts (open first, newest, oldest), each ending with the id.
+            models.Index(
+                fields=["school", "-status", "-recorded_at", "-id"], name="incident_school_open"
+            ),
+            models.Index(fields=["school", "-recorded_at", "-id"], name="incident_school_logged"),
+        ]
 
     def __str__(self):
         return self.reference

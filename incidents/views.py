@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.services import agreement_label, sharing_allowed
 from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
+from ssp.keyset import Sort, keyset_page
 from ssp.models import AccessLog
 from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 from ssp.uploads import SizeCapUploadHandler
@@ -511,6 +512,14 @@ def _with_pupils(queryset):
 TRIAGE_PUPIL_TERM = "triage_pupil_term"
 TRIAGE_URL_FILTERS = ("status", "category", "date_from", "date_to")
 
+# The orders a list of concerns offers; each is one index walk from the cursor (ssp/keyset.py).
+CONCERN_SORTS = {
+    "risk": Sort("Immediate risk first, then newest", ("immediate_risk", "recorded_at", "pk")),
+    "newest": Sort("Newest first", ("recorded_at", "pk")),
+    "oldest": Sort("Oldest first", ("recorded_at", "pk"), descending=False),
+}
+MINE_SORTS = {key: CONCERN_SORTS[key] for key in ("newest", "oldest")}
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -552,8 +561,14 @@ def triage_queue(request):
                 concern=OuterRef("pk"),
             )
             concerns = concerns.filter(Exists(named))
-    concerns = _with_pupils(concerns.order_by("-immediate_risk", "-recorded_at", "-pk"))
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request,
+        _with_pupils(concerns),
+        sorts=CONCERN_SORTS,
+        default="risk",
+        per_page=PAGE_SIZE,
+        keep=TRIAGE_URL_FILTERS,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("pupil", None)
@@ -574,10 +589,8 @@ def my_concerns(request):
     user = request.user
     if not can_list_own_concerns(user):
         raise PermissionDenied
-    concerns = _with_pupils(
-        Concern.objects.visible_to(user).filter(reported_by=user).order_by("-recorded_at", "-pk")
-    )
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    concerns = _with_pupils(Concern.objects.visible_to(user).filter(reported_by=user))
+    page = keyset_page(request, concerns, sorts=MINE_SORTS, default="newest", per_page=PAGE_SIZE)
     return render(request, "incidents/my_concerns.html", {"page": page})
 
 
@@ -585,12 +598,8 @@ def my_concerns(request):
 def shared_with_me(request):
     if not can_list_shared_concerns(request.user):
         raise PermissionDenied
-    concerns = _with_pupils(
-        Concern.objects.visible_to(request.user)
-        .select_related("school")
-        .order_by("-immediate_risk", "-recorded_at", "-pk")
-    )
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    concerns = _with_pupils(Concern.objects.visible_to(request.user).select_related("school"))
+    page = keyset_page(request, concerns, sorts=CONCERN_SORTS, default="risk", per_page=PAGE_SIZE)
     log_pupils_shown(
         request,
         action="list_shared_concerns",

@@ -241,6 +241,16 @@ class ConferenceAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        indexes = [
+            # The caseload's and the overview's open actions: from each of the person's
+            # schools' conferences straight to its open actions, by due date, so neither
+            # page reads every action (done ones pile up) of every school.
+            models.Index(
+                fields=["conference", "due_on"],
+                condition=Q(done_at__isnull=True),
+                name="conference_action_open",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(done_by__isnull=False),

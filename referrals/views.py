@@ -13,6 +13,7 @@ from incidents.forms import search_pupils
 from incidents.models import Concern
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.forms import add_service_errors
+from ssp.keyset import Sort, keyset_page
 from ssp.roles import POLICE_ROLES
 
 from . import services
@@ -63,6 +64,17 @@ def _audited(request, gate, code, *, object_type, action="view", require=None):
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# The long lists page by cursor (ssp/keyset.py): a deep page costs what the first does.
+NEWEST_REFERRALS = {
+    "newest": Sort("Newest first", ("made_at", "pk")),
+    "oldest": Sort("Oldest first", ("made_at", "pk"), descending=False),
+}
+LATEST_CONFERENCES = {
+    "latest": Sort("Latest first", ("held_on", "pk")),
+    "earliest": Sort("Earliest first", ("held_on", "pk"), descending=False),
+}
 
 
 # Schemes
@@ -176,14 +188,11 @@ def referral_list(request):
 def school_referral_list(request):
     if not can_list_school_referrals(request.user):
         raise PermissionDenied
-    referrals = (
-        Referral.objects.visible_to(request.user)
-        .select_related("pupil", "scheme")
-        .order_by("-made_at", "-pk")
+    referrals = Referral.objects.visible_to(request.user).select_related("pupil", "scheme")
+    page = keyset_page(
+        request, referrals, sorts=NEWEST_REFERRALS, default="newest", per_page=PAGE_SIZE
     )
-    return render(
-        request, "referrals/school_referral_list.html", {"page": _page(request, referrals)}
-    )
+    return render(request, "referrals/school_referral_list.html", {"page": page})
 
 
 @login_required
@@ -284,9 +293,10 @@ def conference_list(request):
         Conference.objects.visible_to(request.user)
         .select_related("school")
         .prefetch_related("pupils")
-        .order_by("-held_on", "-pk")
     )
-    page = _page(request, conferences)
+    page = keyset_page(
+        request, conferences, sorts=LATEST_CONFERENCES, default="latest", per_page=PAGE_SIZE
+    )
     log_pupils_shown(
         request,
         action="list_conferences",
