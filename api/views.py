@@ -89,7 +89,10 @@ def _incidents(user):
         Incident.objects.visible_to(user)
         .select_related("school", "recorded_by__officer", "concern")
         .prefetch_related(
-            Prefetch("involved", IncidentPupil.objects.select_related("pupil")),
+            Prefetch(
+                "involved",
+                IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name"),
+            ),
         )
     )
 
