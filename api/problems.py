@@ -1,7 +1,7 @@
 """Errors as problem+json (RFC 9457): a type, a title, the status and what went wrong."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -44,3 +44,9 @@ def problem_exception_handler(exc, context):
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
         response.data["detail"] = str(exc.detail)
     return response
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a problem, not the portal's HTML page."""
+    body = {"type": "about:blank", "title": TITLES[404], "status": 404, "detail": "Not found."}
+    return JsonResponse(body, status=404, content_type=PROBLEM)

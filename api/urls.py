@@ -1,7 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import problems, views
 
 v1 = [
     path("incidents/", views.IncidentList.as_view(), name="api_incidents"),
@@ -16,4 +16,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("v1/", include(v1)),
+    re_path(r"", problems.not_found),
 ]
