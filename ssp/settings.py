@@ -9,9 +9,11 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+import drf_spectacular_sidecar
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,7 +53,6 @@ INSTALLED_APPS = [
     "simple_history",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "ssp",
     "schools",
     "agreements",
@@ -327,7 +328,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the drf-spectacular-sidecar package, served by the portal: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
 }
 
@@ -344,6 +344,15 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("moj", BASE_DIR / "node_modules" / "@ministryofjustice" / "frontend" / "moj"),
+    # Swagger UI for /api/docs/ from drf-spectacular-sidecar; only that folder, not the
+    # package's Redoc, which the portal does not serve.
+    (
+        "drf_spectacular_sidecar/swagger-ui-dist",
+        Path(drf_spectacular_sidecar.__file__).parent
+        / "static"
+        / "drf_spectacular_sidecar"
+        / "swagger-ui-dist",
+    ),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -356,6 +365,9 @@ STORAGES = {
         )
     },
 }
+# Source maps are for developers' tools, never sent compressed: building their gzip and
+# brotli copies (Swagger UI's are 2.5 MB) only slows collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploads live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
 # The GIAS extract of every establishment is about 60 MB; a file past this is refused while

@@ -121,3 +121,12 @@ def test_a_client_calls_only_what_its_scopes_name(register, safer_team, bearer):
     assert refused.status_code == 403
     assert refused["Content-Type"] == "application/problem+json"
     assert bearer(token).get("/api/v1/referrals/").status_code == 403
+
+
+def test_a_clients_calls_make_no_session(force_client, bearer):
+    from django.contrib.sessions.models import Session
+
+    response = bearer(force_client[1]).get(INCIDENTS)
+    assert response.status_code == 200
+    assert not response.cookies
+    assert not Session.objects.exists()
