@@ -80,3 +80,25 @@ def test_people_who_are_not_the_administrator_cannot_register(
     response = signed_in(sergeant).post(REGISTER, _form(safer_team))
     assert response.status_code == 302  # the admin's sign-in, not the form
     assert not ApiClient.objects.exists()
+
+
+def test_the_forces_system_registers_then_pulls_what_changed_since_its_cursor(
+    signed_in, admin_user, safer_team, make_incident, school_a, school_b, sspo_a, client
+):
+    """The force's side of the issue's journey (Operation Encompass comes later)."""
+    token = signed_in(admin_user).post(REGISTER, _form(safer_team)).context["token"]
+    client.logout()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    first = client.get("/api/v1/incidents/changes/", **auth).json()
+    assert first["results"] == []
+    incident = make_incident(school=school_a, police_reference="")
+    pulled = client.get(
+        "/api/v1/incidents/changes/", {"cursor": first["next_cursor"]}, **auth
+    ).json()
+    assert [r["incident_id"] for r in pulled["results"]] == [str(incident.code)]
+    assert pulled["results"][0]["schema"] == "ssp-portal/incident/v1"
+    states = client.get("/api/v1/partnerships/", **auth).json()["results"]
+    assert {s["school"]["urn"]: s["dsa_in_force"] for s in states} == {
+        school_a.urn: True,
+        school_b.urn: True,
+    }
