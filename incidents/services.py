@@ -645,6 +645,9 @@ EXPORT_SCHEMA = "ssp-portal/incident/v1"
 def incident_export(incident: Incident) -> dict:
     """The structured record for the force's records system. Never a UPN, never imagery."""
     involved = incident.involved.select_related("pupil").order_by("pupil__last_name")
+    if "involved" in getattr(incident, "_prefetched_objects_cache", {}):
+        # A list (the API's) prefetched them, ordered the same way: no query per incident.
+        involved = incident.involved.all()
     return {
         "schema": EXPORT_SCHEMA,
         "incident_id": str(incident.code),
