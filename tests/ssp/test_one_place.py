@@ -89,10 +89,10 @@ ROLE_TEST = re.compile(
     r"""|\brole\s*[!=]=\s*["']|["']\s*[!=]=\s*role\b"""  # a role compared with a name
     r"""|\bis_police\b[^%]*\bupn\b|\bupn\b[^%]*\bis_police\b""",
 )
-# The roll pages, which only the school's leads reach (schools.access.get_school_for_pupils),
-# show every pupil's UPN; anywhere else a view decides (schools.access.can_see_upn) and hands
-# the template the UPN or nothing.
-UPN_PAGES = {"schools/pupils/list.html"}
+# The roll pages and the leads' pupil search, which only the school's leads reach (both gated
+# by schools.access.get_school_for_pupils), show every pupil's UPN; anywhere else a view
+# decides (schools.access.can_see_upn) and hands the template the UPN or nothing.
+UPN_PAGES = {"schools/pupils/list.html", "schools/pupils/find.html"}
 UPN_READ = re.compile(r"\.upn\b|\.former_upn\b")
 
 
