@@ -1,7 +1,5 @@
 """Staff read and confirm the SSP's summary; the head sees who has and who has not."""
 
-import uuid
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,8 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-
-from ssp.submissions import SubmissionField
 
 from .access import (
     can_confirm_awareness,
@@ -32,13 +28,12 @@ STAFF_PAGE = 100
 
 
 class ConfirmForm(forms.Form):
-    once = SubmissionField()
     document = forms.UUIDField(widget=forms.HiddenInput)
 
 
 def _shown(document, error) -> ConfirmForm:
     """The form for the version now shown, carrying the reason the last press failed."""
-    form = ConfirmForm({"document": document.code if document else "", "once": uuid.uuid4()})
+    form = ConfirmForm({"document": document.code if document else ""})
     form.is_valid()
     form.add_error(None, error)
     return form
@@ -59,8 +54,7 @@ def ssp_summary(request, code):
                 awareness_confirm(
                     partnership=partnership,
                     document_code=form.cleaned_data["document"],
-                    by=request.user,
-                    once=form.cleaned_data["once"],
+                    user=request.user,
                 )
             except ValidationError as error:
                 form = _shown(document, error)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ssp.exports import csv_response
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES
 
 from .access import can_read_sharing_log
 from .models import Disclosure
@@ -25,9 +25,7 @@ def _sharing_log(user):
 @login_required
 def sharing_log(request):
     page = Paginator(_sharing_log(request.user), 50).get_page(request.GET.get("page"))
-    # A head reads their school's disclosures; officers those of all their schools.
-    schools = "your school" if request.user.role == Role.HEAD else "your schools"
-    return render(request, "agreements/sharing_log.html", {"page": page, "schools": schools})
+    return render(request, "agreements/sharing_log.html", {"page": page})
 
 
 @login_required

@@ -31,6 +31,11 @@ from .intake.gias_services import GIAS_CHANGE_REASON
 from .models import Assignment, NeedMeasure, SchoolNeedFigure, today
 
 
+def _require_sergeant(user) -> None:
+    if not can_allocate(user):
+        raise PermissionDenied
+
+
 def _form_page(request, form, *, title, back, submit, caption="", intro="", school=None):
     return render(
         request,
@@ -49,8 +54,7 @@ def _form_page(request, form, *, title, back, submit, caption="", intro="", scho
 
 @login_required
 def allocation_ranking(request):
-    if not can_allocate(request.user):
-        raise PermissionDenied
+    _require_sergeant(request.user)
     team = request.user.officer.team
     measures, rows = allocation.ranking(request.user)
     return render(
@@ -69,8 +73,7 @@ def allocation_ranking(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_weights(request):
-    if not can_allocate(request.user):
-        raise PermissionDenied
+    _require_sergeant(request.user)
     force_id = request.user.officer.team.force_id
     measures = allocation.force_measures(force_id)
     seen = allocation.weights_fingerprint(measures)
@@ -115,8 +118,7 @@ def need_weights(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_measure_new(request):
-    if not can_allocate(request.user):
-        raise PermissionDenied
+    _require_sergeant(request.user)
     form = MeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

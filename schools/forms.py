@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from ssp.models import User
-from ssp.roles import INVITABLE_ROLES, SCHOOL_ROLES
+from ssp.roles import Role
 from ssp.submissions import SubmissionField
 
 from .models import Membership, School, Team
@@ -50,7 +50,9 @@ class InviteOfficerForm(_InviteBase):
 class InviteAnyoneForm(_InviteBase):
     """An administrator invites anyone: a school's head or staff, or an officer."""
 
-    ROLE_CHOICES = [(r.value, r.label) for r in INVITABLE_ROLES]
+    ROLE_CHOICES = [
+        (r.value, r.label) for r in (Role.HEAD, Role.STAFF, Role.SSPO, Role.SERGEANT, Role.YET)
+    ]
     role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect)
     school = forms.ModelChoiceField(
         queryset=School.objects.all(),
@@ -77,7 +79,7 @@ class InviteAnyoneForm(_InviteBase):
     def clean(self):
         data = super().clean()
         role = data.get("role")
-        if role in SCHOOL_ROLES:
+        if role in (Role.HEAD, Role.STAFF):
             if not data.get("school"):
                 self.add_error("school", "Choose the school this person works at.")
             data["team"] = None
@@ -132,7 +134,7 @@ class NameSpocForm(forms.Form):
         empty_label="Choose a member of the SLT",
     )
     deputy = forms.ModelChoiceField(
-        label="Deputy SPOC",
+        label="Deputy SPOC (optional)",
         queryset=Membership.objects.none(),
         to_field_name="code",
         required=False,

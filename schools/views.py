@@ -15,8 +15,6 @@ from ssp.roles import SCHOOL_LEADS, Role
 from . import services
 from .access import (
     can_import_staff,
-    can_invite_anyone,
-    can_invite_officers,
     can_invite_to_school,
     can_invite_to_team,
     can_manage_pupils,
@@ -82,13 +80,13 @@ def school_detail(request, code):
 
 
 def _send_invitation(request, invitation):
-    if invitation.replayed:
-        # The same form posted again: the first post made and sent this invitation (only
-        # its hash is kept, so it could not be sent again anyway).
+    token = getattr(invitation, "token", None)
+    if token is None:
+        # The same form posted again: the first post made and sent this invitation.
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return
     try:
-        services.invitation_send(invitation=invitation, token=invitation.token)
+        services.invitation_send(invitation=invitation, token=token)
     except OSError:
         logger.exception("Invitation e-mail could not be sent")
         messages.warning(
@@ -126,7 +124,7 @@ def invite_staff(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_officer(request):
-    if not can_invite_officers(request.user):
+    if request.user.role != Role.SERGEANT:
         raise PermissionDenied
     team = request.user.officer.team
     if not can_invite_to_team(request.user, team):
@@ -152,7 +150,7 @@ def invite_officer(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_anyone(request):
-    if not can_invite_anyone(request.user):
+    if not request.user.is_superuser:
         raise PermissionDenied
     form = InviteAnyoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
