@@ -8,10 +8,24 @@ RUN npm run build
 
 FROM python:3.13-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-# Pango and fonts for WeasyPrint (chronology PDFs).
-RUN apt-get update && apt-get install -y --no-install-recommends \
+# Pango and fonts for WeasyPrint (chronology PDFs). pg_dump and pg_restore for
+# `manage.py backup`/`restore` must be of the server's major version (docker-compose.yml
+# runs postgres:16) or newer: bookworm's own are 15, so PostgreSQL 16's client comes from
+# the PostgreSQL project's apt repository (PGDG), its key pinned to that repository alone.
+ARG POSTGRES_MAJOR=16
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
+    && install -d /usr/share/postgresql-common/pgdg \
+    && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+        https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+    && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+        > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation \
-    && rm -rf /var/lib/apt/lists/*
+        "postgresql-client-${POSTGRES_MAJOR}" \
+    && apt-get purge -y --auto-remove curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && pg_dump --version | grep -q "(PostgreSQL) ${POSTGRES_MAJOR}\." \
+    && pg_restore --version | grep -q "(PostgreSQL) ${POSTGRES_MAJOR}\."
 RUN useradd --create-home --uid 1000 ssp
 WORKDIR /app
 COPY pyproject.toml LICENSE ./

@@ -5,21 +5,19 @@ Scope first (the gate: out of scope answers 404), then the verb (403).
 
 from schools.models import Membership, Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.roles import (
+    AGREEMENT_READERS,
+    CASE_OFFICERS,
+    SCHOOL_LEADS,
+    SCHOOL_ROLES,
+    Role,
+)
+from ssp.scope import scope_of
 
 from .models import Document, FeedbackRound, Partnership, Review
-from .services import in_force_school_ids
 
-# ACCESS.md: SPOCs, deputies and heads read their school's agreements in full; staff read
-# only a plain summary of their school's SSP.
-AGREEMENT_READERS = (
-    Role.SPOC,
-    Role.DEPUTY_SPOC,
-    Role.HEAD,
-    Role.SSPO,
-    Role.SERGEANT,
-    Role.ADMIN,
-)
+# ACCESS.md: SPOCs, deputies and heads read their school's agreements in full (the roles are
+# ssp.roles.AGREEMENT_READERS); staff read only a plain summary of their school's SSP.
 
 
 def police_pupils(user):
@@ -29,14 +27,16 @@ def police_pupils(user):
     read of a pupil (searches, pickers, chronologies) starts here: revoking or a lapse
     hides them on the next request.
     """
-    if getattr(user, "role", None) not in POLICE_ROLES:
+    scope = scope_of(user)
+    if not scope.is_police:
         return Pupil.objects.none()
-    return Pupil.objects.filter(school_id__in=in_force_school_ids(user))
+    return Pupil.objects.filter(school_id__in=scope.in_force_school_ids)
 
 
 def can_read_sharing_log(user) -> bool:
-    # ACCESS.md: the head for their school, SSPOs for their schools, sergeants for the team.
-    return user.role in (Role.HEAD, Role.SSPO, Role.SERGEANT)
+    # ACCESS.md: the SPOC (who makes every share), the deputy and the head for their school,
+    # SSPOs for their schools, sergeants for the team.
+    return user.role in SCHOOL_LEADS or user.role in CASE_OFFICERS
 
 
 def _heads(user, partnership: Partnership) -> bool:
@@ -47,8 +47,14 @@ def _of_their_force(user, partnership: Partnership) -> bool:
     return partnership.force_id == user.officer.team.force_id
 
 
+def has_no_register(user) -> bool:
+    """ACCESS.md: the YET (and anyone without a role) has no partnership: the register and
+    the force's versions do not exist for them (404)."""
+    return user.role is None or user.role == Role.YET
+
+
 def can_read_register(user) -> bool:
-    return user.role in (Role.STAFF, *AGREEMENT_READERS)
+    return user.role == Role.STAFF or user.role in AGREEMENT_READERS
 
 
 def can_read_agreements(user, partnership: Partnership) -> bool:
@@ -86,6 +92,8 @@ def can_revoke(user, partnership: Partnership) -> bool:
 
 
 def get_partnership_for(user, code, *, require=None) -> Partnership:
+    """The one gate of a partnership, for every page about it (register, signing, awareness,
+    appraisal, action plan): outside the person's scope 404; the predicate decides 403."""
     return get_visible_or_404(
         user,
         Partnership.objects.select_related("school", "force"),
@@ -149,19 +157,11 @@ def can_read_reviews(user, partnership) -> bool:
     if user.role in SCHOOL_LEADS:
         leads = School.objects.held_as(user, *SCHOOL_LEADS)
         return leads.filter(pk=partnership.school_id).exists()
-    return user.role in (Role.SSPO, Role.SERGEANT) and _in_team(user, partnership)
+    return user.role in CASE_OFFICERS and _in_team(user, partnership)
 
 
 def can_write_review(user, partnership) -> bool:
     return user.role == Role.SERGEANT and _in_team(user, partnership)
-
-
-def get_appraised_partnership(user, code, *, require):
-    """A partnership reached for its appraisal: out of the person's scope 404, else the
-    predicate decides (403)."""
-    return get_visible_or_404(
-        user, Partnership.objects.select_related("school"), require=require, code=code
-    )
 
 
 def get_round_for(user, code, *, require=None):
@@ -205,12 +205,8 @@ ACTION_PLAN_LEADS = SCHOOL_LEADS
 
 
 def _leads_school_of(user, partnership: Partnership) -> bool:
-    # Worked out once per request: a page asks both whether they may read and edit.
-    led = getattr(user, "_led_school_ids", None)
-    if led is None:
-        led = set(School.objects.held_as(user, *ACTION_PLAN_LEADS).values_list("pk", flat=True))
-        user._led_school_ids = led
-    return partnership.school_id in led
+    # Worked out once per request (ssp.scope): a page asks both whether they may read and edit.
+    return partnership.school_id in scope_of(user).led_school_ids
 
 
 def _polices_school_of(user, partnership: Partnership) -> bool:
@@ -220,7 +216,7 @@ def _polices_school_of(user, partnership: Partnership) -> bool:
 def can_read_action_plan(user, partnership: Partnership) -> bool:
     if user.role in ACTION_PLAN_LEADS:
         return _leads_school_of(user, partnership)
-    if user.role in (Role.SSPO, Role.SERGEANT):
+    if user.role in CASE_OFFICERS:
         return _polices_school_of(user, partnership)
     return False
 
@@ -233,10 +229,3 @@ def can_edit_action_plan(user, partnership: Partnership) -> bool:
     if user.role == Role.SSPO:
         return _polices_school_of(user, partnership)
     return False
-
-
-def get_action_plan_for(user, code, *, require=can_read_action_plan) -> Partnership:
-    """The partnership whose action plan is asked for: outside the register's scope 404."""
-    return get_visible_or_404(
-        user, Partnership.objects.select_related("school"), require=require, code=code
-    )

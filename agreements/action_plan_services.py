@@ -32,6 +32,11 @@ def action_plan_item_add(
     owner: str,
     due_on: datetime.date,
 ) -> ActionPlanItem:
+    # The partnership's row, then the question again: an ended partnership's plan is kept as
+    # it was, even if the page was loaded before it ended.
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
     if not can_edit_action_plan(by, partnership):
         raise PermissionDenied
     if due_on < timezone.localdate():

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from ssp.forms import add_service_errors
 
 from . import action_plan_services as services
-from .access import can_edit_action_plan, get_action_plan_for
+from .access import can_edit_action_plan, can_read_action_plan, get_partnership_for
 from .action_plan_forms import ActionPlanItemForm, ActionPlanItemUpdateForm
 from .models import ActionPlanItem
 
@@ -40,7 +40,7 @@ def _items(partnership):
 
 @login_required
 def action_plan(request, code):
-    partnership = get_action_plan_for(request.user, code)
+    partnership = get_partnership_for(request.user, code, require=can_read_action_plan)
     overdue = Q(status__in=ActionPlanItem.OUTSTANDING, due_on__lt=timezone.localdate())
     counts = ActionPlanItem.objects.filter(partnership=partnership).aggregate(
         total=Count("pk"), overdue=Count("pk", filter=overdue)
@@ -62,7 +62,7 @@ def action_plan(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_plan_item_add(request, code):
-    partnership = get_action_plan_for(request.user, code, require=can_edit_action_plan)
+    partnership = get_partnership_for(request.user, code, require=can_edit_action_plan)
     form = ActionPlanItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,7 +84,7 @@ def action_plan_item_add(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_plan_item_edit(request, code, item):
-    partnership = get_action_plan_for(request.user, code, require=can_edit_action_plan)
+    partnership = get_partnership_for(request.user, code, require=can_edit_action_plan)
     item = get_object_or_404(ActionPlanItem, partnership=partnership, code=item)
     seen = services.latest_change(item)
     initial = {

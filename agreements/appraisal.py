@@ -133,6 +133,9 @@ def feedback_round_open(
     closes_on: datetime.date,
 ) -> FeedbackRound:
     """The sergeant asks the school's people for feedback; those open now are told."""
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
     if not can_open_round(by, partnership):
         raise PermissionDenied
     if not title.strip():
@@ -161,10 +164,13 @@ def feedback_round_open(
             recipients=people,
             subject="Your feedback on the Safer Schools Partnership is asked for",
             link=reverse("feedback_answer", args=[feedback_round.code]),
+            reference=f"Partnership: {partnership.school.name}",
         )
     return feedback_round
 
 
+@once_per_form(Feedback)
+@transaction.atomic
 def feedback_give(
     *,
     feedback_round: FeedbackRound,
@@ -175,6 +181,11 @@ def feedback_give(
     to_improve: str = "",
 ) -> Feedback:
     """One answer per person per round, while it is open; the database holds the line."""
+    # The round's row, then the question again: a person who left the school since the
+    # page was loaded answers nothing.
+    feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    if not FeedbackRound.objects.visible_to(by).filter(pk=feedback_round.pk).exists():
+        raise PermissionDenied
     if not can_answer_round(by, feedback_round):
         raise PermissionDenied
     if not is_open(feedback_round):
@@ -209,6 +220,7 @@ class AgreedAction:
     due_on: datetime.date
 
 
+@once_per_form(Review)
 @transaction.atomic
 def review_record(
     *,
@@ -227,6 +239,8 @@ def review_record(
     The partnership's row lock makes two sergeants writing at once take turns.
     """
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
     if not can_write_review(by, partnership):
         raise PermissionDenied
     if feedback_round is not None and feedback_round.partnership_id != partnership.pk:

@@ -50,6 +50,7 @@ def _score(label, noun):
 
 
 class FeedbackForm(forms.Form):
+    once = SubmissionField()
     pupils_feel_safe = _score("How safe do pupils feel at school?", "how safe pupils feel")
     sspo_availability = _score(
         "How available is the SSPO when the school needs them?", "the SSPO's availability"
@@ -84,6 +85,7 @@ class ReviewForm(forms.Form):
     """The sergeant's judgement on a term. The term and feedback round were chosen on the
     page before and come back as hidden fields; the figures are worked out again on save."""
 
+    once = SubmissionField()
     term = forms.ChoiceField(
         widget=forms.HiddenInput, error_messages={"invalid_choice": "Choose a term from the list"}
     )

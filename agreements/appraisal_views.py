@@ -17,7 +17,7 @@ from .access import (
     can_answer_round,
     can_open_round,
     can_read_answers,
-    get_appraised_partnership,
+    get_partnership_for,
     get_round_for,
 )
 from .appraisal_forms import FeedbackForm, FeedbackRoundForm
@@ -25,7 +25,7 @@ from .appraisal_forms import FeedbackForm, FeedbackRoundForm
 
 @login_required
 def round_list(request, code):
-    partnership = get_appraised_partnership(request.user, code, require=can_open_round)
+    partnership = get_partnership_for(request.user, code, require=can_open_round)
     rounds = partnership.feedback_rounds.annotate(answers=Count("responses")).order_by(
         "-opens_on", "-pk"
     )
@@ -39,7 +39,7 @@ def round_list(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_new(request, code):
-    partnership = get_appraised_partnership(request.user, code, require=can_open_round)
+    partnership = get_partnership_for(request.user, code, require=can_open_round)
     form = FeedbackRoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,7 +87,9 @@ def feedback_answer(request, code):
     feedback_round = get_round_for(request.user, code, require=can_answer_round)
     answered = feedback_round.responses.filter(respondent=request.user).first()
     form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and answered is None:
+    # A repeated post of the form that gave the answer lands where the first did; any other
+    # post after answering is refused by the service, and the page says they have answered.
+    if request.method == "POST" and form.is_valid():
         try:
             appraisal.feedback_give(
                 feedback_round=feedback_round, by=request.user, **form.cleaned_data

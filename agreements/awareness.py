@@ -17,17 +17,16 @@ from django.utils import timezone
 
 from schools.models import Membership, School
 from ssp.notifications import notify
-from ssp.roles import Role
+from ssp.roles import SPOCS, Role
+from ssp.submissions import once_per_form
 
-from .access import can_remind_awareness
+from .access import can_confirm_awareness, can_remind_awareness
 from .models import AwarenessConfirmation, AwarenessReminder, Document, Partnership, Signature
 
 
 def staff_of(school_id):
     """The school's current members of staff: everyone there but the head (who signs)."""
-    return Membership.objects.current().filter(
-        school_id=school_id, position=Membership.Position.STAFF
-    )
+    return Membership.objects.staff_of(school_id)
 
 
 def _current(kind, field="pk"):
@@ -67,12 +66,21 @@ def confirmation_of(partnership: Partnership, document: Document | None, user):
     ).first()
 
 
-def awareness_confirm(*, partnership: Partnership, document_code, user) -> AwarenessConfirmation:
+@once_per_form(AwarenessConfirmation)
+@transaction.atomic
+def awareness_confirm(*, partnership: Partnership, document_code, by) -> AwarenessConfirmation:
     """Record that a member of staff has read the summary they were shown.
 
     They confirm the version they read: if a new one was published meanwhile, they are told
     and asked to read that one. Confirming twice keeps the first confirmation.
     """
+    # The partnership's row, then the question again: someone who left the school since the
+    # page was loaded confirms nothing.
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
+        raise PermissionDenied
+    if not can_confirm_awareness(by, partnership):
+        raise PermissionDenied
     document = current_protocol(partnership)
     if document is None or str(document.code) != str(document_code):
         raise ValidationError(
@@ -82,11 +90,11 @@ def awareness_confirm(*, partnership: Partnership, document_code, user) -> Aware
     try:
         with transaction.atomic():
             return AwarenessConfirmation.objects.create(
-                partnership=partnership, document=document, user=user
+                partnership=partnership, document=document, user=by
             )
     except IntegrityError:
         return AwarenessConfirmation.objects.get(
-            partnership=partnership, document=document, user=user
+            partnership=partnership, document=document, user=by
         )
 
 
@@ -185,7 +193,7 @@ def head_duties(user) -> list[HeadDuties]:
     """For each school the person heads: the SPOC and deputy, whether the school has signed
     the current protocol and DSA (and the force has), and how many of the current staff
     have confirmed the current SSP summary. Three queries, however many staff."""
-    leads = Membership.objects.current().exclude(designation="").select_related("user")
+    leads = Membership.objects.current().in_role(*SPOCS).select_related("user")
     schools = list(
         School.objects.held_as(user, Role.HEAD)
         .prefetch_related(Prefetch("memberships", queryset=leads, to_attr="leads"))

@@ -1,5 +1,7 @@
 """Staff read and confirm the SSP's summary; the head sees who has and who has not."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from ssp.submissions import SubmissionField
 
 from .access import (
     can_confirm_awareness,
@@ -28,12 +32,13 @@ STAFF_PAGE = 100
 
 
 class ConfirmForm(forms.Form):
+    once = SubmissionField()
     document = forms.UUIDField(widget=forms.HiddenInput)
 
 
 def _shown(document, error) -> ConfirmForm:
     """The form for the version now shown, carrying the reason the last press failed."""
-    form = ConfirmForm({"document": document.code if document else ""})
+    form = ConfirmForm({"document": document.code if document else "", "once": uuid.uuid4()})
     form.is_valid()
     form.add_error(None, error)
     return form
@@ -54,7 +59,8 @@ def ssp_summary(request, code):
                 awareness_confirm(
                     partnership=partnership,
                     document_code=form.cleaned_data["document"],
-                    user=request.user,
+                    by=request.user,
+                    once=form.cleaned_data["once"],
                 )
             except ValidationError as error:
                 form = _shown(document, error)

@@ -12,6 +12,7 @@ from .services import kind_noun
 
 
 class PartnershipCreateForm(forms.Form):
+    once = SubmissionField()
     school = forms.ModelChoiceField(
         queryset=School.objects.none(),
         empty_label="Choose a school",
@@ -162,10 +163,11 @@ class SigningForm(ReauthenticateForm):
     spend a code or count as a failed attempt.
     """
 
+    once = SubmissionField()
     confirm = forms.BooleanField(
         error_messages={"required": "Confirm that you have read this version and sign it"},
     )
-    field_order = ["confirm", "code"]
+    field_order = ["once", "confirm", "code"]
 
     def __init__(self, *args, document: Document, capacity: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -124,10 +124,10 @@ class DocumentQuerySet(models.QuerySet):
         the force's sergeants also its drafts. The YET has no partnership (ACCESS.md), and
         staff read only the plain summary of their school's SSP: for them a version's code
         is as unknown as a random one (404, never a 403 that says it exists)."""
-        from ssp.roles import Role
+        from ssp.roles import AGREEMENT_READERS, Role
 
         role = getattr(user, "role", None)
-        if role is None or role in (Role.YET, Role.STAFF):
+        if role not in AGREEMENT_READERS:
             return self.none()
         if role == Role.ADMIN:
             return self.all()
@@ -357,13 +357,13 @@ class ActionPlanItemQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The school's leads (SPOC, deputy, head), its SSPO and their sergeant. No one else:
         staff, the YET and the administrator see no action plan."""
-        from ssp.roles import SCHOOL_LEADS, Role
+        from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
 
         role = getattr(user, "role", None)
         if role in SCHOOL_LEADS:
             schools = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(partnership__school__in=schools)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
         return self.none()
 
@@ -507,13 +507,13 @@ class Feedback(models.Model):
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The head, SPOC and deputy of the school; its SSPO; the sergeant of the team."""
-        from ssp.roles import SCHOOL_LEADS, Role
+        from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
 
         role = getattr(user, "role", None)
         if role in SCHOOL_LEADS:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(partnership__school__in=leads)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(partnership__school_id__in=School.objects.visible_ids(user))
         return self.none()
 
@@ -572,13 +572,13 @@ class Review(models.Model):
 
 class DisclosureQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Heads see their school's side; SSPOs their schools'; sergeants their team's."""
-        from ssp.roles import Role
+        """The school's leads see their school's; SSPOs their schools'; sergeants their team's."""
+        from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
 
         role = getattr(user, "role", None)
-        if role == Role.HEAD:
-            return self.filter(school__in=School.objects.held_as(user, Role.HEAD))
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in SCHOOL_LEADS:
+            return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         return self.none()
 

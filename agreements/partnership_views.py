@@ -16,13 +16,16 @@ from ssp.audit import log_access
 from ssp.forms import add_service_errors
 from ssp.models import AccessLog
 from ssp.roles import Role
+from ssp.submissions import made_from
 
 from . import services
 from .access import (
     can_create_partnership,
     can_edit_document,
     can_move_partnership,
+    can_open_round,
     can_read_agreements,
+    can_read_awareness,
     can_read_document,
     can_read_documents,
     can_read_register,
@@ -32,6 +35,7 @@ from .access import (
     can_write_documents,
     get_document_for,
     get_partnership_for,
+    has_no_register,
 )
 from .forms import (
     DOCUMENT_FIELDS,
@@ -65,7 +69,7 @@ def _people(partnership_qs):
 @login_required
 def partnership_list(request):
     user = request.user
-    if user.role in (None, Role.YET):
+    if has_no_register(user):
         raise Http404  # ACCESS.md: the YET has no partnership to read
     if not can_read_register(user):
         raise PermissionDenied
@@ -139,6 +143,10 @@ def _detail_context(request, partnership: Partnership, *, conflict=False) -> dic
         "can_move": can_move_partnership(user, partnership)
         and bool(Partnership.MOVES[Partnership.Status(partnership.status)]),
         "can_revoke": can_revoke(user, partnership) and bool(dsa["school"] or dsa["force"]),
+        # The administrator reads the register, never the partnership's working records.
+        "works_together": user.role != Role.ADMIN,
+        "can_open_round": can_open_round(user, partnership),
+        "can_read_awareness": can_read_awareness(user, partnership),
         "conflict": conflict,
     }
 
@@ -175,10 +183,19 @@ def partnership_new(request):
         request.POST if request.method == "POST" else None,
         force_id=user.officer.team.force_id,
     )
+    if request.method == "POST":
+        # A repeat of the post that proposed it: the school is no longer a choice, so the
+        # form would refuse it; land where the first post did.
+        earlier = made_from(Partnership, token=request.POST.get("once"), by=user)
+        if earlier is not None:
+            return redirect("partnership_detail", code=earlier.code)
     if request.method == "POST" and form.is_valid():
         try:
             partnership = services.partnership_create(
-                school=form.cleaned_data["school"], by=user, reason=form.cleaned_data["reason"]
+                school=form.cleaned_data["school"],
+                by=user,
+                reason=form.cleaned_data["reason"],
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -198,7 +215,7 @@ def partnership_move(request, code):
         if form.is_valid():
             try:
                 moved = services.partnership_move(
-                    partnership,
+                    partnership=partnership,
                     to=form.cleaned_data["status"],
                     by=user,
                     reason=form.cleaned_data["reason"],
@@ -238,6 +255,11 @@ def partnership_sign(request, code, document):
     signed = Signature.objects.filter(
         partnership=partnership, document=version, side=side, revoked_at__isnull=True
     ).first()
+    if request.method == "POST" and signed is not None:
+        # A repeat of the post that signed (its code is spent now): land where it did.
+        earlier = made_from(Signature, token=request.POST.get("once"), by=user)
+        if earlier is not None and earlier.pk == signed.pk:
+            return redirect("partnership_detail", code=partnership.code)
     refusal = ""
     if version != current:
         refusal = (
@@ -256,7 +278,12 @@ def partnership_sign(request, code, document):
         if data is not None:
             if form.is_valid():
                 try:
-                    services.agreement_sign(partnership=partnership, document=version, by=user)
+                    services.agreement_sign(
+                        partnership=partnership,
+                        document=version,
+                        by=user,
+                        once=form.cleaned_data["once"],
+                    )
                 except ValidationError as error:
                     form.add_error(None, error.messages)
                 else:
@@ -333,7 +360,7 @@ def partnership_revoke(request, code):
 @login_required
 def document_list(request):
     user = request.user
-    if user.role in (None, Role.YET):
+    if has_no_register(user):
         raise Http404
     if not can_read_documents(user):
         raise PermissionDenied
@@ -437,7 +464,7 @@ def document_publish(request, code):
     error = ""
     if request.method == "POST":
         try:
-            published = services.document_publish(document, by=user)
+            published = services.document_publish(document=document, by=user)
         except ValidationError as refusal:
             error = " ".join(refusal.messages)
         else:

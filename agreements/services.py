@@ -1,13 +1,15 @@
+import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
+from ssp.scope import scope_of
 from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
@@ -28,48 +30,19 @@ def sharing_allowed(school: School) -> SharingCheck:
     """Nothing moves from a school to the police without a live partnership and DSA.
 
     Read on every request that moves or shows shared data, so a lapse or revocation takes
-    effect at once. The same rule as Partnership.objects.in_force(), with the reason.
+    effect at once. Whether the DSA is in force is Partnership.objects.in_force()'s to
+    decide (the one place); this adds the officer to share with, and says why not.
     """
-    partnership = Partnership.objects.filter(school=school).first()
+    partnership = (
+        Partnership.objects.filter(school=school)
+        .annotate(dsa_in_force=Exists(Partnership.objects.in_force().filter(pk=OuterRef("pk"))))
+        .first()
+    )
     if partnership is None:
         return SharingCheck(False, f"{school.name} has no Safer Schools Partnership.")
-    if partnership.status != Partnership.Status.ACTIVE:
-        return SharingCheck(
-            False,
-            f"The partnership is {partnership.get_status_display().lower()}, not active.",
-            partnership,
-        )
     dsa = Document.objects.current_of(school.force_id, Document.Kind.DSA).first()
-    if dsa is None:
-        return SharingCheck(
-            False, "The force has not published a data sharing agreement.", partnership
-        )
-    if dsa.expires_on < timezone.localdate():
-        return SharingCheck(
-            False,
-            f"The data sharing agreement (version {dsa.version}) expired at the end of "
-            f"{dsa.expires_on:%-d %B %Y}.",
-            partnership,
-        )
-    sides = set(
-        Signature.objects.filter(
-            partnership=partnership, document=dsa, revoked_at__isnull=True
-        ).values_list("side", flat=True)
-    )
-    if Signature.Side.SCHOOL not in sides:
-        return SharingCheck(
-            False,
-            f"The head teacher has not signed the current data sharing agreement "
-            f"(version {dsa.version}).",
-            partnership,
-        )
-    if Signature.Side.FORCE not in sides:
-        return SharingCheck(
-            False,
-            f"The force has not signed the current data sharing agreement "
-            f"(version {dsa.version}).",
-            partnership,
-        )
+    if not partnership.dsa_in_force:
+        return SharingCheck(False, _refusal(partnership, dsa), partnership)
     assignment = (
         Assignment.objects.current()
         .filter(school=school)
@@ -82,21 +55,116 @@ def sharing_allowed(school: School) -> SharingCheck:
     return SharingCheck(True, "", partnership, assignment.officer.user, dsa)
 
 
+@dataclass(frozen=True)
+class SignatureFact:
+    """A signature of one of the force's DSA versions, as far as explaining needs it."""
+
+    document_id: int
+    side: str
+    revoked_on: datetime.date | None
+
+
+def dsa_signature_facts(partnership_ids) -> dict[int, list[SignatureFact]]:
+    """Every signature of every DSA version, by partnership: one query for them all."""
+    if not partnership_ids:
+        return {}
+    found = {}
+    for partnership_id, document_id, side, revoked_at in Signature.objects.filter(
+        partnership__in=partnership_ids, document__kind=Document.Kind.DSA
+    ).values_list("partnership_id", "document_id", "side", "revoked_at"):
+        revoked_on = timezone.localdate(revoked_at) if revoked_at else None
+        found.setdefault(partnership_id, []).append(SignatureFact(document_id, side, revoked_on))
+    return found
+
+
+BOTH_SIDES = (Signature.Side.SCHOOL, Signature.Side.FORCE)
+
+
+@dataclass(frozen=True)
+class NotInForce:
+    """Why a partnership's DSA is not in force: the first of in_force()'s conditions it fails."""
+
+    STATUS = "status"  # the partnership is not active
+    UNPUBLISHED = "unpublished"  # the force has no DSA version
+    EXPIRED = "expired"  # the current version has expired
+    SIGNATURES = "signatures"  # the signatures explain it: pass them to say how
+    REVOKED = "revoked"  # a side's signature of the current version is revoked
+    NEW_VERSION = "new_version"  # an older version was signed; the current one is not yet
+    UNSIGNED = "unsigned"  # never signed by a side
+    UNKNOWN = "unknown"  # in_force() says no for a reason not listed here
+
+    cause: str
+    missing: frozenset = frozenset()  # the sides with no live signature of the current version
+    revoked_on: datetime.date | None = None
+
+
+def why_not_in_force(
+    *, status, dsa_id, dsa_expires_on, today, signatures: list[SignatureFact] | None = None
+) -> NotInForce:
+    """The one explainer of a "no" from Partnership.objects.in_force(), which alone decides:
+    ask only when it said no. Without the signatures it stops at SIGNATURES when they are
+    what explains it, so a page fetches them only for the partnerships that need them."""
+    if status != Partnership.Status.ACTIVE:
+        return NotInForce(NotInForce.STATUS)
+    if dsa_id is None:
+        return NotInForce(NotInForce.UNPUBLISHED)
+    if dsa_expires_on < today:
+        return NotInForce(NotInForce.EXPIRED)
+    if signatures is None:
+        return NotInForce(NotInForce.SIGNATURES)
+    current = [s for s in signatures if s.document_id == dsa_id]
+    live = {s.side for s in current if s.revoked_on is None}
+    missing = frozenset(side for side in BOTH_SIDES if side not in live)
+    if not missing:
+        return NotInForce(NotInForce.UNKNOWN)  # never claim more than in_force() does
+    revoked = [s.revoked_on for s in current if s.revoked_on is not None]
+    if revoked:
+        return NotInForce(NotInForce.REVOKED, missing, max(revoked))
+    if any(s.document_id != dsa_id and s.revoked_on is None for s in signatures):
+        return NotInForce(NotInForce.NEW_VERSION, missing)
+    return NotInForce(NotInForce.UNSIGNED, missing)
+
+
+def _refusal(partnership: Partnership, dsa: Document | None) -> str:
+    """Why nothing can be shared, in a sentence for the person about to share."""
+    facts = {
+        "status": partnership.status,
+        "dsa_id": dsa.pk if dsa else None,
+        "dsa_expires_on": dsa.expires_on if dsa else None,
+        "today": timezone.localdate(),
+    }
+    why = why_not_in_force(**facts)
+    if why.cause == NotInForce.SIGNATURES:
+        signatures = dsa_signature_facts([partnership.pk]).get(partnership.pk, [])
+        why = why_not_in_force(**facts, signatures=signatures)
+    if why.cause == NotInForce.STATUS:
+        return f"The partnership is {partnership.get_status_display().lower()}, not active."
+    if why.cause == NotInForce.UNPUBLISHED:
+        return "The force has not published a data sharing agreement."
+    if why.cause == NotInForce.EXPIRED:
+        return (
+            f"The data sharing agreement (version {dsa.version}) expired at the end of "
+            f"{dsa.expires_on:%-d %B %Y}."
+        )
+    if Signature.Side.SCHOOL in why.missing:
+        return (
+            "The head teacher has not signed the current data sharing agreement "
+            f"(version {dsa.version})."
+        )
+    if Signature.Side.FORCE in why.missing:
+        return (
+            f"The force has not signed the current data sharing agreement (version {dsa.version})."
+        )
+    return "The data sharing agreement is not in force."
+
+
 def in_force_school_ids(user) -> list[int]:
     """Of the schools a person may see, those whose DSA is in force now: once a request.
 
     Police scopes filter by these ids as constants (cheap to plan), and because they are
-    worked out on every request, a revocation or lapse takes effect on the next one.
+    worked out for every request (ssp.scope), a revocation or lapse takes effect on the next.
     """
-    cached = getattr(user, "_in_force_school_ids", None)
-    if cached is None:
-        cached = list(
-            Partnership.objects.filter(school_id__in=School.objects.visible_ids(user))
-            .in_force()
-            .values_list("school_id", flat=True)
-        )
-        user._in_force_school_ids = cached
-    return cached
+    return scope_of(user).in_force_school_ids
 
 
 def agreement_label(check: SharingCheck) -> str:
@@ -148,10 +216,30 @@ def protocol_signed_by_both(partnership: Partnership) -> bool:
     return sides == {Signature.Side.SCHOOL, Signature.Side.FORCE}
 
 
-@transaction.atomic
-def partnership_move(partnership: Partnership, *, to: str, by, reason: str, version=None):
-    """Move a partnership along its lifecycle, with the reason, under a row lock."""
+def _locked_partnership(partnership: Partnership, *, by, require) -> Partnership:
+    """Lock the partnership's row, then ask again whether `by` may act on it: their scope
+    (a sergeant who left the team, a head who left the school) and `require`, the verb's
+    predicate from access.py, as they are now, not as they were when the page was loaded."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if not Partnership.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not require(by, locked):
+        raise PermissionDenied
+    return locked
+
+
+@transaction.atomic
+def partnership_move(*, partnership: Partnership, to: str, by, reason: str, version=None):
+    """The sergeant moves a partnership along its lifecycle, with the reason, under a row
+    lock."""
+    from .access import can_move_partnership  # access reads this module
+
+    locked = _locked_partnership(partnership, by=by, require=can_move_partnership)
+    return _move(locked, to=to, by=by, reason=reason, version=version)
+
+
+def _move(locked: Partnership, *, to: str, by, reason: str, version=None) -> Partnership:
+    # The caller holds the partnership's row lock and has checked who `by` is.
     if version is not None and locked.version != version:
         raise StaleRecord
     if not reason.strip():
@@ -181,12 +269,34 @@ def partnership_move(partnership: Partnership, *, to: str, by, reason: str, vers
 
 
 @transaction.atomic
-def document_publish(document: Document, *, by) -> Document:
-    """Publish a draft: it gets its version's hash and can never change again."""
+def document_publish(*, document: Document, by) -> Document:
+    """The sergeant publishes a draft of their force: it gets its version's hash and can
+    never change again."""
+    from .access import can_write_documents  # access reads this module
+
+    locked = _locked_for_publishing(document)
+    if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
+    return _publish(locked, by=by)
+
+
+@transaction.atomic
+def document_version_publish(*, document: Document, by) -> Document:
+    """Publish a draft without asking who `by` is: for seeding the demo's and tests' first
+    versions only. People publish through document_publish."""
+    return _publish(_locked_for_publishing(document), by=by)
+
+
+def _locked_for_publishing(document: Document) -> Document:
     # The force's row serialises publishing: two drafts published at once cannot both take
     # the next version number.
     Force.objects.select_for_update().get(pk=document.force_id)
-    locked = Document.objects.select_for_update().get(pk=document.pk)
+    return Document.objects.select_for_update().get(pk=document.pk)
+
+
+def _publish(locked: Document, *, by) -> Document:
     if locked.is_published:
         raise ValidationError("This version is already published.")
     if locked.expires_on < timezone.localdate() or locked.review_on < timezone.localdate():
@@ -213,9 +323,11 @@ def document_publish(document: Document, *, by) -> Document:
 
 @transaction.atomic
 def signature_create(
-    partnership: Partnership, document: Document, *, side: str, by, signed_as: str
+    *, partnership: Partnership, document: Document, side: str, by, signed_as: str
 ) -> Signature:
-    """Sign the current version for one side. Re-authentication is the caller's (the view)."""
+    """Record a signature of the current version for one side, without asking who `by` is:
+    people sign through agreement_sign (which checks them under the same lock); the demo and
+    tests seed signatures here. Re-authentication is the caller's (the view)."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     current = Document.objects.current_of(partnership.force_id, document.kind).first()
     if current is None or current.pk != document.pk:
@@ -242,8 +354,10 @@ def signature_create(
 
 
 @transaction.atomic
-def agreement_revoke(partnership: Partnership, document: Document, *, by, reason: str) -> int:
-    """Withdraw both sides' signatures of a version: sharing under it stops at once."""
+def agreement_revoke(*, partnership: Partnership, document: Document, by, reason: str) -> int:
+    """Withdraw both sides' signatures of a version: sharing under it stops at once.
+    Asks nothing of `by`: people revoke through dsa_revoke, which checks them under the
+    partnership's lock."""
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the agreement is being revoked."})
     live = Signature.objects.select_for_update().filter(
@@ -269,18 +383,12 @@ def agreement_revoke(partnership: Partnership, document: Document, *, by, reason
 
 
 def head_teachers(school: School) -> list:
-    members = Membership.objects.current().filter(
-        school=school, position=Membership.Position.HEAD, user__is_active=True
-    )
-    return [m.user for m in members.select_related("user")]
+    return [m.user for m in Membership.objects.heads_of(school).select_related("user")]
 
 
 def school_leads(school: School) -> list:
     """The SPOC and deputy."""
-    members = Membership.objects.current().filter(
-        school=school, designation__in=["spoc", "deputy"], user__is_active=True
-    )
-    return [m.user for m in members.select_related("user")]
+    return [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
 
 
 def current_sspos(school: School) -> list:
@@ -303,9 +411,18 @@ def team_sergeants(partnership: Partnership) -> list:
     return [o.user for o in leading.select_related("user")]
 
 
+@once_per_form(Partnership)
 @transaction.atomic
 def partnership_create(*, school: School, by, reason: str) -> Partnership:
     """Propose a partnership for a school of the force that has none."""
+    from .access import can_create_partnership  # access reads this module
+
+    # The officer's row: a sergeant who has just left the force proposes nothing.
+    officer = Officer.objects.select_for_update().filter(user=by).first()
+    if officer is None or not can_create_partnership(by):
+        raise PermissionDenied
+    if not officer.is_current or school.force_id != officer.team.force_id:
+        raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": "Enter why this school should have a partnership."})
     if Partnership.objects.filter(school=school).exists():
@@ -333,7 +450,14 @@ def _next_version(force_id, kind) -> int:
 def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
     """Start the next version of the force's protocol or DSA. One draft of a kind at a time,
     so the draft's number is the one it will be published as."""
+    from .access import can_write_documents  # access reads this module
+
     Force.objects.select_for_update().get(pk=force.pk)
+    officer = Officer.objects.filter(user=by).select_related("team").first()
+    if officer is None or not officer.is_current or officer.team.force_id != force.pk:
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
     draft = Document.objects.filter(force=force, kind=kind, published_at__isnull=True).first()
     if draft is not None:
         raise ValidationError(
@@ -354,7 +478,13 @@ def document_draft_create(*, force: Force, kind: str, by, **fields) -> Document:
 def document_draft_update(*, document: Document, by, seen_hash: str, **fields) -> Document:
     """Change a draft. `seen_hash` is the draft's content as the person loaded it: if
     someone changed it since, nothing is overwritten (StaleRecord)."""
+    from .access import can_write_documents  # access reads this module
+
     locked = Document.objects.select_for_update().get(pk=document.pk)
+    if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not can_write_documents(by):
+        raise PermissionDenied
     if locked.is_published:
         raise ValidationError("A published version cannot be changed; start a new draft.")
     if locked.compute_hash() != seen_hash:
@@ -387,13 +517,21 @@ def signing_capacity(user, partnership: Partnership) -> str:
     return f"{officer.get_rank_display()} {officer.collar_number}, {officer.team.name}"
 
 
+@once_per_form(Signature)
 @transaction.atomic
 def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signature:
     """Sign for the person's side (the view has just re-authenticated them) and tell the
     other side: that it is their turn, or that the version is now signed by both."""
+    from .access import can_sign  # access reads this module
+
+    partnership = _locked_partnership(partnership, by=by, require=can_sign)
     side = signing_side(by)
     signature = signature_create(
-        partnership, document, side=side, by=by, signed_as=signing_capacity(by, partnership)
+        partnership=partnership,
+        document=document,
+        side=side,
+        by=by,
+        signed_as=signing_capacity(by, partnership),
     )
     other = Signature.Side.FORCE if side == Signature.Side.SCHOOL else Signature.Side.SCHOOL
     other_signed = Signature.objects.filter(
@@ -421,11 +559,13 @@ def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signa
 def _activate_when_signed(partnership: Partnership, *, by) -> None:
     """The second signature on a proposed partnership makes it active when the activation
     rules hold, so nobody has to find "Change the partnership's status" by chance. The
-    partnership's row is already locked by signature_create in this transaction."""
+    partnership's row is already locked by agreement_sign in this transaction, and the
+    signer's right to sign checked: activating follows from both signatures, so it asks
+    nothing more of them."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if locked.status != Partnership.Status.PROPOSED or not protocol_signed_by_both(locked):
         return
-    partnership_move(
+    _move(
         locked,
         to=Partnership.Status.ACTIVE,
         by=by,
@@ -442,10 +582,13 @@ def _activate_when_signed(partnership: Partnership, *, by) -> None:
 @transaction.atomic
 def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     """Revoke the partnership's current DSA and tell everyone who relied on it."""
+    from .access import can_revoke  # access reads this module
+
+    partnership = _locked_partnership(partnership, by=by, require=can_revoke)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:
         raise ValidationError("There is no signed agreement to revoke.")
-    count = agreement_revoke(partnership, dsa, by=by, reason=reason)
+    count = agreement_revoke(partnership=partnership, document=dsa, by=by, reason=reason)
     school = partnership.school
     notify(
         recipients=[
@@ -456,5 +599,7 @@ def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
         ],
         subject="A data sharing agreement has been revoked: sharing has stopped",
         link=reverse("partnership_detail", args=[partnership.code]),
+        reference=f"Partnership: {school.name}",
+        kind=Kind.SHARING_STOPPED,
     )
     return count

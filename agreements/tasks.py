@@ -75,6 +75,7 @@ def _remind(partnership, document, due, stage, day) -> int:
                 recipients=[*head_teachers(partnership.school), *team_sergeants(partnership)],
                 subject=f"The {kind_noun(document)} reaches its {what} date on {day:%-d %B %Y}",
                 link=reverse("partnership_detail", args=[partnership.code]),
+                reference=f"Partnership: {partnership.school.name}",
             )
     except IntegrityError:
         return 0  # this stage was sent already (perhaps by a run at the same moment)

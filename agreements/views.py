@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ssp.exports import csv_response
-from ssp.roles import POLICE_ROLES
+from ssp.roles import POLICE_ROLES, Role
 
 from .access import can_read_sharing_log
 from .models import Disclosure
@@ -25,7 +25,9 @@ def _sharing_log(user):
 @login_required
 def sharing_log(request):
     page = Paginator(_sharing_log(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "agreements/sharing_log.html", {"page": page})
+    # A head reads their school's disclosures; officers those of all their schools.
+    schools = "your school" if request.user.role == Role.HEAD else "your schools"
+    return render(request, "agreements/sharing_log.html", {"page": page, "schools": schools})
 
 
 @login_required

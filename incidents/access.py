@@ -2,7 +2,7 @@
 
 from schools.models import School
 from ssp.access import get_visible_or_404
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
 
 from .models import Concern, Enquiry, Incident, IncidentSummary
 
@@ -13,9 +13,36 @@ def _leads_school(user, concern: Concern) -> bool:
 
 def can_log_concern(user, school: School) -> bool:
     return (
-        user.role in (Role.STAFF, *SCHOOL_LEADS)
-        and School.objects.held_as(user, Role.STAFF, *SCHOOL_LEADS).filter(pk=school.pk).exists()
+        user.role in SCHOOL_ROLES
+        and School.objects.held_as(user, *SCHOOL_ROLES).filter(pk=school.pk).exists()
     )
+
+
+# The list pages. Each is in scope for its readers; anyone else signed in is refused (403).
+
+
+def can_list_own_concerns(user) -> bool:
+    return user.role in SCHOOL_ROLES
+
+
+def can_list_triage_queue(user) -> bool:
+    return user.role in SCHOOL_LEADS
+
+
+def can_list_shared_concerns(user) -> bool:
+    return user.role in CASE_OFFICERS
+
+
+def can_list_incidents(user) -> bool:
+    return user.role in CASE_OFFICERS
+
+
+def can_list_summaries(user) -> bool:
+    return user.role in SCHOOL_LEADS
+
+
+def can_list_enquiries(user) -> bool:
+    return user.role in SCHOOL_LEADS or user.role in CASE_OFFICERS
 
 
 def can_triage(user, concern: Concern) -> bool:
@@ -60,12 +87,16 @@ def can_record_police_outcome(user, concern: Concern) -> bool:
 # Incidents: police records. The SSPO records for their schools; the sergeant reads.
 
 
+def can_record_incidents(user) -> bool:
+    return user.role == Role.SSPO
+
+
 def can_record_incident(user, school: School) -> bool:
     return user.role == Role.SSPO and School.objects.visible_to(user).filter(pk=school.pk).exists()
 
 
 def can_read_incident(user, incident: Incident) -> bool:
-    return user.role in (Role.SSPO, Role.SERGEANT)
+    return user.role in CASE_OFFICERS
 
 
 def can_update_incident(user, incident: Incident) -> bool:
@@ -90,16 +121,24 @@ def get_summary_for(user, code, *, require=None) -> IncidentSummary:
     )
 
 
-# Enquiries: the school side is the SPOC or deputy; the head reads; other staff never.
+# Enquiries: the school side is the SPOC or deputy; the head reads; other staff never. The
+# school side is asked of the person's places, not of the one role they act in: a head who
+# is also named SPOC opens and answers enquiries as the SPOC (ACCESS.md: both roles' grants).
 
-SCHOOL_ENQUIRERS = (Role.SPOC, Role.DEPUTY_SPOC)
+
+def enquiry_schools(user):
+    """The schools where the person speaks for the school in enquiries."""
+    return School.objects.held_as(user, *SPOCS)
+
+
+def can_open_enquiry(user) -> bool:
+    if user.role == Role.SSPO:
+        return True
+    return user.role in SCHOOL_LEADS and enquiry_schools(user).exists()
 
 
 def can_open_enquiry_as_school(user, school: School) -> bool:
-    return (
-        user.role in SCHOOL_ENQUIRERS
-        and School.objects.held_as(user, *SCHOOL_ENQUIRERS).filter(pk=school.pk).exists()
-    )
+    return user.role in SCHOOL_LEADS and enquiry_schools(user).filter(pk=school.pk).exists()
 
 
 def can_open_enquiry_as_police(user, school: School) -> bool:

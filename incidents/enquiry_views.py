@@ -16,10 +16,11 @@ from ssp.roles import POLICE_ROLES, Role
 
 from . import services
 from .access import (
-    SCHOOL_ENQUIRERS,
-    SCHOOL_LEADS,
     can_close_enquiry,
+    can_list_enquiries,
+    can_open_enquiry,
     can_reply,
+    enquiry_schools,
     get_concern_for,
     get_enquiry_for,
 )
@@ -42,6 +43,8 @@ def _audited_enquiry(request, code, *, action="view", require=None) -> Enquiry:
 
 def _choices_for(user):
     """The schools, shared concerns and pupils this person may open an enquiry about."""
+    if not can_open_enquiry(user):
+        raise PermissionDenied  # other staff never message the SSPO; the head reads only
     if user.role == Role.SSPO:
         schools = School.objects.visible_to(user)
         concerns = Concern.objects.visible_to(user)
@@ -53,13 +56,10 @@ def _choices_for(user):
             )
             .distinct()
         )
-    elif user.role in SCHOOL_ENQUIRERS:
-        schools = School.objects.held_as(user, *SCHOOL_ENQUIRERS)
-        concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
-        pupils = Pupil.objects.filter(school__in=schools)
     else:
-        # Other staff never message the SSPO; the head reads only.
-        raise PermissionDenied
+        schools = enquiry_schools(user)
+        concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
+        pupils = Pupil.objects.visible_to(user).filter(school__in=schools)
     return schools.order_by("name"), concerns.order_by("-recorded_at"), pupils
 
 
@@ -161,7 +161,7 @@ def enquiry_close(request, code):
 @login_required
 def enquiry_list(request):
     user = request.user
-    if user.role not in (Role.SSPO, Role.SERGEANT, *SCHOOL_LEADS):
+    if not can_list_enquiries(user):
         raise PermissionDenied
     side = Side.POLICE if user.role in POLICE_ROLES else Side.SCHOOL
     enquiries = Enquiry.objects.visible_to(user).select_related("school", "sspo")
@@ -177,7 +177,7 @@ def enquiry_list(request):
             "page": page,
             "waiting": waiting,
             "query": "waiting=1" if waiting else "",
-            "can_open": user.role in (Role.SSPO, *SCHOOL_ENQUIRERS),
+            "can_open": can_open_enquiry(user),
             "my_side": side,
         },
     )

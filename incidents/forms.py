@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schools.models import Pupil
-from ssp.forms import GovukDateField
+from ssp.forms import GovukDateField, needed_when_shown
 from ssp.submissions import SubmissionField
 
 from .models import (
@@ -56,6 +56,13 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+IMAGE_FACTS_NEEDED = {
+    "image_description": "Describe the images, without copying, saving or forwarding them",
+    "device_location": "Say where the device is now",
+    "who_has_been_told": "Say who has been told about the images",
+}
+
+
 class ConcernForm(forms.Form):
     """A concern in the reporter's words. Pupils are added by name (see PupilPicker)."""
 
@@ -101,15 +108,20 @@ class ConcernForm(forms.Form):
             "required": "Choose yes if you believe a child is at immediate risk of harm"
         },
     )
-    image_description = forms.CharField(
-        label="Describe the images (do not copy, save or forward them)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+    # Needed for the three image categories only (see clean()), and shown only for them.
+    image_description = needed_when_shown(
+        forms.CharField(
+            label="Describe the images (do not copy, save or forward them)",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4}),
+        )
     )
-    device_location = forms.CharField(
-        label="Where is the device now?", required=False, max_length=300
+    device_location = needed_when_shown(
+        forms.CharField(label="Where is the device now?", required=False, max_length=300)
     )
-    who_has_been_told = forms.CharField(label="Who has been told?", required=False, max_length=300)
+    who_has_been_told = needed_when_shown(
+        forms.CharField(label="Who has been told?", required=False, max_length=300)
+    )
     once = SubmissionField()
     attachments = MultipleFileField(
         label="Attachments",
@@ -153,9 +165,10 @@ class ConcernForm(forms.Form):
                     "Do not attach any file for this category. "
                     "Describe the images instead, and say where the device is.",
                 )
-            for name in ("image_description", "device_location", "who_has_been_told"):
+            # One message per problem: the error summary lists each, so each must say which.
+            for name, message in IMAGE_FACTS_NEEDED.items():
                 if not data.get(name, "").strip():
-                    self.add_error(name, "This is needed for a concern about images.")
+                    self.add_error(name, message)
         happened_on, at = data.get("happened_on"), data.get("happened_time")
         if happened_on:
             moment = timezone.make_aware(
@@ -279,6 +292,26 @@ class TriageForm(forms.Form):
         ]
 
 
+class ShareForm(forms.Form):
+    """The confirmation of a decision that shares a concern with the SSPO."""
+
+    decision = forms.ChoiceField(
+        widget=forms.HiddenInput,
+        choices=[
+            (Concern.Status.SHARED, "Share with the Safer Schools Police Officer"),
+            (Concern.Status.EARLY_INTERVENTION, "Refer for early intervention"),
+        ],
+    )
+    rationale = forms.CharField(
+        label="Why you decided this",
+        error_messages={"required": "Explain why you made this decision"},
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="The officer reads your reasons with the concern.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class NoteForm(forms.Form):
     once = SubmissionField()
     text = forms.CharField(
@@ -337,6 +370,26 @@ class OutcomeForm(forms.Form):
         return data
 
 
+# The facts each incident category asks for, in the form's order (services.IncidentFacts
+# keeps the same ones for each category).
+FACT_GROUPS = (
+    (
+        "weapons",
+        "Weapons and blades",
+        WEAPON_CATEGORIES,
+        ("item_kind", "item_seized", "item_handed_to"),
+    ),
+    ("drugs", "Drugs", frozenset({Category.DRUGS}), ("drugs_description", "drugs_quantity")),
+    (
+        "injuries",
+        "Serious visible injuries",
+        frozenset({Category.SERIOUS_INJURY}),
+        ("injury_nature",),
+    ),
+    ("images", "Images", IMAGE_CATEGORIES, ("device_status", "device_reference")),
+)
+
+
 class IncidentForm(forms.Form):
     once = SubmissionField()
     school = forms.ModelChoiceField(
@@ -367,39 +420,43 @@ class IncidentForm(forms.Form):
         error_messages={"required": "Choose where it happened"},
     )
     place = forms.CharField(label="Where exactly", required=False, max_length=300)
-    item_kind = forms.CharField(
-        label="Kind of item (weapons and blades)", required=False, max_length=200
+    # The facts of each category (FACT_GROUPS): the page shows the chosen category's group
+    # only, and clean() judges and keeps that group only.
+    item_kind = needed_when_shown(
+        forms.CharField(label="Kind of item", required=False, max_length=200)
     )
-    item_seized = forms.TypedChoiceField(
-        label="Was the item seized? (weapons and blades)",
-        required=False,
-        choices=[("yes", "Yes"), ("no", "No")],
-        widget=forms.RadioSelect,
-        coerce=lambda v: v == "yes",
-        empty_value=None,
+    item_seized = needed_when_shown(
+        forms.TypedChoiceField(
+            label="Was the item seized?",
+            required=False,
+            choices=[("yes", "Yes"), ("no", "No")],
+            widget=forms.RadioSelect,
+            coerce=lambda v: v == "yes",
+            empty_value=None,
+        )
     )
-    item_handed_to = forms.CharField(
-        label="Handed over to (weapons and blades)", required=False, max_length=200
+    item_handed_to = forms.CharField(label="Handed over to", required=False, max_length=200)
+    drugs_description = needed_when_shown(
+        forms.CharField(label="What was found", required=False, max_length=300)
     )
-    drugs_description = forms.CharField(
-        label="What was found (drugs)", required=False, max_length=300
+    drugs_quantity = forms.CharField(label="How much", required=False, max_length=100)
+    injury_nature = needed_when_shown(
+        forms.CharField(
+            label="Nature of the injuries",
+            required=False,
+            max_length=5000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
     )
-    drugs_quantity = forms.CharField(label="How much (drugs)", required=False, max_length=100)
-    injury_nature = forms.CharField(
-        label="Nature of the injuries (injuries)",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    device_status = needed_when_shown(
+        forms.ChoiceField(
+            label="The device's status",
+            required=False,
+            choices=[("", "Choose"), *Incident.DeviceStatus.choices],
+            help_text="Never copy, store or upload the images themselves.",
+        )
     )
-    device_status = forms.ChoiceField(
-        label="The device's status (image categories)",
-        required=False,
-        choices=[("", "Choose"), *Incident.DeviceStatus.choices],
-        help_text="Never copy, store or upload the images themselves.",
-    )
-    device_reference = forms.CharField(
-        label="Device reference (image categories)", required=False, max_length=100
-    )
+    device_reference = forms.CharField(label="Device reference", required=False, max_length=100)
     police_reference = forms.CharField(
         label="Police reference number",
         required=False,
@@ -413,9 +470,27 @@ class IncidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
 
+    def fact_categories(self) -> str:
+        """Every category that has facts of its own, for the page's data-shown-when."""
+        return ",".join(sorted(c for _k, _h, categories, _n in FACT_GROUPS for c in categories))
+
+    def fact_groups(self):
+        """(key, heading, categories, bound fields) of each category's facts, for the page."""
+        return [
+            (key, heading, ",".join(sorted(categories)), [self[name] for name in names])
+            for key, heading, categories, names in FACT_GROUPS
+        ]
+
     def clean(self):
         data = super().clean()
         category = data.get("category")
+        # Another category's facts are not kept, so they are not judged either: what is
+        # typed there (or was, before the category changed) never stops the form.
+        for _key, _heading, categories, names in FACT_GROUPS:
+            if category not in categories:
+                for name in names:
+                    self.errors.pop(name, None)
+                    data[name] = getattr(self.fields[name], "empty_value", "")
         if category in WEAPON_CATEGORIES:
             if not data.get("item_kind", "").strip():
                 self.add_error("item_kind", "Say what kind of item it was")

@@ -7,20 +7,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.access import police_pupils
 from schools.models import School
 from ssp.audit import audited, log_access, log_pupils_shown
-from ssp.roles import Role
+from ssp.keyset import Sort, keyset_page
 
 from . import services
 from .access import (
-    SCHOOL_LEADS,
+    can_list_incidents,
+    can_list_summaries,
     can_read_incident,
+    can_record_incidents,
     can_record_police_outcome,
     can_update_incident,
     get_concern_for,
@@ -60,7 +63,7 @@ def _audited_incident(request, code, *, action="view", require=can_read_incident
 
 
 def _officer_schools(user):
-    if user.role != Role.SSPO:
+    if not can_record_incidents(user):
         raise PermissionDenied
     return School.objects.visible_to(user).order_by("name")
 
@@ -149,6 +152,9 @@ def incident_new(request):
             "results": results,
             "query": query,
             "searched": action == "search",
+            # The part that changed takes the focus (autofocus): the added pupil's role.
+            "added": data["add"] if action == "add" else "",
+            "removed": action == "remove",
             "roles": IncidentPupil.Role.choices,
             "concern": concern,
             "show_errors": data is not None and not action,
@@ -293,31 +299,55 @@ def incident_export_json(request, code):
 @reauthentication_required  # an export leaves the portal: prove it is still you
 def incident_export_print(request, code):
     incident = _audited_incident(request, code, action="export_print")
+    record = services.incident_export(incident)
     return render(
         request,
         "incidents/incident_print.html",
-        {"record": services.incident_export(incident), "incident": incident},
+        {
+            "record": record,
+            "incident": incident,
+            "facts": _printed_facts(incident, record["facts"]),
+            "involved": incident.involved.select_related("pupil").order_by("pupil__last_name"),
+        },
     )
+
+
+def _printed_facts(incident, facts: dict) -> list[tuple[str, str]]:
+    """The export's facts for a person to read: the form's labels and words, not its keys."""
+    printed = []
+    for name, value in facts.items():
+        if value is None:
+            continue
+        if name == "device_status":
+            value = incident.get_device_status_display()
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        printed.append((capfirst(Incident._meta.get_field(name).verbose_name), value))
+    return printed
+
+
+# "open" sorts after "closed", so open first is the status descending: one index walk.
+INCIDENT_SORTS = {
+    "open": Sort("Open first, then newest", ("status", "recorded_at", "pk")),
+    "newest": Sort("Newest first", ("recorded_at", "pk")),
+    "oldest": Sort("Oldest first", ("recorded_at", "pk"), descending=False),
+}
 
 
 @login_required
 def incident_list(request):
     user = request.user
-    if user.role not in (Role.SSPO, Role.SERGEANT):
+    if not can_list_incidents(user):
         raise PermissionDenied
-    open_first = Case(
-        When(status=Incident.Status.OPEN, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
     involved = IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name")
     incidents = (
         Incident.objects.visible_to(user)
         .select_related("school")
         .prefetch_related(Prefetch("involved", queryset=involved))
-        .order_by(open_first, "-recorded_at", "-pk")
     )
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, incidents, sorts=INCIDENT_SORTS, default="open", per_page=PAGE_SIZE
+    )
     log_pupils_shown(
         request,
         action="list_incidents",
@@ -329,7 +359,7 @@ def incident_list(request):
         "incidents/incident_list.html",
         {
             "page": page,
-            "can_record": user.role == Role.SSPO,
+            "can_record": can_record_incidents(user),
             "police_relevant": POLICE_RELEVANT,
         },
     )
@@ -338,7 +368,7 @@ def incident_list(request):
 @login_required
 def summary_list(request):
     user = request.user
-    if user.role not in SCHOOL_LEADS:
+    if not can_list_summaries(user):
         raise PermissionDenied
     summaries = (
         IncidentSummary.objects.visible_to(user)

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models import Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, Role
 
 
 class Category(models.TextChoices):
@@ -53,7 +53,7 @@ class ConcernQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Need to know: the one place that decides which concerns a person may see."""
         role = getattr(user, "role", None)
-        if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+        if role in SCHOOL_ROLES:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(Q(reported_by=user) | Q(school__in=leads))
         if role == Role.SSPO:
@@ -172,9 +172,23 @@ class Concern(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["school", "status", "-immediate_risk", "-recorded_at"]),
-            models.Index(fields=["school", "-immediate_risk", "-recorded_at"]),
-            models.Index(fields=["reported_by", "-recorded_at"]),
+            # The lists' sorts (ssp/keyset.py): each ends with the id, so a page starts at its
+            # cursor in the index, however deep it is.
+            models.Index(
+                fields=["school", "status", "-immediate_risk", "-recorded_at", "-id"],
+                name="concern_school_status_risk",
+            ),
+            models.Index(
+                fields=["school", "-immediate_risk", "-recorded_at", "-id"],
+                name="concern_school_risk",
+            ),
+            models.Index(
+                fields=["school", "status", "-recorded_at", "-id"],
+                name="concern_school_status_logged",
+            ),
+            models.Index(
+                fields=["reported_by", "-recorded_at", "-id"], name="concern_reporter_logged"
+            ),
             # The SSPO's caseload: shared concerns still waiting for the police, by school.
             models.Index(
                 fields=["school", "triaged_at"],
@@ -368,7 +382,7 @@ class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Police records: the SSPO's current schools, the sergeant's team. Nobody else."""
         role = getattr(user, "role", None)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         return self.none()
 
@@ -432,7 +446,14 @@ class Incident(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["school", "status", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["school", "status", "-recorded_at"]),
+            # The list's sorts (open first, newest, oldest), each ending with the id.
+            models.Index(
+                fields=["school", "-status", "-recorded_at", "-id"], name="incident_school_open"
+            ),
+            models.Index(fields=["school", "-recorded_at", "-id"], name="incident_school_logged"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -506,7 +527,7 @@ class IncidentSummaryQuerySet(models.QuerySet):
         if role in SCHOOL_LEADS:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(incident__school__in=leads)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(incident__in=Incident.objects.visible_to(user))
         return self.none()
 
@@ -544,7 +565,7 @@ class EnquiryQuerySet(models.QuerySet):
         if role in SCHOOL_LEADS:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(school__in=leads)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=in_force_school_ids(user))
         return self.none()
 

@@ -14,7 +14,7 @@ from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
 from schools.models import Membership, Pupil
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 from ssp.roles import Role
 from ssp.submissions import once_per_form
 
@@ -68,8 +68,7 @@ class Involvement:
 def _school_leads(school):
     return [
         m.user
-        for m in Membership.objects.current()
-        .filter(school=school, designation__in=["spoc", "deputy"])
+        for m in Membership.objects.spocs_of(school)
         .select_related("user")
         .order_by("-designation")  # the SPOC, then the deputy
     ]
@@ -156,7 +155,7 @@ def _tell_leads_of_new(concern: Concern) -> None:
         subject=subject,
         link=reverse("concern_detail", args=[concern.code]),
         reference=concern.reference,
-        urgent=concern.immediate_risk,
+        kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
     )
 
 
@@ -250,11 +249,41 @@ def _attachment_store(*, concern: Concern, upload, by, written: list[str]) -> bo
     return True
 
 
+# Sharing, and referring for early intervention (which the SSPO's referrals take up), send
+# the concern to the SSPO. A share is refused without a live agreement; a referral for early
+# intervention is still recorded then, and stays in school.
+SENDS_TO_POLICE = (Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION)
+
+
+def decision_shares(concern: Concern, decision: str, check) -> bool:
+    """Whether this decision would disclose the concern to the SSPO now (it cannot be undone).
+
+    `check` is `sharing_allowed(concern.school)`, or None when the decision sends nothing.
+    A concern is shared once: a second decision that sends it adds no share.
+    """
+    return (
+        decision in SENDS_TO_POLICE
+        and check is not None
+        and check.allowed
+        and not concern.shares.exists()
+    )
+
+
 @transaction.atomic
 def concern_triage(
-    *, concern: Concern, by, decision: str, rationale: str, seen_version: int
+    *,
+    concern: Concern,
+    by,
+    decision: str,
+    rationale: str,
+    seen_version: int,
+    may_share: bool = True,
 ) -> Concern:
-    """Decide what happens to a concern. One decision wins; a stale one is refused."""
+    """Decide what happens to a concern. One decision wins; a stale one is refused.
+
+    With `may_share=False` (the person has not confirmed what goes to whom) a decision that
+    would share the concern with the SSPO is refused rather than made.
+    """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not can_triage(by, concern):
         raise PermissionDenied
@@ -267,15 +296,16 @@ def concern_triage(
             {"decision": f"That decision is not possible from “{concern.get_status_display()}”."}
         )
     share = None
-    # Sharing, and referring for early intervention (which the SSPO's referrals take up),
-    # send the concern to the SSPO. A share is refused without a live agreement; a
-    # referral for early intervention is still recorded then, and stays in school.
     check = None
-    if decision in (Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION):
+    if decision in SENDS_TO_POLICE:
         check = sharing_allowed(concern.school)
         if decision == Concern.Status.SHARED and not check.allowed:
             raise ValidationError({"decision": f"This concern cannot be shared: {check.reason}"})
-    if check is not None and check.allowed and not concern.shares.exists():
+    if decision_shares(concern, decision, check):
+        if not may_share:
+            raise ValidationError(
+                {"decision": "Confirm what will be shared with the officer before it is shared."}
+            )
         share = Share(
             concern=concern,
             shared_by=by,
@@ -322,7 +352,7 @@ def concern_triage(
             subject="A concern has been shared with you",
             link=link,
             reference=concern.reference,
-            urgent=concern.immediate_risk,
+            kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
         )
     if concern.reported_by_id != by.pk:
         notify(
@@ -337,6 +367,9 @@ def concern_triage(
 @once_per_form(CorrectionNote)
 @transaction.atomic
 def concern_add_note(*, concern: Concern, by, text: str) -> CorrectionNote:
+    # Locked, then asked again: an SSPO whose DSA was revoked since the page was loaded adds
+    # nothing to the concern.
+    concern = _locked_concern(concern, by)
     if not can_add_note(by, concern):
         raise PermissionDenied
     if not text.strip():
@@ -600,6 +633,7 @@ def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSumma
         recipients=leads,
         subject="The police have sent you an incident summary",
         link=reverse("incident_summary_detail", args=[summary.code]),
+        reference=incident.reference,
     )
     return summary
 
@@ -611,6 +645,9 @@ EXPORT_SCHEMA = "ssp-portal/incident/v1"
 def incident_export(incident: Incident) -> dict:
     """The structured record for the force's records system. Never a UPN, never imagery."""
     involved = incident.involved.select_related("pupil").order_by("pupil__last_name")
+    if "involved" in getattr(incident, "_prefetched_objects_cache", {}):
+        # A list (the API's) prefetched them, ordered the same way: no query per incident.
+        involved = incident.involved.all()
     return {
         "schema": EXPORT_SCHEMA,
         "incident_id": str(incident.code),
@@ -733,6 +770,13 @@ def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     return message
 
 
+def _enquiry_reference(enquiry: Enquiry) -> str:
+    # Never the enquiry's subject: whoever wrote it may have named a child.
+    if enquiry.concern_id:
+        return enquiry.concern.reference
+    return f"Enquiry: {enquiry.school.name}"
+
+
 def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
     if not text.strip():
         raise ValidationError({"text": "Write your message."})
@@ -750,7 +794,12 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
             by=by,
             to=enquiry.sspo,
         )
-        notify(recipients=[enquiry.sspo], subject="A school has sent you a message", link=link)
+        notify(
+            recipients=[enquiry.sspo],
+            subject="A school has sent you a message",
+            link=link,
+            reference=_enquiry_reference(enquiry),
+        )
     else:
         # What the police tell the school is a disclosure too, to the SPOC (or deputy).
         recipients = _school_enquirers(enquiry.school)
@@ -769,6 +818,7 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
             recipients=recipients,
             subject="Your Safer Schools Police Officer has sent you a message",
             link=link,
+            reference=_enquiry_reference(enquiry),
         )
     return message
 

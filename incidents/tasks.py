@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Membership
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 
 from .models import Concern
 from .services import attachment_orphans_remove
@@ -52,6 +52,8 @@ def send_triage_reminders() -> int:
                 recipients=recipients,
                 subject="A concern is waiting for triage",
                 link=reverse("concern_detail", args=[concern.code]),
+                reference=concern.reference,
+                kind=Kind.IMMEDIATE_RISK if concern.immediate_risk else Kind.ROUTINE,
             )
             concern.triage_reminder_sent_at = timezone.now()
             concern.save(update_fields=["triage_reminder_sent_at"])
@@ -61,10 +63,5 @@ def send_triage_reminders() -> int:
 
 def _triage_leads(school) -> list:
     """The SPOC and deputy; the head teacher when the school has named neither."""
-    members = (
-        Membership.objects.current()
-        .filter(school=school, user__is_active=True)
-        .select_related("user")
-    )
-    leads = [m.user for m in members.filter(designation__in=["spoc", "deputy"])]
-    return leads or [m.user for m in members.filter(position=Membership.Position.HEAD)]
+    leads = [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
+    return leads or [m.user for m in Membership.objects.heads_of(school).select_related("user")]

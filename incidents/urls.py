@@ -16,6 +16,7 @@ urlpatterns = [
     path("shared/", views.shared_with_me, name="shared_with_me"),
     path("<uuid:code>/", views.concern_detail, name="concern_detail"),
     path("<uuid:code>/triage/", views.concern_triage, name="concern_triage"),
+    path("<uuid:code>/share/", views.concern_share, name="concern_share"),
     path("<uuid:code>/notes/", views.concern_note, name="concern_note"),
     path("<uuid:code>/acknowledge/", views.concern_acknowledge, name="concern_acknowledge"),
     path(

@@ -11,18 +11,21 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.services import sharing_allowed
+from agreements.services import agreement_label, sharing_allowed
 from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
+from ssp.keyset import Sort, keyset_page
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 from ssp.uploads import SizeCapUploadHandler
 
 from . import services
 from .access import (
-    SCHOOL_LEADS,
     can_acknowledge,
     can_add_note,
+    can_list_own_concerns,
+    can_list_shared_concerns,
+    can_list_triage_queue,
     can_log_concern,
     can_open_enquiry_as_police,
     can_open_enquiry_as_school,
@@ -39,11 +42,19 @@ from .forms import (
     OutcomeForm,
     PupilPicker,
     QueueFilterForm,
+    ShareForm,
     TriageForm,
     search_pupils,
     typed_so_far,
 )
-from .models import IMAGE_CATEGORIES, POLICE_RELEVANT, Concern, ConcernEvent, ConcernPupil
+from .models import (
+    IMAGE_CATEGORIES,
+    POLICE_RELEVANT,
+    Concern,
+    ConcernEvent,
+    ConcernPupil,
+    Share,
+)
 from .uploads import MAX_BYTES
 
 PAGE_SIZE = 25
@@ -61,7 +72,7 @@ def _audited_concern(request, code, *, action="view", require=None) -> Concern:
 
 
 def _own_school(user) -> School:
-    school = School.objects.held_as(user, Role.STAFF, *SCHOOL_LEADS).first()
+    school = School.objects.held_as(user, *SCHOOL_ROLES).first()
     if school is None or not can_log_concern(user, school):
         raise PermissionDenied
     return school
@@ -128,6 +139,9 @@ def _concern_new(request, kind):
             "results": results,
             "query": query,
             "searched": action == "search",
+            # The part that changed takes the focus (autofocus): the added pupil's role.
+            "added": data["add"] if action == "add" else "",
+            "removed": action == "remove",
             "roles": ConcernPupil.Role.choices,
             "school": school,
             "early": early,
@@ -262,32 +276,173 @@ def concern_detail(request, code):
 @require_POST
 def concern_triage(request, code):
     concern = _audited_concern(request, code, action="triage", require=can_triage)
-    share_block = ""
     check = sharing_allowed(concern.school)
-    if not check.allowed:
-        share_block = check.reason
+    share_block = "" if check.allowed else check.reason
     form = TriageForm(request.POST, concern=concern, share_block=share_block)
     if form.is_valid():
+        decision, seen = form.cleaned_data["decision"], form.cleaned_data["version"]
+        if seen == concern.version and services.decision_shares(concern, decision, check):
+            # A share cannot be undone: what goes to whom is confirmed on a page of its own.
+            # The reasons may name a child, so they wait in the session, not in the URL.
+            request.session[SHARE_DRAFT] = {
+                "code": str(concern.code),
+                "decision": decision,
+                "rationale": form.cleaned_data["rationale"],
+                "version": seen,
+            }
+            return redirect("concern_share", code=concern.code)
         try:
             services.concern_triage(
                 concern=concern,
                 by=request.user,
-                decision=form.cleaned_data["decision"],
+                decision=decision,
                 rationale=form.cleaned_data["rationale"],
-                seen_version=form.cleaned_data["version"],
+                seen_version=seen,
+                may_share=False,
             )
         except services.ConcernChanged:
-            concern.refresh_from_db()
-            context = _detail_context(request, concern, conflict=True)
-            return render(request, "incidents/concern_detail.html", context, status=409)
+            if _repeated(concern, request.user, decision, seen):
+                return _after_decision(request, concern)
+            return _conflict(request, concern)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Decision recorded.")
-            return redirect("concern_detail", code=concern.code)
+            return _after_decision(request, concern)
     context = _detail_context(request, concern, triage_form=form)
     return render(request, "incidents/concern_detail.html", context, status=200)
+
+
+# The decision and reasons a SPOC chose on the concern's page, awaiting their confirmation.
+SHARE_DRAFT = "share_draft"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def concern_share(request, code):
+    """Confirm a share: exactly what the officer will see, who they are, under which DSA."""
+    posted = request.method == "POST"
+    concern = _audited_concern(
+        request, code, action="triage" if posted else "view", require=can_triage
+    )
+    draft = request.session.get(SHARE_DRAFT) or {}
+    if draft.get("code") != str(concern.code):
+        draft = {}
+    form = ShareForm(
+        request.POST if posted else None,
+        initial={
+            "decision": draft.get("decision", Concern.Status.SHARED),
+            "rationale": draft.get("rationale", ""),
+            "version": draft.get("version", concern.version),
+        },
+    )
+    decision = form["decision"].value()
+    if decision not in services.SENDS_TO_POLICE:
+        decision = Concern.Status.SHARED
+    check = sharing_allowed(concern.school)
+    shares = services.decision_shares(concern, decision, check) and concern.can_move_to(decision)
+    if posted and form.is_valid():
+        seen = form.cleaned_data["version"]
+        if seen == concern.version and not shares:
+            form.add_error(None, _why_not_shared(concern, check))
+        else:
+            try:
+                services.concern_triage(
+                    concern=concern,
+                    by=request.user,
+                    decision=decision,
+                    rationale=form.cleaned_data["rationale"],
+                    seen_version=seen,
+                )
+            except services.ConcernChanged:
+                if _repeated(concern, request.user, decision, seen):
+                    return _after_decision(request, concern)
+                return _conflict(request, concern)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                request.session.pop(SHARE_DRAFT, None)
+                return _after_decision(request, concern)
+    return render(
+        request,
+        "incidents/concern_share.html",
+        {
+            "concern": concern,
+            "form": form,
+            "decision": decision,
+            "shares": shares,
+            "why_not": "" if shares else _why_not_shared(concern, check),
+            "sspo": check.sspo if check.allowed else None,
+            "agreement": agreement_label(check) if check.allowed else "",
+            "lawful_basis": Share.LAWFUL_BASIS,
+            "involved": concern.involved.select_related("pupil").order_by("pupil__last_name"),
+            "attachments": concern.attachments.all(),
+            "notes": concern.notes.select_related("author"),
+        },
+    )
+
+
+def _why_not_shared(concern, check) -> str:
+    if concern.shares.exists():
+        return "This concern has already been shared with the officer."
+    if not check.allowed:
+        return f"This concern cannot be shared: {check.reason}"
+    return f"This concern cannot be shared from “{concern.get_status_display()}”."
+
+
+def _conflict(request, concern):
+    concern.refresh_from_db()
+    context = _detail_context(request, concern, conflict=True)
+    return render(request, "incidents/concern_detail.html", context, status=409)
+
+
+def _repeated(concern, user, decision, seen) -> bool:
+    """A second post of the decision this person just made (a double click, a retry)."""
+    concern.refresh_from_db()
+    return (
+        concern.version == seen + 1
+        and concern.triaged_by_id == user.pk
+        and concern.status == decision
+    )
+
+
+# The triage queue's order as it opens: immediate risk first, then the newest.
+QUEUE_ORDER = ("-immediate_risk", "-recorded_at", "-pk")
+
+
+def _after_decision(request, concern):
+    """Say what was done and to whom, then go on to the next concern awaiting triage."""
+    concern.refresh_from_db()
+    said = [f"{concern.reference}: {concern.get_status_display().lower()}."]
+    share = concern.shares.select_related("shared_with__officer").first()
+    if share is not None and concern.status in services.SENDS_TO_POLICE:
+        said.append(
+            f"Shared with {_officer_name(share.shared_with)} under {share.agreement}; "
+            "they have been told."
+        )
+    if concern.reported_by_id != request.user.pk:
+        said.append(f"{concern.reported_by.get_full_name()}, who logged it, has been told.")
+    waiting = (
+        Concern.objects.in_schools_led_by(request.user)
+        .awaiting_triage()
+        .exclude(pk=concern.pk)
+        .order_by(*QUEUE_ORDER)
+        .first()
+    )
+    if waiting is None:
+        said.append("No other concern is awaiting triage.")
+        messages.success(request, " ".join(said))
+        return redirect("triage_queue")
+    said.append(f"Next awaiting triage: {waiting.reference}.")
+    messages.success(request, " ".join(said))
+    return redirect("concern_detail", code=waiting.code)
+
+
+def _officer_name(user) -> str:
+    officer = getattr(user, "officer", None)
+    collar = f" ({officer.collar_number})" if officer and officer.collar_number else ""
+    return f"{user.get_full_name()}{collar}"
 
 
 @login_required
@@ -357,12 +512,20 @@ def _with_pupils(queryset):
 TRIAGE_PUPIL_TERM = "triage_pupil_term"
 TRIAGE_URL_FILTERS = ("status", "category", "date_from", "date_to")
 
+# The orders a list of concerns offers; each is one index walk from the cursor (ssp/keyset.py).
+CONCERN_SORTS = {
+    "risk": Sort("Immediate risk first, then newest", ("immediate_risk", "recorded_at", "pk")),
+    "newest": Sort("Newest first", ("recorded_at", "pk")),
+    "oldest": Sort("Oldest first", ("recorded_at", "pk"), descending=False),
+}
+MINE_SORTS = {key: CONCERN_SORTS[key] for key in ("newest", "oldest")}
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def triage_queue(request):
     user = request.user
-    if user.role not in SCHOOL_LEADS:
+    if not can_list_triage_queue(user):
         raise PermissionDenied
     concerns = Concern.objects.in_schools_led_by(user)
     if request.method == "POST":
@@ -398,8 +561,14 @@ def triage_queue(request):
                 concern=OuterRef("pk"),
             )
             concerns = concerns.filter(Exists(named))
-    concerns = _with_pupils(concerns.order_by("-immediate_risk", "-recorded_at", "-pk"))
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request,
+        _with_pupils(concerns),
+        sorts=CONCERN_SORTS,
+        default="risk",
+        per_page=PAGE_SIZE,
+        keep=TRIAGE_URL_FILTERS,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("pupil", None)
@@ -418,25 +587,19 @@ def triage_queue(request):
 @login_required
 def my_concerns(request):
     user = request.user
-    if user.role not in (Role.STAFF, *SCHOOL_LEADS):
+    if not can_list_own_concerns(user):
         raise PermissionDenied
-    concerns = _with_pupils(
-        Concern.objects.visible_to(user).filter(reported_by=user).order_by("-recorded_at", "-pk")
-    )
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    concerns = _with_pupils(Concern.objects.visible_to(user).filter(reported_by=user))
+    page = keyset_page(request, concerns, sorts=MINE_SORTS, default="newest", per_page=PAGE_SIZE)
     return render(request, "incidents/my_concerns.html", {"page": page})
 
 
 @login_required
 def shared_with_me(request):
-    if request.user.role not in (Role.SSPO, Role.SERGEANT):
+    if not can_list_shared_concerns(request.user):
         raise PermissionDenied
-    concerns = _with_pupils(
-        Concern.objects.visible_to(request.user)
-        .select_related("school")
-        .order_by("-immediate_risk", "-recorded_at", "-pk")
-    )
-    page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
+    concerns = _with_pupils(Concern.objects.visible_to(request.user).select_related("school"))
+    page = keyset_page(request, concerns, sorts=CONCERN_SORTS, default="risk", per_page=PAGE_SIZE)
     log_pupils_shown(
         request,
         action="list_shared_concerns",

@@ -7,19 +7,14 @@ school's records.
 
 from django.shortcuts import get_object_or_404
 
-from agreements.access import police_pupils as pupils_in_force
+# The one rule for the pupils police reach (their schools in force); only an SSPO refers or
+# holds a conference, which every caller asks first (can_make_referral, can_record_conference).
+from agreements.access import police_pupils
 from schools.models import Pupil
 from ssp.access import get_visible_or_404
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import CASE_OFFICERS, POLICE_ROLES, SCHOOL_LEADS, Role
 
-from .models import SCHOOL_LEADS, Conference, ConferenceAction, Referral, Scheme
-
-
-def police_pupils(user):
-    """Pupils an SSPO may refer or bring to a conference: those of their schools in force."""
-    if getattr(user, "role", None) != Role.SSPO:
-        return Pupil.objects.none()
-    return pupils_in_force(user)
+from .models import Conference, ConferenceAction, Referral, Scheme
 
 
 def can_manage_schemes(user) -> bool:
@@ -31,7 +26,22 @@ def can_edit_scheme(user, scheme: Scheme) -> bool:
 
 
 def can_read_schemes(user) -> bool:
-    return user.role in (Role.SSPO, Role.SERGEANT)
+    return user.role in CASE_OFFICERS
+
+
+# The list pages: police lists for the SSPO and sergeant, the school's summaries for its leads.
+
+
+def can_list_referrals(user) -> bool:
+    return user.role in CASE_OFFICERS
+
+
+def can_list_school_referrals(user) -> bool:
+    return user.role in SCHOOL_LEADS
+
+
+def can_list_conferences(user) -> bool:
+    return user.role in CASE_OFFICERS or user.role in SCHOOL_LEADS
 
 
 def can_make_referral(user) -> bool:

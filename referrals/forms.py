@@ -12,6 +12,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SchemeForm(forms.ModelForm):
+    once = SubmissionField()
+
     class Meta:
         model = Scheme
         fields = ["name", "provider", "purpose", "criteria", "contact", "active"]

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 from agreements.models import Partnership
 from incidents.models import Concern
 from schools.models import Force, Pupil, School
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
 
 
 class Purpose(models.TextChoices):
@@ -20,7 +20,7 @@ class Purpose(models.TextChoices):
 class SchemeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The force's own catalogue, for its sergeants and SSPOs; nobody else."""
-        if getattr(user, "role", None) not in (Role.SSPO, Role.SERGEANT):
+        if getattr(user, "role", None) not in CASE_OFFICERS:
             return self.none()
         return self.filter(force=user.officer.team.force_id)
 
@@ -60,7 +60,7 @@ class ReferralQuerySet(models.QuerySet):
         rule 2): after a lapse or revocation no update reaches the school unlogged.
         """
         role = getattr(user, "role", None)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             return self.filter(
@@ -194,7 +194,7 @@ class ConferenceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only."""
         role = getattr(user, "role", None)
-        if role in (Role.SSPO, Role.SERGEANT):
+        if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
@@ -241,6 +241,16 @@ class ConferenceAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        indexes = [
+            # The caseload's and the overview's open actions: from each of the person's
+            # schools' conferences straight to its open actions, by due date, so neither
+            # page reads every action (done ones pile up) of every school.
+            models.Index(
+                fields=["conference", "due_on"],
+                condition=Q(done_at__isnull=True),
+                name="conference_action_open",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(done_at__isnull=True) | Q(done_by__isnull=False),

@@ -16,6 +16,7 @@ from ssp.submissions import once_per_form
 
 from .access import (
     can_add_action,
+    can_edit_scheme,
     can_make_referral,
     can_manage_schemes,
     can_mark_action_done,
@@ -34,12 +35,9 @@ class ReferralChanged(Exception):
 
 def _school_lead(school):
     """Whom the school side of a disclosure goes to: the SPOC, else the head."""
-    members = Membership.objects.current().filter(school=school).select_related("user")
-    for filter_ in ({"designation": "spoc"}, {"position": Membership.Position.HEAD}):
-        member = members.filter(**filter_).first()
-        if member is not None:
-            return member.user
-    return None
+    spoc = Membership.objects.of(school, Role.SPOC).select_related("user").first()
+    member = spoc or Membership.objects.heads_of(school).select_related("user").first()
+    return member.user if member is not None else None
 
 
 def _tell_school(referral: Referral, by) -> None:
@@ -61,16 +59,25 @@ def _tell_school(referral: Referral, by) -> None:
     )
 
 
+@once_per_form(Scheme)
 @transaction.atomic
 def scheme_save(*, by, scheme: Scheme | None = None, **fields) -> Scheme:
-    """Create a scheme for the sergeant's force, or change one (history keeps the old)."""
-    if not can_manage_schemes(by):
-        raise PermissionDenied
-    force_id = by.officer.team.force_id
+    """Create a scheme for the sergeant's force, or change one (history keeps the old).
+
+    A repeated post of the same form (new or edit) lands on the scheme it saved first."""
     if scheme is None:
-        scheme = Scheme(force_id=force_id)
+        if not can_manage_schemes(by):
+            raise PermissionDenied
+        scheme = Scheme(force_id=by.officer.team.force_id)
     else:
-        scheme = Scheme.objects.select_for_update().get(pk=scheme.pk, force_id=force_id)
+        scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        # Asked again under the lock: a sergeant moved to another force since the page was
+        # loaded no longer sees the scheme.
+        if not Scheme.objects.visible_to(by).filter(pk=scheme.pk).exists():
+            raise PermissionDenied
+        if not can_edit_scheme(by, scheme):
+            raise PermissionDenied
+    force_id = scheme.force_id
     for name in SCHEME_FIELDS:
         setattr(scheme, name, fields[name])
     if Scheme.objects.filter(force_id=force_id, name=scheme.name).exclude(pk=scheme.pk).exists():
@@ -184,7 +191,7 @@ def referral_move(
     return referral
 
 
-def send_follow_up_reminder(referral_pk: int) -> bool:
+def send_follow_up_reminder(*, referral_pk: int) -> bool:
     """Tell the referring SSPO a follow-up is due: once for each follow-up date."""
     with transaction.atomic():
         referral = (
@@ -200,6 +207,7 @@ def send_follow_up_reminder(referral_pk: int) -> bool:
             recipients=[referral.made_by],
             subject="A referral's follow-up is due",
             link=reverse("referral_detail", args=[referral.code]),
+            reference=referral.reference,
         )
         referral.follow_up_reminded_on = referral.follow_up_on
         referral.save(update_fields=["follow_up_reminded_on"])
@@ -249,6 +257,11 @@ def conference_record(
 def conference_add_action(
     *, conference: Conference, by, description: str, owner: str, due_on: date
 ) -> ConferenceAction:
+    # Locked, then asked again: an officer whose school or agreement went since the page was
+    # loaded adds nothing.
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if not Conference.objects.visible_to(by).filter(pk=conference.pk).exists():
+        raise PermissionDenied
     if not can_add_action(by, conference):
         raise PermissionDenied
     action = ConferenceAction(

@@ -18,6 +18,6 @@ def send_follow_up_reminders() -> int:
     """
     due = Referral.objects.follow_up_due().exclude(follow_up_reminded_on=F("follow_up_on"))
     return sum(
-        send_follow_up_reminder(pk)
+        send_follow_up_reminder(referral_pk=pk)
         for pk in due.order_by("follow_up_on", "pk").values_list("pk", flat=True)
     )

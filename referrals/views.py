@@ -13,13 +13,16 @@ from incidents.forms import search_pupils
 from incidents.models import Concern
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.forms import add_service_errors
-from ssp.roles import POLICE_ROLES, Role
+from ssp.keyset import Sort, keyset_page
+from ssp.roles import POLICE_ROLES
 
 from . import services
 from .access import (
-    SCHOOL_LEADS,
     can_add_action,
     can_edit_scheme,
+    can_list_conferences,
+    can_list_referrals,
+    can_list_school_referrals,
     can_make_referral,
     can_manage_schemes,
     can_mark_action_done,
@@ -48,11 +51,6 @@ from .models import Conference, ConferenceAction, Referral, Scheme
 PAGE_SIZE = 25
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _audited(request, gate, code, *, object_type, action="view", require=None):
     return audited(
         request,
@@ -68,12 +66,24 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+# The long lists page by cursor (ssp/keyset.py): a deep page costs what the first does.
+NEWEST_REFERRALS = {
+    "newest": Sort("Newest first", ("made_at", "pk")),
+    "oldest": Sort("Oldest first", ("made_at", "pk"), descending=False),
+}
+LATEST_CONFERENCES = {
+    "latest": Sort("Latest first", ("held_on", "pk")),
+    "earliest": Sort("Earliest first", ("held_on", "pk"), descending=False),
+}
+
+
 # Schemes
 
 
 @login_required
 def scheme_list(request):
-    _require(can_read_schemes(request.user))
+    if not can_read_schemes(request.user):
+        raise PermissionDenied
     schemes = Scheme.objects.visible_to(request.user).order_by("-active", "name")
     return render(
         request,
@@ -88,7 +98,8 @@ def scheme_edit(request, code=None):
     if code:
         scheme = get_scheme_for(request.user, code, require=can_edit_scheme)
     else:
-        _require(can_manage_schemes(request.user))
+        if not can_manage_schemes(request.user):
+            raise PermissionDenied
         scheme = None
     form = SchemeForm(request.POST or None, instance=scheme)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +119,8 @@ def scheme_edit(request, code=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_search(request):
-    _require(can_make_referral(request.user))
+    if not can_make_referral(request.user):
+        raise PermissionDenied
     # Posted, never in the URL: a child's name stays out of logs, history and Referer.
     form = PupilSearchForm(request.POST if request.method == "POST" else None)
     results = []
@@ -143,7 +155,8 @@ def _police_referrals(user):
 
 @login_required
 def referral_list(request):
-    _require(request.user.role in (Role.SSPO, Role.SERGEANT))
+    if not can_list_referrals(request.user):
+        raise PermissionDenied
     referrals = _police_referrals(request.user)
     filters = ReferralFilterForm(request.GET)
     if filters.is_valid() and filters.cleaned_data["status"]:
@@ -173,21 +186,20 @@ def referral_list(request):
 
 @login_required
 def school_referral_list(request):
-    _require(request.user.role in SCHOOL_LEADS)
-    referrals = (
-        Referral.objects.visible_to(request.user)
-        .select_related("pupil", "scheme")
-        .order_by("-made_at", "-pk")
+    if not can_list_school_referrals(request.user):
+        raise PermissionDenied
+    referrals = Referral.objects.visible_to(request.user).select_related("pupil", "scheme")
+    page = keyset_page(
+        request, referrals, sorts=NEWEST_REFERRALS, default="newest", per_page=PAGE_SIZE
     )
-    return render(
-        request, "referrals/school_referral_list.html", {"page": _page(request, referrals)}
-    )
+    return render(request, "referrals/school_referral_list.html", {"page": page})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_new(request, pupil):
-    _require(can_make_referral(request.user))
+    if not can_make_referral(request.user):
+        raise PermissionDenied
     pupil = get_police_pupil_or_404(request.user, pupil)
     log_access(
         request,
@@ -275,14 +287,16 @@ def referral_move(request, code):
 
 @login_required
 def conference_list(request):
-    _require(request.user.role in (Role.SSPO, Role.SERGEANT, *SCHOOL_LEADS))
+    if not can_list_conferences(request.user):
+        raise PermissionDenied
     conferences = (
         Conference.objects.visible_to(request.user)
         .select_related("school")
         .prefetch_related("pupils")
-        .order_by("-held_on", "-pk")
     )
-    page = _page(request, conferences)
+    page = keyset_page(
+        request, conferences, sorts=LATEST_CONFERENCES, default="latest", per_page=PAGE_SIZE
+    )
     log_pupils_shown(
         request,
         action="list_conferences",
@@ -314,7 +328,8 @@ def _pupil_codes(posted: list[str]) -> list[str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conference_new(request, pupil):
-    _require(can_record_conference(request.user))
+    if not can_record_conference(request.user):
+        raise PermissionDenied
     pupil = get_police_pupil_or_404(request.user, pupil)
     log_access(
         request,

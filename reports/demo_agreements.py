@@ -8,7 +8,7 @@ import datetime
 from django.utils import timezone
 
 from agreements.models import Document, Partnership, Signature
-from agreements.services import document_publish, signature_create
+from agreements.services import document_version_publish, signature_create
 
 PROTOCOL = {
     "title": "Safer Schools Partnership protocol",
@@ -76,7 +76,7 @@ def publish_demo_documents(force, *, by, today=None) -> tuple[Document, Document
                 created_by=by,
                 **text,
             )
-            current = document_publish(draft, by=by)
+            current = document_version_publish(document=draft, by=by)
         published.append(current)
     return published[0], published[1]
 
@@ -91,4 +91,10 @@ def sign_both_sides(partnership: Partnership, documents, *, head, sergeant) -> N
             if not Signature.objects.filter(
                 partnership=partnership, document=document, side=side, revoked_at__isnull=True
             ).exists():
-                signature_create(partnership, document, side=side, by=by, signed_as=capacity)
+                signature_create(
+                    partnership=partnership,
+                    document=document,
+                    side=side,
+                    by=by,
+                    signed_as=capacity,
+                )

@@ -27,6 +27,13 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from agreements.models import Document, Partnership, Review, Signature
+from agreements.services import (
+    BOTH_SIDES,
+    NotInForce,
+    SignatureFact,
+    dsa_signature_facts,
+    why_not_in_force,
+)
 from incidents.models import Category, Concern, Incident, Share
 from referrals.models import ConferenceAction, Referral
 from schools.models import Assignment, School
@@ -168,7 +175,7 @@ def overview(user, school_ids=None) -> Overview:
 
 def partnership_rows(user, school_ids, today) -> list[Row]:
     partnerships = _partnerships(user, school_ids, today)
-    signatures = _dsa_signatures(
+    signatures = dsa_signature_facts(
         [p.pk for p in partnerships if _needs_signatures_to_explain(p, today)]
     )
     sspos = _sspos([p.school_id for p in partnerships])
@@ -214,37 +221,20 @@ def _partnerships(user, school_ids, today) -> list[Partnership]:
     )
 
 
-def _needs_signatures_to_explain(p, today) -> bool:
-    # Only an active partnership with a current, unexpired DSA that is still not in force
-    # owes its state to the signatures.
-    return (
-        not p.dsa_in_force
-        and p.status == Partnership.Status.ACTIVE
-        and p.dsa_id is not None
-        and p.dsa_expires_on >= today
+def _why_not(p, today, signatures=None) -> NotInForce:
+    return why_not_in_force(
+        status=p.status,
+        dsa_id=p.dsa_id,
+        dsa_expires_on=p.dsa_expires_on,
+        today=today,
+        signatures=signatures,
     )
 
 
-@dataclass(frozen=True)
-class SignatureFact:
-    document_id: int
-    side: str
-    revoked_on: datetime.date | None
+def _needs_signatures_to_explain(p, today) -> bool:
+    return not p.dsa_in_force and _why_not(p, today).cause == NotInForce.SIGNATURES
 
 
-def _dsa_signatures(partnership_ids) -> dict[int, list[SignatureFact]]:
-    if not partnership_ids:
-        return {}
-    found = {}
-    for partnership_id, document_id, side, revoked_at in Signature.objects.filter(
-        partnership__in=partnership_ids, document__kind=Document.Kind.DSA
-    ).values_list("partnership_id", "document_id", "side", "revoked_at"):
-        revoked_on = timezone.localdate(revoked_at) if revoked_at else None
-        found.setdefault(partnership_id, []).append(SignatureFact(document_id, side, revoked_on))
-    return found
-
-
-BOTH_SIDES = (Signature.Side.SCHOOL, Signature.Side.FORCE)
 WHO = {
     frozenset({Signature.Side.SCHOOL}): "the school",
     frozenset({Signature.Side.FORCE}): "the force",
@@ -255,28 +245,25 @@ WHO = {
 def agreement_status(p, signatures: list[SignatureFact], today) -> tuple[bool, str]:
     """Whether the partnership's DSA is in force, and if not why not, in a few words.
 
-    In force is decided by Partnership.objects.in_force() (annotated on p); the signatures
-    of the force's DSA versions for this partnership only explain a "no".
+    In force is decided by Partnership.objects.in_force() (annotated on p); why not is
+    agreements.services.why_not_in_force's, from the signatures of the force's DSA versions.
     """
     if p.dsa_in_force:
         return True, f"In force until {p.dsa_expires_on:%-d %B %Y}"
-    if p.status != Partnership.Status.ACTIVE:
+    why = _why_not(p, today, signatures)
+    if why.cause == NotInForce.STATUS:
         return False, f"Partnership {p.get_status_display().lower()}"
-    if p.dsa_id is None:
+    if why.cause == NotInForce.UNPUBLISHED:
         return False, "The force has not published an agreement"
-    if p.dsa_expires_on < today:
+    if why.cause == NotInForce.EXPIRED:
         return False, f"Expired at the end of {p.dsa_expires_on:%-d %B %Y}"
-    current = [s for s in signatures if s.document_id == p.dsa_id]
-    live = {s.side for s in current if s.revoked_on is None}
-    missing = frozenset(side for side in BOTH_SIDES if side not in live)
-    if not missing:
-        return False, "Not in force"  # in_force() says no; never claim more than it does
-    revoked = [s.revoked_on for s in current if s.revoked_on is not None]
-    if revoked:
-        return False, f"Revoked on {max(revoked):%-d %B %Y}"
-    if any(s.document_id != p.dsa_id and s.revoked_on is None for s in signatures):
-        return False, f"New version {p.dsa_version} awaiting signature by {WHO[missing]}"
-    return False, f"Not signed by {WHO[missing]}"
+    if why.cause == NotInForce.REVOKED:
+        return False, f"Revoked on {why.revoked_on:%-d %B %Y}"
+    if why.cause == NotInForce.NEW_VERSION:
+        return False, f"New version {p.dsa_version} awaiting signature by {WHO[why.missing]}"
+    if why.cause == NotInForce.UNSIGNED:
+        return False, f"Not signed by {WHO[why.missing]}"
+    return False, "Not in force"
 
 
 def _sspos(school_ids) -> dict[int, list[str]]:

@@ -17,7 +17,7 @@ from agreements.access import (
     can_read_answers,
     can_read_reviews,
     can_write_review,
-    get_appraised_partnership,
+    get_partnership_for,
     get_review_for,
 )
 from agreements.appraisal_forms import ReviewForm
@@ -58,7 +58,7 @@ def _snapshot(partnership, term, feedback_round, plan) -> dict:
 
 @login_required
 def review_list(request, code):
-    partnership = get_appraised_partnership(request.user, code, require=can_read_reviews)
+    partnership = get_partnership_for(request.user, code, require=can_read_reviews)
     reviews = (
         Review.objects.visible_to(request.user)
         .filter(partnership=partnership)
@@ -93,7 +93,7 @@ def _chosen(request, partnership, terms, rounds):
 @require_http_methods(["GET", "POST"])
 def review_new(request, code):
     user = request.user
-    partnership = get_appraised_partnership(user, code, require=can_write_review)
+    partnership = get_partnership_for(user, code, require=can_write_review)
     terms = appraisal.recent_terms()
     rounds_qs = partnership.feedback_rounds.order_by("-opens_on", "-pk")
     rounds = list(rounds_qs)
@@ -113,6 +113,7 @@ def review_new(request, code):
                 rating=form.cleaned_data["rating"],
                 comments=form.cleaned_data["comments"],
                 actions=form.agreed_actions(),
+                once=form.cleaned_data["once"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

@@ -8,16 +8,26 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from agreements.access import can_read_sharing_log
+from agreements.access import can_open_round, can_read_sharing_log
 from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from incidents.models import Concern
 from referrals.access import can_record_conference
-from schools.models import Assignment, Membership, Officer, School, today
+from schools.access import can_see_upn
+from schools.models import Assignment, Membership, Officer, today
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.roles import (
+    ACTIVITY_RECORDERS,
+    AWARENESS_CONFIRMERS,
+    POLICE_ROLES,
+    SCHOOL_LEADS,
+    SCHOOL_ROLES,
+    SPOCS,
+    Role,
+)
+from ssp.scope import scope_of
 
 from . import overview as team_figures
 from .access import can_see_overview
@@ -30,17 +40,17 @@ def _schools_at_a_glance(user):
     sspos = Assignment.objects.current().select_related("officer__user")
     leads = (
         Membership.objects.current()
-        .exclude(designation="")
+        .in_role(*SPOCS)
         .select_related("user")
         .order_by("-designation")
     )
-    return (
-        School.objects.visible_to(user)
-        .select_related("partnership")
-        .prefetch_related(
+    # One query, which also gives the request's scope the ids every section below filters by.
+    return scope_of(user).visible_schools(
+        select_related=["partnership"],
+        prefetch=[
             Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
             Prefetch("memberships", queryset=leads, to_attr="leads"),
-        )
+        ],
     )
 
 
@@ -60,11 +70,15 @@ def home(request):
     if role == Role.ADMIN:
         return redirect("admin:index")
     schools = list(_schools_at_a_glance(user))
-    # The same schools visible_ids(user) would fetch again: every section below scopes by them.
-    user._visible_school_ids = [school.pk for school in schools]
     context = {
         "role": role,
         "schools": schools,
+        # The partnerships whose feedback rounds this person opens (the appraisal links).
+        "opens_rounds_of": {
+            school.pk
+            for school in schools
+            if getattr(school, "partnership", None) and can_open_round(user, school.partnership)
+        },
         "can_read_sharing_log": can_read_sharing_log(user),
         "can_see_overview": can_see_overview(user),
     }
@@ -84,16 +98,18 @@ def home(request):
             .order_by("rank", "user__last_name")
         )
         context["team"] = user.officer.team
-    if role in (Role.SSPO, Role.YET):
+    if role in ACTIVITY_RECORDERS:
         context["team"] = user.officer.team
-    if role in (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD):
+    if role in SCHOOL_LEADS:
         waiting = Concern.objects.in_schools_led_by(user).awaiting_triage()
         context.update(
             waiting.aggregate(
                 awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))
             )
         )
-    if role in (Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC):
+        # Triage is the SPOC's and deputy's daily work; a head sees the queue when it waits.
+        context["show_queue"] = role != Role.HEAD or bool(context["awaiting_triage"])
+    if role in AWARENESS_CONFIRMERS:
         context["awareness_due"] = awareness_due(user)
     if role == Role.HEAD:
         context["duties"] = head_duties(user)
@@ -145,7 +161,6 @@ def pupil_chronology(request, code):
         code=code,
         police_purpose=lambda _: "Safeguarding: chronology of a pupil in shared records",
     )
-    police = request.user.role in POLICE_ROLES
     # A long history is read a page at a time on screen; the PDF carries all of it.
     page = Paginator(entries, CHRONOLOGY_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -155,7 +170,7 @@ def pupil_chronology(request, code):
             "pupil": pupil,
             "entries": page,
             "page": page,
-            "police": police,
+            "upn": pupil.upn if can_see_upn(request.user, pupil) else "",
             "can_record_conference": can_record_conference(request.user),
         },
     )
@@ -174,13 +189,12 @@ def pupil_chronology_pdf(request, code):
         code=code,
         police_purpose=lambda _: "Case conference: chronology of a pupil in shared records",
     )
-    police = request.user.role in POLICE_ROLES
     html = render_to_string(
         "reports/chronology_pdf.html",
         {
             "pupil": pupil,
             "entries": entries,
-            "police": police,
+            "upn": pupil.upn if can_see_upn(request.user, pupil) else "",
             "printed_by": request.user,
             "printed_at": timezone.now(),
         },

@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ssp.access import get_visible_or_404
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import ACTIVITY_RECORDERS, POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
+from ssp.scope import scope_of
 
 from .models import (
     Activity,
@@ -21,19 +22,30 @@ from .models import (
 )
 
 
+def is_head_of(user, school: School) -> bool:
+    """The person is the school's head teacher now (whatever else they also are)."""
+    return Membership.objects.heads_of(school).filter(user=user).exists()
+
+
 def can_invite_to_school(user, school: School) -> bool:
+    # ACCESS.md: the head invites their own school's staff; the administrator anyone.
     if user.is_superuser:
         return True
-    return (
-        user.role == Role.HEAD
-        and Membership.objects.current().holding(user, Role.HEAD).filter(school=school).exists()
-    )
+    return user.role == Role.HEAD and is_head_of(user, school)
+
+
+def can_invite_anyone(user) -> bool:
+    return user.is_superuser
+
+
+def can_invite_officers(user) -> bool:
+    return user.role == Role.SERGEANT
 
 
 def can_invite_to_team(user, team: Team) -> bool:
     if user.is_superuser:
         return True
-    return user.role == Role.SERGEANT and user.officer.team_id == team.pk
+    return can_invite_officers(user) and user.officer.team_id == team.pk
 
 
 def can_name_spoc(user, school: School) -> bool:
@@ -49,10 +61,7 @@ def get_school_for(user, code, *, require=None) -> School:
 
 def can_import_staff(user, school: School) -> bool:
     """Only the school's head (not an administrator, who holds no school)."""
-    return (
-        user.role == Role.HEAD
-        and School.objects.held_as(user, Role.HEAD).filter(pk=school.pk).exists()
-    )
+    return user.role == Role.HEAD and is_head_of(user, school)
 
 
 def is_endable_by(user, membership: Membership) -> bool:
@@ -138,20 +147,18 @@ def get_assignment_to_end(user, code) -> Assignment:
 # SPOC or deputy asks for sessions; the SSPO records for their schools, the Youth
 # Engagement Team for the schools it serves; the sergeant reads the team's. Staff: nothing.
 
-ACTIVITY_READERS = (Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD)
-ACTIVITY_RECORDERS = (Role.SSPO, Role.YET)
-SESSION_REQUESTERS = (Role.SPOC, Role.DEPUTY_SPOC)
+ACTIVITY_READERS = SCHOOL_LEADS
 
 
 def can_read_activity_log(user) -> bool:
-    return user.role in (*ACTIVITY_READERS, *ACTIVITY_RECORDERS, Role.SERGEANT)
+    return user.role in ACTIVITY_READERS or user.role in POLICE_ROLES
 
 
 def can_read_school_activity(user, school: School) -> bool:
     if user.role in ACTIVITY_READERS:
         return School.objects.held_as(user, *ACTIVITY_READERS).filter(pk=school.pk).exists()
     # Officers reach a school only through School.visible_to: held, served or their team's.
-    return user.role in (*ACTIVITY_RECORDERS, Role.SERGEANT)
+    return user.role in POLICE_ROLES
 
 
 def can_record_activity(user, school: School | None = None) -> bool:
@@ -172,10 +179,16 @@ def can_close_activity(user, activity: Activity) -> bool:
     return can_record_activity(user, activity.school)
 
 
+def session_request_schools(user):
+    """Where the person asks for sessions: the schools where they are SPOC or deputy (a head
+    also named SPOC included: ACCESS.md grants a person both roles' rights)."""
+    return School.objects.held_as(user, *SPOCS)
+
+
 def can_request_session(user, school: School | None = None) -> bool:
-    if user.role not in SESSION_REQUESTERS:
+    if user.role not in SCHOOL_LEADS:
         return False
-    held = School.objects.held_as(user, *SESSION_REQUESTERS)
+    held = session_request_schools(user)
     return held.exists() if school is None else held.filter(pk=school.pk).exists()
 
 
@@ -214,7 +227,7 @@ def get_session_request_for(user, code, *, require=None) -> SessionRequest:
 
 def _pupil_scope(user):
     # Only the school's own people reach these pages: officers answer 404 like anyone else.
-    return School.objects.held_as(user, *SCHOOL_LEADS, Role.STAFF)
+    return School.objects.held_as(user, *SCHOOL_ROLES)
 
 
 def get_school_for_pupils(user, code) -> School:
@@ -229,16 +242,23 @@ def can_manage_pupils(user, school: School) -> bool:
 
 
 def can_correct_pupil(user, pupil: Pupil) -> bool:
+    """A pupil's record is corrected by the leads of the pupil's own school."""
     return can_manage_pupils(user, pupil.school)
 
 
-def can_work_on_intake(user, intake: Intake) -> bool:
-    return can_manage_pupils(user, intake.school)
+def can_see_upn(user, pupil: Pupil) -> bool:
+    """ACCESS.md: a pupil's UPN is for the people of the pupil's own school; police and the
+    administrator never see it. Views hand the UPN, or nothing, to templates."""
+    scope = scope_of(user)
+    return scope.role in SCHOOL_ROLES and pupil.school_id in scope.visible_school_ids
 
 
-def get_pupil_to_correct(user, code) -> Pupil:
+def get_pupil_for(user, code, *, require=None) -> Pupil:
+    """The one gate of a pupil's record: Pupil.visible_to (the school's own people; anyone
+    else 404), then the predicate (403). Police reach pupils only through the pupils of
+    their schools in force (agreements.access.police_pupils)."""
     return get_visible_or_404(
-        user, Pupil.objects.select_related("school"), require=can_correct_pupil, code=code
+        user, Pupil.objects.select_related("school"), require=require, code=code
     )
 
 
@@ -251,7 +271,7 @@ def get_roll_intake_for(user, code) -> Intake:
         ),
         code=code,
     )
-    if not can_work_on_intake(user, intake):
+    if not can_manage_pupils(user, intake.school):
         raise PermissionDenied
     return intake
 

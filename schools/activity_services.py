@@ -54,12 +54,7 @@ def latest_change(record) -> int:
 
 
 def school_leads(school: School) -> list:
-    return [
-        m.user
-        for m in Membership.objects.current()
-        .filter(school=school, designation__in=["spoc", "deputy"])
-        .select_related("user")
-    ]
+    return [m.user for m in Membership.objects.spocs_of(school).select_related("user")]
 
 
 def school_recorders(school: School) -> list:
@@ -162,6 +157,7 @@ def activity_close(
             recipients=school_leads(activity.school),
             subject="A session your school asked for has been cancelled",
             link=reverse("session_request_detail", args=[activity.session_request.code]),
+            reference=f"Session request: {activity.school.name}",
         )
     return activity
 
@@ -190,6 +186,7 @@ def session_request_make(
         recipients=school_recorders(school),
         subject="A school has asked for a session",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request
 
@@ -255,6 +252,7 @@ def session_request_schedule(
         recipients=[session_request.requested_by, *school_leads(session_request.school)],
         subject="A session your school asked for has been scheduled",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return activity
 
@@ -281,6 +279,7 @@ def session_request_decline(
         recipients=[session_request.requested_by, *school_leads(session_request.school)],
         subject="A session your school asked for has been declined",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request
 
@@ -297,5 +296,6 @@ def session_request_withdraw(
         recipients=school_recorders(session_request.school),
         subject="A school has withdrawn a session request",
         link=reverse("session_request_detail", args=[session_request.code]),
+        reference=f"Session request: {session_request.school.name}",
     )
     return session_request

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.forms import add_service_errors
-from ssp.roles import Role
+from ssp.roles import POLICE_ROLES
 
 from . import activity_services as services
 from .access import (
@@ -25,6 +25,7 @@ from .access import (
     get_activity_for,
     get_school_for,
     get_session_request_for,
+    session_request_schools,
 )
 from .activity_forms import (
     ActivityFilterForm,
@@ -39,11 +40,6 @@ from .activity_forms import (
 from .models import Activity, School, SessionRequest
 
 PAGE_SIZE = 25
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _page(request, queryset):
@@ -78,7 +74,8 @@ def _last_changed():
 @login_required
 def activity_list(request, school=None):
     user = request.user
-    _require(can_read_activity_log(user))
+    if not can_read_activity_log(user):
+        raise PermissionDenied
     if school is not None:
         school = get_school_for(user, school, require=can_read_school_activity)
     activities = (
@@ -122,7 +119,8 @@ def activity_list(request, school=None):
 @require_http_methods(["GET", "POST"])
 def activity_new(request):
     user = request.user
-    _require(can_record_activity(user))
+    if not can_record_activity(user):
+        raise PermissionDenied
     schools = _recording_schools(user)
     # Unticked radios send nothing: the step marker says the first step was answered.
     chosen = "kind" in request.GET or "step" in request.GET
@@ -246,7 +244,8 @@ def activity_close(request, code):
 @login_required
 def session_request_list(request):
     user = request.user
-    _require(can_read_activity_log(user))
+    if not can_read_activity_log(user):
+        raise PermissionDenied
     waiting_first = Case(
         When(status=SessionRequest.Status.REQUESTED, then=Value(0)),
         default=Value(1),
@@ -264,7 +263,7 @@ def session_request_list(request):
         {
             "page": _page(request, requests),
             "can_request": can_request_session(user),
-            "is_police": user.role in (Role.SSPO, Role.YET, Role.SERGEANT),
+            "is_police": user.role in POLICE_ROLES,
         },
     )
 
@@ -273,8 +272,9 @@ def session_request_list(request):
 @require_http_methods(["GET", "POST"])
 def session_request_new(request):
     user = request.user
-    _require(can_request_session(user))
-    schools = School.objects.held_as(user, Role.SPOC, Role.DEPUTY_SPOC).order_by("name")
+    if not can_request_session(user):
+        raise PermissionDenied
+    schools = session_request_schools(user).order_by("name")
     form = SessionRequestForm(request.POST or None, schools=schools)
     if request.method == "POST" and form.is_valid():
         try:

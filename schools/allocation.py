@@ -13,7 +13,7 @@ no figure entered for one of the force's own measures counts 0 for it.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils.text import slugify
@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from ssp.notifications import notify
 from ssp.submissions import once_per_form
 
+from .access import can_allocate, can_allocate_school
 from .models import (
     Assignment,
     Force,
@@ -144,6 +145,22 @@ def weights_fingerprint(measures) -> str:
     return ";".join(f"{m.key}={m.weight}" for m in measures)
 
 
+def _require_force_allocator(by, force_id) -> None:
+    # Asked under the force's row lock: a sergeant moved to another force since the page
+    # was loaded changes nothing here.
+    if not can_allocate(by) or by.officer.team.force_id != force_id:
+        raise PermissionDenied
+
+
+def _locked_school_to_allocate(school: School, by) -> School:
+    locked = School.objects.select_for_update().get(pk=school.pk)
+    if not School.objects.allocatable_by(by).filter(pk=locked.pk).exists():
+        raise PermissionDenied
+    if not can_allocate_school(by, locked):
+        raise PermissionDenied
+    return locked
+
+
 @transaction.atomic
 def need_weights_set(*, force_id, weights: dict[str, Decimal], by, seen: str) -> None:
     """Save the force's weights, creating the built-in measures' rows on first use.
@@ -154,6 +171,7 @@ def need_weights_set(*, force_id, weights: dict[str, Decimal], by, seen: str) ->
     # The force's row is the lock: two sergeants saving at once queue, and the second is
     # told the weights changed, even on first use when no measure row exists to lock.
     Force.objects.select_for_update().get(pk=force_id)
+    _require_force_allocator(by, force_id)
     saved = {m.key: m for m in NeedMeasure.objects.filter(force_id=force_id)}
     if weights_fingerprint(force_measures(force_id)) != seen:
         raise StaleWeights
@@ -174,14 +192,16 @@ def need_weights_set(*, force_id, weights: dict[str, Decimal], by, seen: str) ->
         measure.save()
 
 
+@once_per_form(NeedMeasure)
 @transaction.atomic
 def need_measure_add(*, force_id, name: str, weight: Decimal, by) -> NeedMeasure:
     """A measure of the force's own; its key is made from the name."""
+    Force.objects.select_for_update().get(pk=force_id)  # one new measure at a time
+    _require_force_allocator(by, force_id)
     name = name.strip()
     key = slugify(name).replace("-", "_")[:40].strip("_")
     if not key:
         raise ValidationError({"name": "Enter a name with at least one letter or number."})
-    Force.objects.select_for_update().get(pk=force_id)  # one new measure at a time
     taken = NeedMeasure.BUILT_IN | NeedMeasure.FROM_GIAS
     built_in_names = {n.lower() for n in taken.values()}
     if (
@@ -200,6 +220,7 @@ def need_measure_add(*, force_id, name: str, weight: Decimal, by) -> NeedMeasure
 @transaction.atomic
 def need_figures_set(*, school: School, values: dict[int, Decimal | None], by) -> None:
     """A school's figures for the force's own measures (None removes a figure)."""
+    school = _locked_school_to_allocate(school, by)
     measures = NeedMeasure.objects.filter(force_id=school.force_id, pk__in=values)
     existing = {
         f.measure_id: f
@@ -230,9 +251,9 @@ def sspo_criteria_set(*, school: School, meets: bool, reason: str, by) -> School
     A school that does not meet them is served by the Youth Engagement Team, so one that
     still has an SSPO must have the assignment ended first.
     """
+    school = _locked_school_to_allocate(school, by)
     if not reason.strip():
         raise ValidationError({"reason": "Enter the reason for this decision."})
-    school = School.objects.select_for_update().get(pk=school.pk)
     if not meets:
         held = (
             Assignment.objects.filter(school=school)
@@ -272,7 +293,7 @@ def officer_assign(
     The school's row is locked so a change of criteria and an assignment cannot cross;
     assignment_create then keeps the two-school limit under the officer's lock.
     """
-    school = School.objects.select_for_update().get(pk=school.pk)
+    school = _locked_school_to_allocate(school, by)
     if not school.meets_sspo_criteria:
         raise ValidationError(
             {
@@ -286,5 +307,10 @@ def officer_assign(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, by=by
     )
     tell_the_school(school, "A Safer Schools Police Officer has been assigned to your school")
-    notify(recipients=[officer.user], subject="You have been assigned a school", link="/")
+    notify(
+        recipients=[officer.user],
+        subject="You have been assigned a school",
+        link="/",
+        reference=f"School: {school.name}",
+    )
     return assignment

@@ -54,6 +54,7 @@ class WeightsForm(forms.Form):
 
 
 class MeasureForm(forms.Form):
+    once = SubmissionField()
     name = forms.CharField(
         label="Name of the measure",
         max_length=120,

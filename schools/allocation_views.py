@@ -31,11 +31,6 @@ from .intake.gias_services import GIAS_CHANGE_REASON
 from .models import Assignment, NeedMeasure, SchoolNeedFigure, today
 
 
-def _require_sergeant(user) -> None:
-    if not can_allocate(user):
-        raise PermissionDenied
-
-
 def _form_page(request, form, *, title, back, submit, caption="", intro="", school=None):
     return render(
         request,
@@ -54,7 +49,8 @@ def _form_page(request, form, *, title, back, submit, caption="", intro="", scho
 
 @login_required
 def allocation_ranking(request):
-    _require_sergeant(request.user)
+    if not can_allocate(request.user):
+        raise PermissionDenied
     team = request.user.officer.team
     measures, rows = allocation.ranking(request.user)
     return render(
@@ -73,7 +69,8 @@ def allocation_ranking(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_weights(request):
-    _require_sergeant(request.user)
+    if not can_allocate(request.user):
+        raise PermissionDenied
     force_id = request.user.officer.team.force_id
     measures = allocation.force_measures(force_id)
     seen = allocation.weights_fingerprint(measures)
@@ -118,7 +115,8 @@ def need_weights(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_measure_new(request):
-    _require_sergeant(request.user)
+    if not can_allocate(request.user):
+        raise PermissionDenied
     form = MeasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

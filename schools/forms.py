@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from ssp.models import User
-from ssp.roles import Role
+from ssp.roles import INVITABLE_ROLES, SCHOOL_ROLES
 from ssp.submissions import SubmissionField
 
 from .models import Membership, School, Team
@@ -50,9 +50,7 @@ class InviteOfficerForm(_InviteBase):
 class InviteAnyoneForm(_InviteBase):
     """An administrator invites anyone: a school's head or staff, or an officer."""
 
-    ROLE_CHOICES = [
-        (r.value, r.label) for r in (Role.HEAD, Role.STAFF, Role.SSPO, Role.SERGEANT, Role.YET)
-    ]
+    ROLE_CHOICES = [(r.value, r.label) for r in INVITABLE_ROLES]
     role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect)
     school = forms.ModelChoiceField(
         queryset=School.objects.all(),
@@ -79,7 +77,7 @@ class InviteAnyoneForm(_InviteBase):
     def clean(self):
         data = super().clean()
         role = data.get("role")
-        if role in (Role.HEAD, Role.STAFF):
+        if role in SCHOOL_ROLES:
             if not data.get("school"):
                 self.add_error("school", "Choose the school this person works at.")
             data["team"] = None
@@ -134,7 +132,7 @@ class NameSpocForm(forms.Form):
         empty_label="Choose a member of the SLT",
     )
     deputy = forms.ModelChoiceField(
-        label="Deputy SPOC (optional)",
+        label="Deputy SPOC",
         queryset=Membership.objects.none(),
         to_field_name="code",
         required=False,

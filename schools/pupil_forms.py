@@ -77,6 +77,49 @@ class PupilForm(forms.Form):
         return data
 
 
+class PupilFindForm(forms.Form):
+    """A lead's search of their school's pupils, posted: a child's name is never in a URL."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        required=False,
+        help_text="Part of a forename or surname, legal or preferred.",
+    )
+    year_group = forms.TypedChoiceField(
+        coerce=int, empty_value=None, label="Year group", required=False
+    )
+    upn = forms.CharField(label="UPN", max_length=20, required=False)
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = roll_csv.year_groups_of(school)
+        self.fields["year_group"].choices = [("", "Any year group")] + [
+            (y, roll_csv.year_label(y)) for y in years
+        ]
+        self.fields["year_group"].error_messages["invalid_choice"] = (
+            "Choose a year group taught at this school"
+        )
+
+    def clean_name(self):
+        # No name holds a NUL, and PostgreSQL refuses one in a query: it separates words.
+        return " ".join(self.cleaned_data["name"].replace("\x00", " ").split()[:3])
+
+    def clean_upn(self):
+        upn = stdnum_upn.compact(self.cleaned_data["upn"].replace("\x00", ""))
+        if upn and not (len(upn) == 13 and upn.isalnum() and upn.isascii()):
+            raise forms.ValidationError(
+                "Enter the whole UPN: 13 letters and digits, as on the pupil's record"
+            )
+        return upn.upper()
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not any(data.get(f) not in ("", None) for f in self.fields):
+            self.add_error("name", "Enter a name, choose a year group or enter a UPN")
+        return data
+
+
 class RollUploadForm(forms.Form):
     file = forms.FileField(
         label="The roll file",

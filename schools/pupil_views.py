@@ -3,26 +3,37 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssp.audit import log_access
+from ssp.audit import log_access, log_pupils_listed
 from ssp.forms import add_service_errors
 from ssp.uploads import SizeCapUploadHandler
 
 from . import pupils as pupil_services
-from .access import get_pupil_to_correct, get_roll_intake_for, get_school_for_pupils
+from .access import can_correct_pupil, get_pupil_for, get_roll_intake_for, get_school_for_pupils
 from .intake import roll, roll_csv
 from .intake.rows import IntakeRefused
 from .models import Intake, Pupil
-from .pupil_forms import ColumnMappingForm, DecisionsForm, PupilForm, RollUploadForm
+from .pupil_forms import (
+    ColumnMappingForm,
+    DecisionsForm,
+    PupilFindForm,
+    PupilForm,
+    RollUploadForm,
+)
 
 
 @login_required
 def pupil_list(request, code):
     school = get_school_for_pupils(request.user, code)
-    pupils = list(Pupil.objects.filter(school=school).order_by("last_name", "first_name", "pk"))
+    pupils = list(
+        Pupil.objects.visible_to(request.user)
+        .filter(school=school)
+        .order_by("last_name", "first_name", "pk")
+    )
     log_access(request, action="roll_read", object_type="school", object_code=school.code)
     intakes = (
         Intake.objects.filter(school=school, kind__in=roll.ROLL_KINDS)
@@ -39,6 +50,47 @@ def pupil_list(request, code):
             "intakes": intakes,
         },
     )
+
+
+FOUND_AT_MOST = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pupil_find(request, code):
+    """A lead finds a pupil of their school by name, year group or UPN, left pupils too, and
+    goes on to everything the school holds about them (the pupil's chronology)."""
+    school = get_school_for_pupils(request.user, code)
+    form = PupilFindForm(request.POST if request.method == "POST" else None, school=school)
+    found, more = None, 0
+    if form.is_bound and form.is_valid():
+        found, more = _find(school, form.cleaned_data)
+        # Names in search results are pupil records read: logged, one row each, no names.
+        log_pupils_listed(request, action="search_result", pupil_codes=[p.code for p in found])
+    return render(
+        request,
+        "schools/pupils/find.html",
+        {"school": school, "form": form, "found": found, "more": more, "at_most": FOUND_AT_MOST},
+    )
+
+
+def _find(school, wanted) -> tuple[list[Pupil], int]:
+    pupils = Pupil.objects.filter(school=school)
+    for word in wanted["name"].split():
+        pupils = pupils.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_forename__icontains=word)
+            | Q(preferred_surname__icontains=word)
+        )
+    if wanted["year_group"] is not None:
+        pupils = pupils.filter(year_group=wanted["year_group"])
+    if wanted["upn"]:
+        pupils = pupils.filter(Q(upn__iexact=wanted["upn"]) | Q(former_upn__iexact=wanted["upn"]))
+    found = list(pupils.order_by("last_name", "first_name", "pk")[: FOUND_AT_MOST + 1])
+    if len(found) <= FOUND_AT_MOST:
+        return found, 0
+    return found[:FOUND_AT_MOST], pupils.count() - FOUND_AT_MOST
 
 
 def _pupil_values(data):
@@ -71,7 +123,7 @@ def pupil_new(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_correct(request, code):
-    pupil = get_pupil_to_correct(request.user, code)
+    pupil = get_pupil_for(request.user, code, require=can_correct_pupil)
     if request.method == "GET":
         log_access(request, action="read", object_type="pupil", object_code=pupil.code)
     initial = {f: getattr(pupil, f) for f in (*pupil_services.FIELDS, "left_on")}

@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import secrets
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 from ssp.submissions import once_per_form
 
+from .access import can_end_assignment, can_name_spoc
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
 OWN_RECORD_REFUSAL = (
@@ -37,9 +39,7 @@ def access_watchers(*, schools=(), forces=()) -> list[User]:
     force_ids = {f.pk for f in forces} | {s.force_id for s in schools}
     heads = User.objects.filter(
         is_active=True,
-        memberships__in=Membership.objects.current().filter(
-            school__in=school_ids, position=Membership.Position.HEAD
-        ),
+        memberships__in=Membership.objects.heads_of(school_ids),
     )
     sergeants = User.objects.filter(
         Q(officer__left_on__isnull=True) | Q(officer__left_on__gt=today()),
@@ -64,6 +64,7 @@ def _tell_of_access_change(*, by, watchers, object_type: str, code) -> None:
         recipients=[u for u in watchers if by is None or u.pk != by.pk],
         subject="An administrator changed who can see records at your school or team",
         link=reverse("home"),
+        reference=f"Access change: {object_type}",
     )
 
 
@@ -205,16 +206,12 @@ def assignment_create(
 
 def tell_the_school(school: School, subject: str) -> None:
     """Tell the head, SPOC and deputy of a change in who serves their school."""
-    leads = (
-        Membership.objects.current()
-        .filter(school=school, user__is_active=True)
-        .exclude(position=Membership.Position.STAFF, designation="")  # the head and leads
-        .select_related("user")
-    )
+    leads = Membership.objects.leads_of(school).select_related("user")
     notify(
         recipients=[m.user for m in leads],
         subject=subject,
         link=reverse("school_detail", args=[school.code]),
+        reference=f"School: {school.name}",
     )
 
 
@@ -232,6 +229,8 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
     refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not can_end_assignment(by, assignment):
+        raise PermissionDenied  # not (or no longer) the sergeant of the officer's team
     if assignment.ends_on != seen_ends_on:
         raise StaleAssignment
     if ends_on < assignment.starts_on:
@@ -265,18 +264,28 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     tell_the_school(
         assignment.school, "Your school's Safer Schools Police Officer has an end date"
     )
-    notify(recipients=[officer.user], subject="One of your schools has an end date", link="/")
+    notify(
+        recipients=[officer.user],
+        subject="One of your schools has an end date",
+        link="/",
+        reference=f"School: {assignment.school.name}",
+    )
     return assignment
 
 
 @transaction.atomic
 def spoc_designate(
-    *, school: School, membership: Membership | None, deputy: bool = False, by=None
+    *, school: School, membership: Membership | None, deputy: bool = False, by
 ) -> Membership | None:
     """The head names the school's SPOC (or deputy); they must be in the SLT.
 
     Naming someone new takes the designation from whoever held it; None just clears it.
     """
+    # The school's row, then the question again: a head who left since the page was loaded
+    # names nobody.
+    school = School.objects.select_for_update().get(pk=school.pk)
+    if not can_name_spoc(by, school):
+        raise PermissionDenied
     designation = Membership.Designation.DEPUTY if deputy else Membership.Designation.SPOC
     holders = Membership.objects.select_for_update().filter(school=school, designation=designation)
     if membership is not None:
@@ -465,11 +474,14 @@ def membership_end(*, membership: Membership, by) -> bool:
     user.is_active = False
     user._history_user = by
     user.save(update_fields=["is_active"])
-    end_sessions(user)
+    # Reading every session to find theirs happens after commit, not while the place's row
+    # (and the school's) is locked. Until then the account is already inactive, so the
+    # sign-in backend refuses their sessions on the very next request.
+    transaction.on_commit(functools.partial(end_sessions, user=user), robust=True)
     return True
 
 
-def end_sessions(user) -> int:
+def end_sessions(*, user) -> int:
     """Delete every live session of this person on the server; returns how many."""
     from django.contrib.sessions.models import Session
 

@@ -15,6 +15,8 @@ from ssp.roles import SCHOOL_LEADS, Role
 from . import services
 from .access import (
     can_import_staff,
+    can_invite_anyone,
+    can_invite_officers,
     can_invite_to_school,
     can_invite_to_team,
     can_manage_pupils,
@@ -80,13 +82,13 @@ def school_detail(request, code):
 
 
 def _send_invitation(request, invitation):
-    token = getattr(invitation, "token", None)
-    if token is None:
-        # The same form posted again: the first post made and sent this invitation.
+    if invitation.replayed:
+        # The same form posted again: the first post made and sent this invitation (only
+        # its hash is kept, so it could not be sent again anyway).
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return
     try:
-        services.invitation_send(invitation=invitation, token=token)
+        services.invitation_send(invitation=invitation, token=invitation.token)
     except OSError:
         logger.exception("Invitation e-mail could not be sent")
         messages.warning(
@@ -124,7 +126,7 @@ def invite_staff(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_officer(request):
-    if request.user.role != Role.SERGEANT:
+    if not can_invite_officers(request.user):
         raise PermissionDenied
     team = request.user.officer.team
     if not can_invite_to_team(request.user, team):
@@ -150,7 +152,7 @@ def invite_officer(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite_anyone(request):
-    if not request.user.is_superuser:
+    if not can_invite_anyone(request.user):
         raise PermissionDenied
     form = InviteAnyoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

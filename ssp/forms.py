@@ -13,6 +13,14 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "forms/govuk_field.html"
 
 
+def needed_when_shown(field: forms.Field) -> forms.Field:
+    """Mark a field that the form's clean() requires for some answers only (an image
+    category's description, a weapon's kind): the page shows it only for those answers, so
+    its label does not say "(optional)", which it is not for anyone who sees it."""
+    field.needed_when_shown = True
+    return field
+
+
 class GovukDateWidget(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes, not the browser's date picker."""
 

@@ -2,7 +2,11 @@
 
 The checks are django-health-check's, each with a short timeout. The answer names only the
 services and whether they answered (details go to the log): no personal data, no hosts, no
-versions. 200 when all answer, 503 when any does not.
+versions. 503 only when the node cannot work (the database or the attachments storage does
+not answer); Redis and the Celery broker not answering is "degraded", still 200, because
+the portal keeps working without them (sessions, throttling and the cache fall back to the
+database, notifications wait in the outbox): a load balancer must not take every node out
+for a Redis they all share. Each check is still listed with what it answered.
 
 Celery is checked as "the broker takes connections", not "a worker answers": a worker
 ping costs every probe a round trip through every worker, and with no worker running the
@@ -27,6 +31,8 @@ from redis.asyncio import Redis as AsyncRedis
 from .celery import app as celery_app
 
 TIMEOUT_SECONDS = 1
+# Without these the node cannot serve: the load balancer takes it out (503).
+ESSENTIAL = frozenset({"database", "storage"})
 
 
 @dataclasses.dataclass
@@ -65,16 +71,24 @@ async def _run(checks: dict[str, HealthCheck]) -> dict[str, bool]:
     return {name: result.error is None for name, result in zip(checks, results, strict=True)}
 
 
+def _status(answered: dict[str, bool]) -> str:
+    if all(answered.values()):
+        return "ok"
+    if all(ok for name, ok in answered.items() if name in ESSENTIAL):
+        return "degraded"
+    return "unavailable"
+
+
 @require_GET
 def healthz(request):
     answered = async_to_sync(_run)(_checks())
-    healthy = all(answered.values())
+    status = _status(answered)
     response = JsonResponse(
         {
-            "status": "ok" if healthy else "unavailable",
+            "status": status,
             "checks": {name: "ok" if ok else "unavailable" for name, ok in answered.items()},
         },
-        status=200 if healthy else 503,
+        status=503 if status == "unavailable" else 200,
     )
     add_never_cache_headers(response)
     return response

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -48,7 +48,13 @@ class SessionLifetimeMiddleware:
             if now - request.session.get(SESSION_SEEN_KEY, 0) > SESSION_REFRESH_SECONDS:
                 request.session[SESSION_SEEN_KEY] = now  # saved, with a new expiry
         response = self.get_response(request)
-        if request.user.is_authenticated and SESSION_STARTED_KEY not in request.session:
+        # Signed in through the session (not an API client's token, which has none).
+        signed_in = SESSION_KEY in request.session
+        if (
+            signed_in
+            and request.user.is_authenticated
+            and SESSION_STARTED_KEY not in request.session
+        ):
             # Signed in by this very request: the clock starts now.
             request.session[SESSION_STARTED_KEY] = timezone.now().timestamp()
             request.session[SESSION_SEEN_KEY] = request.session[SESSION_STARTED_KEY]

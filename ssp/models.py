@@ -83,6 +83,9 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     purpose = models.CharField(max_length=200, blank=True)
+    # A force's machine client reading through the API (api.ApiClient.code): it has no
+    # user, so the row names the client instead.
+    api_client = models.UUIDField(null=True, blank=True)
 
     objects = AccessLogQuerySet.as_manager()
 

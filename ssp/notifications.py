@@ -14,6 +14,7 @@ an e-mail, and the repeat carries the same Message-ID.
 import logging
 import time
 from datetime import timedelta
+from enum import StrEnum
 from functools import partial
 
 from django.conf import settings
@@ -48,13 +49,40 @@ def is_local_link(link: str) -> bool:
     return link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=set())
 
 
+class Kind(StrEnum):
+    """Why a notification may need someone now. Urgency is decided here, by kind, not at
+    each call: a notification of any kind in URGENT is marked urgent (a red tag in the
+    portal). The rest are ROUTINE: they matter, but can wait for the next time the person
+    looks."""
+
+    ROUTINE = "routine"
+    # A concern marked as immediate risk: logged, shared with the SSPO, or still untriaged.
+    IMMEDIATE_RISK = "immediate_risk"
+    # A data sharing agreement revoked: the police must stop relying on it at once, and the
+    # school's leads must know their next concern cannot be shared.
+    SHARING_STOPPED = "sharing_stopped"
+    # GIAS says a school with a partnership has closed: its officer and pupils need a plan.
+    PARTNERED_SCHOOL_CLOSED = "partnered_school_closed"
+    # Last night's backup did not happen: records written since are not safe yet.
+    BACKUP_FAILED = "backup_failed"
+
+
+URGENT = frozenset(
+    {Kind.IMMEDIATE_RISK, Kind.SHARING_STOPPED, Kind.PARTNERED_SCHOOL_CLOSED, Kind.BACKUP_FAILED}
+)
+
+
 def notify(
-    *, recipients, subject: str, link: str, reference: str = "", urgent: bool = False
+    *, recipients, subject: str, link: str, reference: str = "", kind: Kind = Kind.ROUTINE
 ) -> list[Notification]:
     """Tell people there is something to look at. Never names or details in `subject` or
-    `reference` (a record's reference such as a concern's, or a school's name)."""
+    `reference`. The reference is what people quote: the record's own reference (a
+    concern's, an incident's, a referral's) or, where the record has none, what it belongs
+    to ("Partnership: <school>"); empty only when the notification is about no record
+    (tests/ssp/test_notification_kinds.py holds every call in the portal to that)."""
     if not is_local_link(link):
         raise ValueError("A notification links to a page of the portal: a path starting '/'.")
+    urgent = kind in URGENT
     created = [
         Notification.objects.create(
             recipient=user, subject=subject, link=link, reference=reference, urgent=urgent
@@ -68,11 +96,8 @@ def notify(
 
 
 def unread_count(user) -> int:
-    """How many of the person's notifications are unread. The sign-in backend loads it with
-    the user (no query of its own); a user loaded otherwise costs one count."""
-    loaded = getattr(user, "unread_notifications", None)
-    if loaded is not None:
-        return loaded
+    """How many of the person's notifications are unread: one count on a small partial
+    index, made only when a page shows it (the header asks through ssp.views)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 

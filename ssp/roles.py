@@ -18,10 +18,29 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
+# Every set of roles the rules speak of is named here, once; the rest of the code uses the
+# names (tests/ssp/test_role_sets_in_one_place.py fails on a copy written anywhere else).
+
 SCHOOL_ROLES = frozenset({Role.STAFF, Role.SPOC, Role.DEPUTY_SPOC, Role.HEAD})
 POLICE_ROLES = frozenset({Role.SSPO, Role.SERGEANT, Role.YET})
 # Those who lead safeguarding at a school: the head, the SPOC and the deputy SPOC.
 SCHOOL_LEADS = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC)
+# The school's side of the partnership's daily work: the SPOC and the deputy SPOC. They alone
+# talk with the SSPO (enquiries) and ask for sessions.
+SPOCS = (Role.SPOC, Role.DEPUTY_SPOC)
+# Police who work on or review casework (shared concerns, incidents, referrals, conferences,
+# enquiries): the SSPO and their sergeant. The Youth Engagement Team holds no casework.
+CASE_OFFICERS = (Role.SSPO, Role.SERGEANT)
+# Police who record patrols and sessions at schools: the SSPO and the YET.
+ACTIVITY_RECORDERS = (Role.SSPO, Role.YET)
+# Who reads a school's partnership, protocol and DSA in full (staff read only a summary).
+AGREEMENT_READERS = (*SCHOOL_LEADS, *CASE_OFFICERS, Role.ADMIN)
+# Who reads the overview figures: the head their school's, the sergeant their team's.
+OVERVIEW_READERS = (Role.HEAD, Role.SERGEANT)
+# Who confirms they know the SSP summary: the school's people below the head (who signs).
+AWARENESS_CONFIRMERS = (Role.STAFF, *SPOCS)
+# The roles an invitation gives: the SPOC and deputy are named by the head from the staff.
+INVITABLE_ROLES = (Role.HEAD, Role.STAFF, Role.SSPO, Role.SERGEANT, Role.YET)
 
 # When someone holds several school roles (staff who is also SPOC), the strongest names them.
 _SCHOOL_PRECEDENCE = (Role.HEAD, Role.SPOC, Role.DEPUTY_SPOC, Role.STAFF)

@@ -9,9 +9,12 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+import drf_spectacular_sidecar
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from environs import Env
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,12 +52,15 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
     "ssp",
     "schools",
     "agreements",
     "incidents",
     "referrals",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ssp.middleware.SessionLifetimeMiddleware",
+    # A new scope (what the person may reach) for every request: nothing kept on the user.
+    "ssp.scope.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -182,6 +190,20 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Scheduled backups, off unless BACKUP_DIR names a folder the worker can write (the same
+# folder `manage.py backup` would be given): one a day at BACKUP_HOUR, London time; backups
+# older than BACKUP_KEEP_DAYS are removed after each new one (the newest always stays).
+BACKUP_DIR = env.str("BACKUP_DIR", default="")
+BACKUP_HOUR = env.int("BACKUP_HOUR", default=2)
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=14)
+if BACKUP_DIR:
+    CELERY_BEAT_SCHEDULE["scheduled-backup"] = {
+        "task": "ssp.tasks.scheduled_backup",
+        "schedule": crontab(hour=BACKUP_HOUR, minute=0),
+        # A backup beat could not hand over in its hour waits for the next day's.
+        "options": {"expires": 3600},
+    }
+
 # Accounts: e-mail is the login, nobody signs themselves up, MFA for everyone.
 AUTH_USER_MODEL = "ssp.User"
 AUTHENTICATION_BACKENDS = ["ssp.backends.AuthenticationBackend"]
@@ -295,6 +317,37 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# The API (api/): JSON only, a force's machine clients or signed-in sessions, errors as
+# problem+json, a rate per client counted in the shared cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ClientAuthentication",
+        "api.authentication.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_RATE_LIMIT", default="600/minute")},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SSP Portal API",
+    "DESCRIPTION": (
+        "Reads for a force's systems and for signed-in people: the same records, under the "
+        "same rules, as the portal's pages. Never a UPN."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the drf-spectacular-sidecar package, served by the portal: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -308,6 +361,15 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("moj", BASE_DIR / "node_modules" / "@ministryofjustice" / "frontend" / "moj"),
+    # Swagger UI for /api/docs/ from drf-spectacular-sidecar; only that folder, not the
+    # package's Redoc, which the portal does not serve.
+    (
+        "drf_spectacular_sidecar/swagger-ui-dist",
+        Path(drf_spectacular_sidecar.__file__).parent
+        / "static"
+        / "drf_spectacular_sidecar"
+        / "swagger-ui-dist",
+    ),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -320,6 +382,9 @@ STORAGES = {
         )
     },
 }
+# Source maps are for developers' tools, never sent compressed: building their gzip and
+# brotli copies (Swagger UI's are 2.5 MB) only slows collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploads live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
 # The GIAS extract of every establishment is about 60 MB; a file past this is refused while

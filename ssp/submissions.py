@@ -49,7 +49,10 @@ class SubmissionField(forms.UUIDField):
 def once_per_form(model):
     """Give a create service a keyword argument `once` (a form's token) and honour it.
 
-    The service must return the `model` instance it created.
+    The service must return the `model` instance it created. The wrapper says which it
+    was on the instance it returns: `replayed` is True when this is the record an earlier
+    post of the same form made (nothing new was created, so nothing should be sent again),
+    False when the service has just created it.
     """
     made = model._meta.label_lower
 
@@ -58,16 +61,17 @@ def once_per_form(model):
         def wrapper(*args, once: uuid.UUID | str | None = None, **kwargs):
             by = kwargs["by"]
             if once is None or by is None or by.pk is None:
-                return service(*args, **kwargs)
+                return _fresh(service(*args, **kwargs))
             with transaction.atomic():
                 claim = _claim(token=once, by=by, made=made)
                 if claim is None:
                     earlier = _earlier(token=once, by=by, made=made, model=model)
                     if earlier is not None:
+                        earlier.replayed = True
                         return earlier
                     # The first record is gone (disposed of): this post creates afresh.
-                    return service(*args, **kwargs)
-                record = service(*args, **kwargs)
+                    return _fresh(service(*args, **kwargs))
+                record = _fresh(service(*args, **kwargs))
                 claim.object_id = record.pk
                 claim.save(update_fields=["object_id"])
                 return record
@@ -75,6 +79,32 @@ def once_per_form(model):
         return wrapper
 
     return decorate
+
+
+def _fresh(record):
+    record.replayed = False
+    return record
+
+
+def made_from(model, *, token, by):
+    """The record `by` already made from the rendered form with this token, or None.
+
+    For the few forms whose own checks refuse a repeat before the service is reached (a
+    school that now has its partnership is no longer a choice; a one-time code is spent):
+    the view asks first, and a repeated post lands on the first record.
+    """
+    try:
+        token = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    if by is None or by.pk is None:
+        return None
+    row = Submission.objects.filter(
+        token=token, user=by, made=model._meta.label_lower, object_id__isnull=False
+    ).first()
+    if row is None:
+        return None
+    return model._default_manager.filter(pk=row.object_id).first()
 
 
 def _claim(*, token, by, made) -> Submission | None:

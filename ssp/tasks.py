@@ -29,3 +29,13 @@ def sweep_outbox() -> int:
 @shared_task
 def sweep_submissions() -> int:
     return submissions.submissions_sweep()
+
+
+# Not retried: a backup that failed is told to the administrators, and a second attempt
+# straight away would most likely fail the same way. acks_late is off so a worker killed
+# mid-backup does not start a second one: its half-made folder is pruned later.
+@shared_task(acks_late=False)
+def scheduled_backup() -> str:
+    from . import backups
+
+    return backups.scheduled_backup()

@@ -23,6 +23,7 @@ urlpatterns = [
         name="account_change_password",
     ),
     path("healthz", health.healthz, name="healthz"),
+    path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", schools_views.invitation_accept, name="invitation_accept"),
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),

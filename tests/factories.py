@@ -123,7 +123,7 @@ def published_documents(force):
 def revoke_dsa(partnership, reason="Revoked by the school."):
     """Withdraw the signatures of the partnership's current DSA: sharing stops at once."""
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).get()
-    agreement_revoke(partnership, dsa, by=UserFactory(), reason=reason)
+    agreement_revoke(partnership=partnership, document=dsa, by=UserFactory(), reason=reason)
 
 
 class DocumentFactory(factory.django.DjangoModelFactory):

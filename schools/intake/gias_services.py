@@ -20,11 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 
 from ..models import Force, Intake, LocalAuthority, Officer, School
 from .gias import GiasSchool, read_gias
-from .rows import IntakeRefused
+from .rows import IntakeRefused, intake_abandon, intake_forget_file, intake_lock
 
 logger = logging.getLogger(__name__)
 
@@ -99,22 +99,6 @@ def gias_upload(
     intake._history_user = by
     intake.save()
     return intake
-
-
-def _remove_file(intake: Intake) -> None:
-    """Forget the upload; the file goes once the change that says so is committed."""
-    name, code = intake.file_name, intake.code
-    if not name:
-        return
-
-    def delete():
-        try:
-            default_storage.delete(name)
-        except OSError:  # the disk blinked: the record still says removed; log to tidy up
-            logger.warning("Could not remove the GIAS upload of intake %s", code)
-
-    transaction.on_commit(delete)
-    intake.file_name = ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -239,7 +223,7 @@ def gias_preview(*, intake: Intake) -> Intake:
         plan = _plan(read.schools, held, intake.force, extract_date)
     except IntakeRefused as refusal:
         with transaction.atomic():
-            _remove_file(intake)
+            intake_forget_file(intake)
             _set_status(intake, Intake.Status.REFUSED, error=str(refusal), file_name="")
         return intake
     except Exception:
@@ -374,6 +358,8 @@ def _apply_preview(*, force: Force, preview: dict, options: dict, by) -> dict:
                 recipients=sergeants,
                 subject="A school with a Safer Schools Partnership has closed, says GIAS",
                 link=reverse("allocation_school", args=[held[entry["urn"]].code]),
+                reference=f"School: {held[entry['urn']].name}",
+                kind=Kind.PARTNERED_SCHOOL_CLOSED,
             )
     return _counts(plan)
 
@@ -400,7 +386,7 @@ def _local_authorities_seen(names: dict[str, str], extract_date, by) -> None:
 @transaction.atomic
 def gias_apply(*, intake: Intake, by) -> Intake:
     """Apply the preview: all or nothing. A second apply of the same intake does nothing."""
-    intake = Intake.objects.select_for_update().get(pk=intake.pk, kind=Intake.Kind.GIAS)
+    intake = intake_lock(intake, Intake.Kind.GIAS)
     if intake.status != Intake.Status.PREVIEWED:
         raise IntakeRefused(
             f"This import is {intake.get_status_display().lower()}: only a preview ready to "
@@ -408,7 +394,7 @@ def gias_apply(*, intake: Intake, by) -> Intake:
         )
     counts = _apply_preview(force=intake.force, preview=intake.preview, options=intake.options,
                             by=by)  # fmt: skip
-    _remove_file(intake)
+    intake_forget_file(intake)
     intake.status = Intake.Status.APPLIED
     intake.summary = intake.summary | counts
     intake.preview = {k: v for k, v in intake.preview.items() if k != "rows"}
@@ -423,15 +409,10 @@ def gias_apply(*, intake: Intake, by) -> Intake:
 
 @transaction.atomic
 def gias_abandon(*, intake: Intake, by) -> Intake:
-    intake = Intake.objects.select_for_update().get(pk=intake.pk, kind=Intake.Kind.GIAS)
+    intake = intake_lock(intake, Intake.Kind.GIAS)
     if intake.status in (Intake.Status.APPLIED, Intake.Status.ABANDONED):
         raise IntakeRefused(f"This import is already {intake.get_status_display().lower()}.")
-    _remove_file(intake)
-    intake.status = Intake.Status.ABANDONED
-    intake.preview = {}
-    intake._history_user = by
-    intake.save(update_fields=["status", "file_name", "preview"])
-    return intake
+    return intake_abandon(intake, by=by)
 
 
 @transaction.atomic

@@ -29,7 +29,15 @@ from schools.models import Intake, Pupil, School, today
 
 from . import roll_csv
 from .ctf import parse_ctf
-from .rows import IntakeRefused, ParsedRoll, Refusal, RollRow
+from .rows import (
+    IntakeRefused,
+    ParsedRoll,
+    Refusal,
+    RollRow,
+    intake_abandon,
+    intake_forget_file,
+    intake_lock,
+)
 
 ROLL_KINDS = (Intake.Kind.ROLL_CSV, Intake.Kind.ROLL_CTF)
 NEW = "new"
@@ -404,13 +412,6 @@ def _read(intake: Intake) -> bytes:
         return handle.read()
 
 
-def _forget_file(intake: Intake) -> None:
-    if intake.file_name:
-        name = intake.file_name
-        transaction.on_commit(lambda: default_storage.delete(name))
-    intake.file_name = ""
-
-
 def _original_name(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1][:200]
 
@@ -454,9 +455,7 @@ def roll_upload(*, school: School, by, name: str, data: bytes) -> Intake:
 
 
 def _locked(intake: Intake, *statuses) -> Intake:
-    intake = (
-        Intake.objects.select_for_update(of=("self",)).select_related("school").get(pk=intake.pk)
-    )
+    intake = intake_lock(intake, *ROLL_KINDS)
     if intake.status not in statuses:
         raise ValidationError(
             f"This import is {intake.get_status_display().lower()}: start a new one."
@@ -588,7 +587,7 @@ def _apply(*, intake: Intake, by) -> Intake:
     intake.applied_at = timezone.now()
     intake.preview = {}
     intake.decisions = {}
-    _forget_file(intake)
+    intake_forget_file(intake)
     intake._history_user = by
     intake.save()
     return intake
@@ -598,14 +597,7 @@ def _apply(*, intake: Intake, by) -> Intake:
 def roll_abandon(*, intake: Intake, by) -> Intake:
     """Give up an import: the file and the preview go, the record of the attempt stays."""
     intake = _locked(intake, Intake.Status.UPLOADED, Intake.Status.PREVIEWED)
-    intake.summary = {k: v for k, v in intake.preview.get("counts", {}).items()}
-    intake.status = Intake.Status.ABANDONED
-    intake.preview = {}
-    intake.decisions = {}
-    _forget_file(intake)
-    intake._history_user = by
-    intake.save()
-    return intake
+    return intake_abandon(intake, by=by, summary=dict(intake.preview.get("counts", {})))
 
 
 @transaction.atomic
@@ -616,7 +608,7 @@ def roll_refuse(*, intake: Intake, by, why: str) -> Intake:
     intake.error = why
     intake.preview = {}
     intake.decisions = {}
-    _forget_file(intake)
+    intake_forget_file(intake)
     intake._history_user = by
     intake.save()
     return intake

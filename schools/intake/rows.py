@@ -1,7 +1,17 @@
-"""What a roll parser hands the preview: the same rows whether they came from a CSV or a CTF."""
+"""What every intake shares: the refusal, a roll parser's rows (the same whether they came
+from a CSV or a CTF), and closing an intake (lock it, forget its file, abandon it), written
+once for the GIAS, roll and staff intakes."""
 
 import datetime
+import logging
 from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from schools.models import Intake
+
+logger = logging.getLogger(__name__)
 
 
 class IntakeRefused(Exception):
@@ -90,3 +100,47 @@ def refuse_repeated_upns(
         )
     parsed.rows = kept
     parsed.refused.sort(key=lambda r: r.line)
+
+
+def intake_lock(intake: Intake, *kinds: str) -> Intake:
+    """Re-read the intake under a row lock, inside the caller's transaction. An intake of
+    another kind is not this service's to touch: it does not exist here (Intake.DoesNotExist)."""
+    return (
+        Intake.objects.select_for_update(of=("self",))
+        .select_related("school")
+        .get(pk=intake.pk, kind__in=kinds)
+    )
+
+
+def intake_forget_file(intake: Intake) -> None:
+    """Forget the upload; the file goes once the change that says so is committed. A disk
+    that blinks then does not undo the change: the record says removed and the log says
+    which file to tidy up."""
+    name, code = intake.file_name, intake.code
+    intake.file_name = ""
+    if not name:
+        return
+
+    def delete():
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not remove the upload of intake %s", code)
+
+    transaction.on_commit(delete)
+
+
+def intake_abandon(intake: Intake, *, by, summary: dict | None = None) -> Intake:
+    """Close a locked intake as abandoned: its file, preview and decisions go (they may
+    name children or staff), the record of the attempt stays, with `summary` if given."""
+    intake_forget_file(intake)
+    intake.status = Intake.Status.ABANDONED
+    intake.preview = {}
+    intake.decisions = {}
+    fields = ["status", "file_name", "preview", "decisions"]
+    if summary is not None:
+        intake.summary = summary
+        fields.append("summary")
+    intake._history_user = by
+    intake.save(update_fields=fields)
+    return intake

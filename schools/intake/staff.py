@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from schools.access import can_import_staff
-from schools.intake.rows import IntakeRefused, Refusal
+from schools.intake.rows import IntakeRefused, Refusal, intake_abandon, intake_lock
 from schools.models import Intake, Invitation, School
 from ssp.models import User
 from ssp.roles import Role
@@ -287,10 +287,8 @@ def _summary(preview: dict, **extra) -> dict:
 
 
 def _locked_open_intake(intake: Intake, by) -> Intake:
-    intake = (
-        Intake.objects.select_for_update(of=("self",)).select_related("school").get(pk=intake.pk)
-    )
-    if intake.kind != Intake.Kind.STAFF or not can_import_staff(by, intake.school):
+    intake = intake_lock(intake, Intake.Kind.STAFF)
+    if not can_import_staff(by, intake.school):
         raise PermissionDenied
     if intake.status != Intake.Status.PREVIEWED:
         raise IntakeClosed(intake.get_status_display())
@@ -340,12 +338,7 @@ def staff_intake_apply(*, intake: Intake, by) -> list[tuple[Invitation, str]]:
 @transaction.atomic
 def staff_intake_abandon(*, intake: Intake, by) -> Intake:
     intake = _locked_open_intake(intake, by)
-    intake.status = Intake.Status.ABANDONED
-    intake.summary = _summary(intake.preview, invited_now=0)
-    intake.preview = {}
-    intake._history_user = by
-    intake.save(update_fields=["status", "summary", "preview"])
-    return intake
+    return intake_abandon(intake, by=by, summary=_summary(intake.preview, invited_now=0))
 
 
 def staff_intakes_for(school: School):

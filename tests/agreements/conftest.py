@@ -3,7 +3,7 @@ import time
 import pytest
 
 from agreements.models import Document
-from agreements.services import document_publish
+from agreements.services import document_version_publish
 from tests.factories import DocumentFactory, UserFactory
 from tests.incidents.conftest import (  # noqa: F401  (fixtures shared with the concern tests)
     concern_a,
@@ -20,7 +20,7 @@ def publish_new_version():
     def publish(force, kind=Document.Kind.DSA, **fields):
         by = fields.pop("by", None) or UserFactory()
         draft = DocumentFactory(force=force, kind=kind, created_by=by, **fields)
-        return document_publish(draft, by=by)
+        return document_version_publish(document=draft, by=by)
 
     return publish
 

@@ -79,7 +79,7 @@ def test_a_suspended_partnership_is_not_reactivated_by_signing(force, proposed, 
     protocol = _current(force, Document.Kind.PROTOCOL)
     agreement_sign(partnership=proposed, document=protocol, by=head_d)
     agreement_sign(partnership=proposed, document=protocol, by=sergeant)
-    partnership_move(proposed, to="suspended", by=sergeant, reason="Officer on leave.")
+    partnership_move(partnership=proposed, to="suspended", by=sergeant, reason="Officer on leave.")
     dsa = _current(force, Document.Kind.DSA)
     agreement_sign(partnership=proposed, document=dsa, by=head_d)
     agreement_sign(partnership=proposed, document=dsa, by=sergeant)

@@ -29,7 +29,9 @@ def sspo_sees(client, sspo, concern) -> bool:
 
 
 def sign_side(partnership, document, side, by):
-    signature_create(partnership, document, side=side, by=by, signed_as="Test signatory")
+    signature_create(
+        partnership=partnership, document=document, side=side, by=by, signed_as="Test signatory"
+    )
 
 
 @pytest.fixture
@@ -145,6 +147,8 @@ def test_a_partnership_that_is_not_active_shares_nothing(
     from agreements.services import partnership_move
 
     partnership = shared_concern_a.school.partnership
-    partnership_move(partnership, to=status, by=sergeant, reason="Review of the partnership.")
+    partnership_move(
+        partnership=partnership, to=status, by=sergeant, reason="Review of the partnership."
+    )
     assert not sharing_allowed(partnership.school).allowed
     assert not sspo_sees(client, sspo_a, shared_concern_a)

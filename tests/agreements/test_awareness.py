@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import AwarenessConfirmation, Document
-from agreements.services import document_publish
+from agreements.services import document_version_publish
 from schools.models import Membership
 from tests.factories import DocumentFactory, MembershipFactory, PartnershipFactory, UserFactory
 
@@ -23,7 +23,7 @@ def _protocol(force):
 
 def _publish_new_protocol(force, summary="Version two: the SPOC is the only channel."):
     draft = DocumentFactory(force=force, kind=Document.Kind.PROTOCOL, version=2, summary=summary)
-    return document_publish(draft, by=UserFactory())
+    return document_version_publish(document=draft, by=UserFactory())
 
 
 def _confirm(client, school, document=None):

@@ -188,4 +188,4 @@ def test_a_draft_with_dates_now_past_is_not_published(client, sergeant, school_a
 
 def test_publishing_takes_the_next_number(school_a, force, sergeant):
     draft = DocumentFactory(force=force, version=9, created_by=sergeant)
-    assert document_publish(draft, by=sergeant).version == 2
+    assert document_publish(document=draft, by=sergeant).version == 2

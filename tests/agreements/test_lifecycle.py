@@ -60,7 +60,9 @@ def test_only_the_allowed_moves_are_offered_and_accepted(client, sergeant, schoo
 
 def test_a_stale_move_shows_the_new_state(client, sergeant, school_a):
     partnership = school_a.partnership
-    partnership_move(partnership, to="suspended", by=sergeant, reason="Colleague's decision.")
+    partnership_move(
+        partnership=partnership, to="suspended", by=sergeant, reason="Colleague's decision."
+    )
     response = move(client, sergeant, partnership, "ended", version=1)
     body = response.content.decode()
     assert response.status_code == 409
@@ -133,7 +135,7 @@ def test_the_register_answers_in_the_same_number_of_queries_however_long(
 
 @pytest.mark.parametrize("status", ["suspended", "ended"])
 def test_the_partnership_page_says_why_sharing_stopped(client, sergeant, head_a, school_a, status):
-    partnership_move(school_a.partnership, to=status, by=sergeant, reason="Review.")
+    partnership_move(partnership=school_a.partnership, to=status, by=sergeant, reason="Review.")
     client.force_login(head_a)
     page = client.get(reverse("partnership_detail", args=[school_a.partnership.code])).content
     assert f"The partnership is {status}, not active.".encode() in page

@@ -23,7 +23,13 @@ def dsa(school_a, sspo_a, head_a, sergeant, force, publish_new_version):
     """School A's current DSA: review in 30 days, expiry in 60; signed by both sides."""
     document = publish_new_version(force, review_on=day(30), expires_on=day(60))
     for side, by in (("school", head_a), ("force", sergeant)):
-        signature_create(school_a.partnership, document, side=side, by=by, signed_as="Signatory")
+        signature_create(
+            partnership=school_a.partnership,
+            document=document,
+            side=side,
+            by=by,
+            signed_as="Signatory",
+        )
     return document
 
 
@@ -88,7 +94,7 @@ def test_a_new_version_is_reminded_on_its_own(dsa, force, publish_new_version, s
 
 @pytest.mark.parametrize("status", ["suspended", "ended"])
 def test_partnerships_that_are_not_active_are_not_reminded(dsa, school_a, sergeant, status):
-    partnership_move(school_a.partnership, to=status, by=sergeant, reason="Review.")
+    partnership_move(partnership=school_a.partnership, to=status, by=sergeant, reason="Review.")
     assert send_agreement_reminders(today=TODAY) == 0
     assert not Notification.objects.filter(subject__contains="date on").exists()
 

@@ -36,6 +36,10 @@ def test_head_or_sergeant_revokes_and_everyone_concerned_is_told(
         )
     )
     assert told == {sspo_a.pk, spoc_a.pk, head_a.pk, sergeant.pk}
+    # Sharing stopped: everyone relying on it needs to know now.
+    for notification in Notification.objects.filter(subject__contains="revoked"):
+        assert notification.urgent
+        assert notification.reference == f"Partnership: {school_a.name}"
     # The protocol is not touched: only the DSA is revoked.
     protocol = Document.objects.current_of(force, Document.Kind.PROTOCOL).get()
     assert Signature.objects.filter(document=protocol, revoked_at=None).count() == 2

@@ -84,9 +84,9 @@ def test_a_shared_concern_becomes_an_incident_and_a_referral_in_the_pupils_chron
     expect(page.locator("#id_happened_on_0")).to_have_value(str(day.day))
     expect(page.locator("#id_happened_on_2")).to_have_value(str(day.year))
     page.get_by_label("Where exactly").fill("Canteen")
-    page.get_by_label("Kind of item (weapons and blades)").fill("Folding knife, 3 inch blade")
+    page.get_by_label("Kind of item").fill("Folding knife, 3 inch blade")
     page.locator("#id_item_seized_0").check()  # Yes
-    page.get_by_label("Handed over to (weapons and blades)").fill("PC 1234, property store")
+    page.get_by_label("Handed over to (optional)").fill("PC 1234, property store")
     page.get_by_label("Police reference number").fill("NS/2026/0412")
     page.get_by_role("button", name="Record incident").click()
     page.wait_for_url(re.compile(r"/concerns/incidents/[0-9a-f-]{36}/$"))

@@ -116,7 +116,14 @@ def test_a_concern_is_logged_by_staff_shared_by_the_spoc_and_read_by_the_sspo(
     page.get_by_label("Share with the Safer Schools Police Officer").check()
     page.get_by_label("Why").fill("Taking property with a demand for money: the SSPO should know.")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision recorded.")
+    expect(page.locator("h1")).to_have_text("Share this concern with Dan Okafor?")
+    page.get_by_role("button", name="Yes, share with Dan Okafor").click()
+    # The only concern awaiting triage is decided: back to the queue, told what was done.
+    page.wait_for_url(re.compile(r"/concerns/triage/$"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"{concern.reference}: shared with the sspo."
+    )
+    page.goto(f"/concerns/{concern.code}/")
     expect(page.locator("main .govuk-tag").first).to_contain_text("Shared with the SSPO")
     expect(page.locator("main")).to_contain_text("Shared with Dan Okafor by Simon Archer")
     sign_out(page)

@@ -38,3 +38,25 @@ def test_a_double_click_on_send_to_the_spoc_makes_one_concern(page, staff_a, spo
     page.reload()
     assert Concern.objects.count() == 1
     assert Notification.objects.filter(recipient=spoc_a).count() == 1
+
+
+def test_a_double_click_on_save_scheme_makes_one_scheme(page, sergeant, force):
+    from referrals.models import Scheme
+
+    sign_in(page, sergeant)
+    page.goto(reverse("scheme_new"))
+    page.get_by_label("Name").fill("Mentoring")
+    page.get_by_label("Provider").fill("Mentors Ltd")
+    page.get_by_label("Safeguarding the child's welfare").check()
+    page.get_by_label("Criteria").fill("Any pupil")
+    page.get_by_label("Contact").fill("m@example.org")
+    button = page.get_by_role("button", name="Save scheme")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.wait_for_timeout(30)
+    page.mouse.click(x, y)
+    expect(page).to_have_url(re.compile(r"/schemes/$"))
+    page.reload()
+    assert Scheme.objects.filter(name="Mentoring").count() == 1

@@ -16,7 +16,7 @@ from agreements.services import agreement_sign
 from incidents.models import Concern
 from schools.models import Membership
 from schools.services import assignment_create
-from ssp.notifications import notify
+from ssp.notifications import Kind, notify
 from tests.factories import MembershipFactory, PartnershipFactory, published_documents
 from tests.ssp.test_sign_in import totp_now
 
@@ -81,7 +81,7 @@ def test_the_spoc_sees_the_unread_count_opens_an_urgent_alert_and_reads_the_rest
         subject="A concern marked as immediate risk needs triage now",
         link=link,
         reference=concern.reference,
-        urgent=True,
+        kind=Kind.IMMEDIATE_RISK,
     )
     notify(recipients=[spoc_a], subject="Something else", link="/")
     sign_in(page, spoc_a)

@@ -55,7 +55,7 @@ def test_the_head_signs_and_the_sergeant_countersigns_with_their_codes(
     page, browser, live_server, head_a, sergeant, sspo_a, school_a
 ):
     draft = DocumentFactory(force=school_a.force, created_by=sergeant, title="DSA 2027")
-    dsa = document_publish(draft, by=sergeant)
+    dsa = document_publish(document=draft, by=sergeant)
 
     sign_in(page, head_a)
     head_signed_in = time.time()

@@ -5,6 +5,8 @@ cache and the Celery broker at it, so stopping or freezing it never touches the 
 shared Redis. A frozen server is always thawed and stopped in teardown.
 """
 
+import os
+
 import pytest
 from django.core.cache import caches
 
@@ -38,3 +40,19 @@ def redis_gone(request, own_redis):
     else:
         own_redis.freeze()
     return request.param
+
+
+@pytest.fixture
+def fake_pg_dump(tmp_path, monkeypatch):
+    """Put first on PATH a `pg_dump` that only prints the version it is given."""
+    path = os.environ["PATH"]
+
+    def install(version: str) -> None:
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        program = bin_dir / "pg_dump"
+        program.write_text(f"#!/bin/sh\necho 'pg_dump (PostgreSQL) {version}'\n")
+        program.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{bin_dir}:{path}")
+
+    return install

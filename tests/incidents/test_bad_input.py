@@ -189,7 +189,7 @@ def test_image_categories_refuse_any_upload(client, staff_a, pupil_a, category):
 
 def test_image_categories_need_a_description_instead(client, staff_a, pupil_a):
     response = post(client, staff_a, pupil_a, category="indecent_images")
-    assert_refused_and_kept(response, "This is needed for a concern about images")
+    assert_refused_and_kept(response, "Say where the device is now")
 
 
 def test_image_category_without_files_is_logged(client, staff_a, pupil_a):

@@ -16,17 +16,26 @@ from tests.factories import revoke_dsa
 
 
 def triage(
-    client, user, concern, decision="shared", rationale="Sharing: weapon reported.", version=None
+    client,
+    user,
+    concern,
+    decision="shared",
+    rationale="Sharing: weapon reported.",
+    version=None,
+    confirm=True,
 ):
+    """Decide on the concern's page; a decision that shares is then confirmed (or not)."""
     client.force_login(user)
-    return client.post(
-        reverse("concern_triage", args=[concern.code]),
-        {
-            "decision": decision,
-            "rationale": rationale,
-            "version": concern.version if version is None else version,
-        },
-    )
+    data = {
+        "decision": decision,
+        "rationale": rationale,
+        "version": concern.version if version is None else version,
+    }
+    response = client.post(reverse("concern_triage", args=[concern.code]), data)
+    share_page = reverse("concern_share", args=[concern.code])
+    if confirm and response.status_code == 302 and response["Location"] == share_page:
+        return client.post(share_page, data)
+    return response
 
 
 def test_spoc_shares_with_the_sspo_and_everyone_concerned_is_told(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Document, Partnership, Review
-from agreements.services import document_publish, signature_create
+from agreements.services import document_version_publish, signature_create
 from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
 from reports import overview as team_figures
@@ -475,7 +475,13 @@ def test_the_agreement_says_why_it_is_not_in_force(sergeant, sspo_a, school_b, f
     school_only = PartnershipFactory(
         school__force=force, school__name="Signed by school", signed=False
     )
-    signature_create(school_only, dsa, side="school", by=UserFactory(), signed_as="Head teacher")
+    signature_create(
+        partnership=school_only,
+        document=dsa,
+        side="school",
+        by=UserFactory(),
+        signed_as="Head teacher",
+    )
     PartnershipFactory(school__force=force, school__name="Signed by nobody", signed=False)
     PartnershipFactory(school__force=force, school__name="Suspended", status="suspended")
     revoke_dsa(school_b.partnership)
@@ -500,17 +506,25 @@ def test_the_agreement_says_why_it_is_not_in_force(sergeant, sspo_a, school_b, f
 def test_a_new_version_awaits_signatures_and_an_old_one_expires(sergeant, sspo_a, force, head_a):
     school_a = sspo_a.officer.assignments.get().school
     draft = DocumentFactory(force=force, kind=Document.Kind.DSA, version=2)
-    v2 = document_publish(draft, by=UserFactory())
+    v2 = document_version_publish(document=draft, by=UserFactory())
     assert agreements_seen_by(sergeant)["Ashdown Academy"] == (
         False,
         "New version 2 awaiting signature by either side",
     )
-    signature_create(school_a.partnership, v2, side="school", by=head_a, signed_as="Head")
+    signature_create(
+        partnership=school_a.partnership, document=v2, side="school", by=head_a, signed_as="Head"
+    )
     assert agreements_seen_by(sergeant)["Ashdown Academy"] == (
         False,
         "New version 2 awaiting signature by the force",
     )
-    signature_create(school_a.partnership, v2, side="force", by=sergeant, signed_as="Sergeant")
+    signature_create(
+        partnership=school_a.partnership,
+        document=v2,
+        side="force",
+        by=sergeant,
+        signed_as="Sergeant",
+    )
     in_force, text = agreements_seen_by(sergeant)["Ashdown Academy"]
     assert in_force and text == f"In force until {v2.expires_on:%-d %B %Y}"
     # The day after its last day (London), the same version has expired.

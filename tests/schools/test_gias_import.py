@@ -276,6 +276,9 @@ def test_a_closing_school_with_a_partnership_is_flagged_to_the_sergeant_and_kept
     assert flagged.recipient == sergeant  # not the other force's sergeant
     assert flagged.link == f"/allocation/schools/{school.code}/"
     assert "Wymondham" not in flagged.subject
+    # Its pupils and officer need a plan now: urgent, and quoted by the school.
+    assert flagged.urgent
+    assert flagged.reference == "School: Wymondham High Academy"
 
 
 def test_apply_refuses_a_preview_the_register_has_moved_past(force, admin_user):

@@ -43,12 +43,34 @@ def test_apply_records_who_applied_it(school_a, head_a, roll_file):
     assert (intake.status, intake.applied_by, intake.file_name) == ("applied", head_a, "")
 
 
-@pytest.mark.parametrize("who", ["staff_a", "head_b", None])
+@pytest.mark.parametrize(
+    "who", ["staff_a", "staff_a2", "head_b", "spoc_b", "sspo_a", "sergeant", "admin_user"]
+)
 def test_apply_refuses_anyone_but_a_lead_of_the_school(request, school_a, roll_file, who):
-    by = ["--by", request.getfixturevalue(who).email] if who else []
-    with pytest.raises(CommandError):
-        run("--school", school_a.urn, str(roll_file), "--apply", *by)
-    assert Pupil.objects.count() == 0
+    person = request.getfixturevalue(who)
+    with pytest.raises(CommandError, match="is not the head, SPOC or deputy SPOC of"):
+        run("--school", school_a.urn, str(roll_file), "--apply", "--by", person.email)
+    assert (Pupil.objects.count(), Intake.objects.count()) == (0, 0)
+
+
+def test_apply_refuses_a_lead_whose_account_is_closed(school_a, head_a, roll_file):
+    head_a.is_active = False
+    head_a.save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="is not the head, SPOC or deputy SPOC of"):
+        run("--school", school_a.urn, str(roll_file), "--apply", "--by", head_a.email)
+    assert (Pupil.objects.count(), Intake.objects.count()) == (0, 0)
+
+
+def test_apply_without_by_says_who_may_apply(school_a, roll_file):
+    with pytest.raises(CommandError, match="--by EMAIL"):
+        run("--school", school_a.urn, str(roll_file), "--apply")
+    assert (Pupil.objects.count(), Intake.objects.count()) == (0, 0)
+
+
+def test_the_same_lead_may_apply_it(school_a, spoc_a, roll_file):
+    # The refusals above are for the person, not the file: a lead applies the same file.
+    run("--school", school_a.urn, str(roll_file), "--apply", "--by", spoc_a.email)
+    assert Pupil.objects.count() == 1
 
 
 def test_a_refused_file_is_refused_by_the_command(school_a, tmp_path):

@@ -45,11 +45,17 @@ def test_the_head_ends_a_place_and_the_person_sees_nothing_from_their_next_reque
     assert not theirs.get("/").wsgi_request.user.is_authenticated
 
 
-def test_ending_the_only_place_closes_the_account_and_its_sessions(school_a, head_a, staff_a):
+def test_ending_the_only_place_closes_the_account_and_its_sessions(
+    school_a, head_a, staff_a, django_capture_on_commit_callbacks
+):
     signed_in_elsewhere(staff_a)
     signed_in_elsewhere(staff_a)
     assert _sessions_of(staff_a) == 2
-    assert membership_end(membership=membership_of(staff_a, school_a), by=head_a) is True
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        assert membership_end(membership=membership_of(staff_a, school_a), by=head_a) is True
+        # Not read inside the transaction that ends the place: that holds its row locks.
+        assert _sessions_of(staff_a) == 2
+    assert len(after_commit) >= 1
     staff_a.refresh_from_db()
     assert not staff_a.is_active
     assert _sessions_of(staff_a) == 0

@@ -274,6 +274,24 @@ def test_abandoning_removes_the_file_and_the_preview_and_keeps_counts(
     assert intake.history.first().history_user == head_a
 
 
+def test_a_file_the_disk_will_not_delete_still_leaves_the_import_abandoned_and_logged(
+    school_a, head_a, media, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from django.core.files.storage import default_storage
+
+    intake = start(school_a, head_a, roll(pupil_line(1)))
+
+    def disk_blinks(name):
+        raise OSError("Input/output error")
+
+    monkeypatch.setattr(default_storage, "delete", disk_blinks)
+    with django_capture_on_commit_callbacks(execute=True):
+        intake = roll_service.roll_abandon(intake=intake, by=head_a)
+    intake.refresh_from_db()
+    assert (intake.status, intake.file_name) == ("abandoned", "")
+    assert f"Could not remove the upload of intake {intake.code}" in caplog.text
+
+
 def test_an_applied_import_cannot_be_applied_again(school_a, head_a):
     intake = import_roll(school_a, head_a, roll(pupil_line(1)))
     with pytest.raises(ValidationError, match="is applied"):

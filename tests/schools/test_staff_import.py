@@ -209,6 +209,31 @@ def test_abandon_invites_nobody_and_keeps_only_counts(school_a, head_a):
     assert Invitation.objects.count() == 0
 
 
+def test_abandon_refuses_an_intake_of_another_kind_and_changes_nothing(school_a, head_a, media):
+    from schools.intake import roll as roll_service
+
+    from .roll_fixtures import pupil_line, roll
+
+    roll_intake = roll_service.roll_upload(
+        school=school_a, by=head_a, name="roll.csv", data=roll(pupil_line(1))
+    )
+    with pytest.raises(Intake.DoesNotExist):
+        staff.staff_intake_abandon(intake=roll_intake, by=head_a)
+    roll_intake.refresh_from_db()
+    assert roll_intake.status == Intake.Status.UPLOADED
+    assert (media / roll_intake.file_name).exists()  # not the staff service's to delete
+
+
+def test_a_staff_intake_cannot_be_abandoned_through_the_roll_service(school_a, head_a):
+    from schools.intake import roll as roll_service
+
+    intake = staff.staff_intake_preview(school=school_a, by=head_a, data=GOOD.encode())
+    with pytest.raises(Intake.DoesNotExist):
+        roll_service.roll_abandon(intake=intake, by=head_a)
+    intake.refresh_from_db()
+    assert intake.status == Intake.Status.PREVIEWED and intake.preview["invite"]
+
+
 # Through HTTP --------------------------------------------------------------------------------
 
 

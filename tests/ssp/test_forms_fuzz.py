@@ -88,6 +88,7 @@ FORM_KWARGS = {
     "AssignForm": lambda c: {"officers": allocation.team_officers(c["sergeant"].officer.team_id)},
     "ConferenceForm": lambda c: {"pupils": Pupil.objects.all()},
     "PupilForm": lambda c: {"school": c["school"], "correcting": True},
+    "PupilFindForm": lambda c: {"school": c["school"]},
     "ColumnMappingForm": lambda c: {"header": ["UPN", "Surname", "Forename", "DOB", "Year"]},
     "DecisionsForm": lambda c: {
         "questions": [

@@ -56,7 +56,11 @@ def npm_packages(lockfile: Path) -> list[tuple[str, str, str]]:
 
 def table(rows: list[tuple[str, str, str]]) -> list[str]:
     width = max(len(name) for name, _, _ in rows) + 2
-    return [f"{name:<{width}}{version:<14}{licence}" for name, version, licence in rows]
+    # Versions such as certifi's 2026.10.19.post1 are long: the column fits the longest.
+    version_width = max(14, *(len(version) + 2 for _, version, _ in rows))
+    return [
+        f"{name:<{width}}{version:<{version_width}}{licence}" for name, version, licence in rows
+    ]
 
 
 class Command(BaseCommand):

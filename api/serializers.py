@@ -1,0 +1,146 @@
+"""The API's documents. Never a UPN, for anyone: the force's systems key on person_id.
+
+The incident document is the export's own `ssp-portal/incident/v1` (incidents.services.
+incident_export); the serializer below only describes it for the OpenAPI schema.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents.services import incident_export
+from referrals.access import can_read_full_referral
+
+
+class CodeLabel(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class IncidentLocation(serializers.Serializer):
+    type = serializers.CharField()
+    label = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    school_name = serializers.CharField()
+    school_urn = serializers.CharField()
+
+
+class IncidentFacts(serializers.Serializer):
+    item_kind = serializers.CharField(allow_null=True)
+    item_seized = serializers.BooleanField(allow_null=True)
+    item_handed_to = serializers.CharField(allow_null=True)
+    drugs_description = serializers.CharField(allow_null=True)
+    drugs_quantity = serializers.CharField(allow_null=True)
+    injury_nature = serializers.CharField(allow_null=True)
+    device_status = serializers.CharField(allow_null=True)
+    device_reference = serializers.CharField(allow_null=True)
+
+
+class IncidentPerson(serializers.Serializer):
+    person_id = serializers.UUIDField()
+    role = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    year_group = serializers.IntegerField()
+
+
+class IncidentRecordedBy(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    collar_number = serializers.CharField(allow_blank=True)
+
+
+class IncidentV1(serializers.Serializer):
+    """A recordable incident as the force's records system maps it (ssp-portal/incident/v1)."""
+
+    schema = serializers.ChoiceField(choices=["ssp-portal/incident/v1"])
+    incident_id = serializers.UUIDField()
+    portal_reference = serializers.CharField()
+    police_reference = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    category = CodeLabel()
+    recordable = serializers.BooleanField()
+    occurred_at = serializers.DateTimeField()
+    recorded_at = serializers.DateTimeField()
+    location = IncidentLocation()
+    narrative = serializers.CharField(allow_blank=True)
+    facts = IncidentFacts()
+    persons = IncidentPerson(many=True)
+    outcome = serializers.CharField(allow_null=True)
+    recorded_by = IncidentRecordedBy()
+    source_concern_id = serializers.UUIDField(allow_null=True)
+
+    def to_representation(self, instance):
+        return incident_export(instance)
+
+
+class IncidentChanges(serializers.Serializer):
+    next_cursor = serializers.CharField(
+        help_text="Keep it and send it as `cursor` next time: the changes after this page."
+    )
+    more = serializers.BooleanField(help_text="True when more changes wait after this page.")
+    results = IncidentV1(many=True)
+
+
+class SchoolRef(serializers.Serializer):
+    school_id = serializers.UUIDField(source="code")
+    urn = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PupilRef(serializers.Serializer):
+    person_id = serializers.UUIDField(source="code")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_of_birth = serializers.DateField()
+    year_group = serializers.IntegerField()
+
+
+class ReferralDetail(serializers.Serializer):
+    """What only the police see of a referral (school leads see its summary)."""
+
+    purpose = serializers.CharField()
+    reason = serializers.CharField()
+    scheme_provider = serializers.CharField(source="scheme.provider")
+    young_person_consent = serializers.CharField()
+    parent_consent = serializers.CharField()
+    follow_up_on = serializers.DateField(allow_null=True)
+    outcome = serializers.CharField(allow_null=True, source="outcome_or_none")
+    source_concern_id = serializers.UUIDField(allow_null=True, source="concern.code")
+
+
+class Referral(serializers.Serializer):
+    referral_id = serializers.UUIDField(source="code")
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    scheme = serializers.CharField(source="scheme.name")
+    made_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+    school = SchoolRef()
+    pupil = PupilRef()
+    detail = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReferralDetail(allow_null=True))
+    def get_detail(self, referral):
+        if not can_read_full_referral(self.context["request"].user, referral):
+            return None
+        referral.outcome_or_none = referral.outcome or None
+        return ReferralDetail(referral).data
+
+
+class Partnership(serializers.Serializer):
+    partnership_id = serializers.UUIDField(source="code")
+    status = serializers.CharField()
+    school = SchoolRef()
+    dsa_in_force = serializers.BooleanField(
+        help_text="True while the data sharing agreement is in force: sharing is allowed."
+    )
+
+
+class Problem(serializers.Serializer):
+    """An error, as RFC 9457 has it."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False, help_text="What is wrong, field by field.")

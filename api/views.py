@@ -1,0 +1,302 @@
+"""The API's endpoints: the same `visible_to` querysets and gates as the pages, nothing more.
+
+Each view fetches through a model's `visible_to` or its gate in `<app>/access.py` (out of
+scope: 404), logs every record it returns, and answers with an ETag so a client that sends
+it back as If-None-Match gets 304.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.cache import add_never_cache_headers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from agreements.models import Partnership
+from incidents.access import can_read_incident, get_incident_for
+from incidents.models import Incident, IncidentPupil
+from referrals.access import get_referral_for
+from referrals.models import Referral
+
+from . import serializers
+from .audit import fetch_logged, log_api_read
+from .authentication import ClientPrincipal
+from .models import Scope
+from .throttling import ClientRateThrottle
+
+PROBLEM = "application/problem+json"
+
+
+def _problems(*codes) -> dict:
+    return {(code, PROBLEM): serializers.Problem for code in codes}
+
+
+REFUSALS = _problems(401, 403, 404, 429)
+
+
+class HasScope(permissions.BasePermission):
+    """A machine client calls only what its registration names; people what pages allow."""
+
+    message = "This client is not registered for this scope."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if isinstance(user, ClientPrincipal):
+            return view.scope_needed in user.client.scopes
+        return user.is_authenticated and getattr(user, "role", None) is not None
+
+
+class Cursor(pagination.CursorPagination):
+    """Positions, not OFFSET: a page costs the same at row 100 and at row 100,000."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ApiView(GenericAPIView):
+    permission_classes = [permissions.IsAuthenticated, HasScope]
+    throttle_classes = [ClientRateThrottle]
+    scope_needed = ""
+
+    def respond(self, data, status_code=status.HTTP_200_OK) -> Response:
+        body = json.dumps(data, sort_keys=True, default=str).encode()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        asked = self.request.headers.get("If-None-Match", "")
+        if etag in [tag.strip() for tag in asked.split(",")]:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(data, status=status_code)
+        response["ETag"] = etag
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)  # children's data: no cache may keep a copy
+        return response
+
+
+# --- Incidents ---------------------------------------------------------------------------
+
+
+def _incidents(user):
+    return (
+        Incident.objects.visible_to(user)
+        .select_related("school", "recorded_by__officer", "concern")
+        .prefetch_related(
+            Prefetch(
+                "involved",
+                IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name"),
+            ),
+        )
+    )
+
+
+def _log_incidents(request, incidents) -> None:
+    log_api_read(request, object_type="incident", codes=[i.code for i in incidents])
+    log_api_read(
+        request,
+        object_type="pupil",
+        codes=[link.pupil.code for i in incidents for link in i.involved.all()],
+    )
+
+
+class IncidentCursor(Cursor):
+    ordering = ("-recorded_at", "-pk")
+
+
+class IncidentList(ApiView):
+    """Recordable incidents of the caller's schools, newest first."""
+
+    scope_needed = Scope.INCIDENTS_READ
+    pagination_class = IncidentCursor
+    serializer_class = serializers.IncidentV1
+
+    def get_queryset(self):
+        return _incidents(self.request.user)
+
+    @extend_schema(
+        operation_id="incidents_list",
+        responses={200: serializers.IncidentV1(many=True), **REFUSALS},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        _log_incidents(request, page)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.respond(response.data)
+
+
+class IncidentDetail(ApiView):
+    scope_needed = Scope.INCIDENTS_READ
+    serializer_class = serializers.IncidentV1
+
+    @extend_schema(
+        operation_id="incident_read", responses={200: serializers.IncidentV1, **REFUSALS}
+    )
+    def get(self, request, code):
+        user = request.user
+        fetch_logged(
+            request,
+            lambda: get_incident_for(user, code, require=can_read_incident),
+            object_type="incident",
+            code=code,
+        )
+        incident = _incidents(user).get(code=code)
+        log_api_read(
+            request,
+            object_type="pupil",
+            codes=[link.pupil.code for link in incident.involved.all()],
+        )
+        return self.respond(self.get_serializer(incident).data)
+
+
+CHANGES_PAGE = 100
+
+
+def _cursor_out(position: int) -> str:
+    return base64.urlsafe_b64encode(f"h{position}".encode()).decode().rstrip("=")
+
+
+def _cursor_in(cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        if text[:1] == "h" and text[1:].isdigit() and len(text) < 20:
+            return int(text[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise exceptions.ValidationError({"cursor": ["Send back a next_cursor this API gave you."]})
+
+
+class IncidentChanges(ApiView):
+    """Incidents changed since a cursor, oldest change first: what the force's system pulls.
+
+    A change is a row of the incident's history, so nothing changed is ever missed; an
+    incident changed twice in a page comes once, as it is now. Store `next_cursor` and send
+    it back; `more` says whether to ask again at once.
+    """
+
+    scope_needed = Scope.INCIDENTS_READ
+    serializer_class = serializers.IncidentChanges
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "cursor", str, required=False, description="The next_cursor of the last page."
+            )
+        ],
+        operation_id="incident_changes",
+        responses={200: serializers.IncidentChanges, **_problems(400), **REFUSALS},
+    )
+    def get(self, request):
+        after = _cursor_in(request.query_params.get("cursor", ""))
+        user = request.user
+        rows = list(
+            Incident.history.filter(
+                history_id__gt=after, id__in=Incident.objects.visible_to(user).values("pk")
+            )
+            .order_by("history_id")
+            .values_list("history_id", "id")[: CHANGES_PAGE + 1]
+        )
+        more = len(rows) > CHANGES_PAGE
+        rows = rows[:CHANGES_PAGE]
+        ids = list(dict.fromkeys(pk for _, pk in rows))
+        found = {i.pk: i for i in _incidents(user).filter(pk__in=ids)}
+        incidents = [found[pk] for pk in ids if pk in found]
+        _log_incidents(request, incidents)
+        data = {
+            "next_cursor": _cursor_out(rows[-1][0] if rows else after),
+            "more": more,
+            "results": serializers.IncidentV1(incidents, many=True).data,
+        }
+        return self.respond(data)
+
+
+# --- Referrals ---------------------------------------------------------------------------
+
+
+def _referrals(user):
+    return Referral.objects.visible_to(user).select_related("school", "pupil", "scheme", "concern")
+
+
+def _log_referrals(request, referrals) -> None:
+    log_api_read(request, object_type="referral", codes=[r.code for r in referrals])
+    log_api_read(request, object_type="pupil", codes=[r.pupil.code for r in referrals])
+
+
+class ReferralCursor(Cursor):
+    ordering = ("-made_at", "-pk")
+
+
+class ReferralList(ApiView):
+    """Referrals of the caller's schools and how they ended; school leads see a summary."""
+
+    scope_needed = Scope.REFERRALS_READ
+    pagination_class = ReferralCursor
+    serializer_class = serializers.Referral
+
+    def get_queryset(self):
+        return _referrals(self.request.user)
+
+    @extend_schema(
+        operation_id="referrals_list", responses={200: serializers.Referral(many=True), **REFUSALS}
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        _log_referrals(request, page)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.respond(response.data)
+
+
+class ReferralDetail(ApiView):
+    scope_needed = Scope.REFERRALS_READ
+    serializer_class = serializers.Referral
+
+    @extend_schema(operation_id="referral_read", responses={200: serializers.Referral, **REFUSALS})
+    def get(self, request, code):
+        referral = fetch_logged(
+            request,
+            lambda: get_referral_for(request.user, code),
+            object_type="referral",
+            code=code,
+        )
+        log_api_read(request, object_type="pupil", codes=[referral.pupil.code])
+        return self.respond(self.get_serializer(referral).data)
+
+
+# --- Partnerships ------------------------------------------------------------------------
+
+
+class PartnershipCursor(Cursor):
+    ordering = ("code",)
+
+
+class PartnershipList(ApiView):
+    """Schools and their partnerships, with whether the DSA is in force (no case data)."""
+
+    scope_needed = Scope.PARTNERSHIPS_READ
+    pagination_class = PartnershipCursor
+    serializer_class = serializers.Partnership
+
+    def get_queryset(self):
+        in_force = Partnership.objects.in_force().filter(pk=OuterRef("pk"))
+        return (
+            Partnership.objects.visible_to(self.request.user)
+            .select_related("school")
+            .annotate(dsa_in_force=Exists(in_force))
+        )
+
+    @extend_schema(
+        operation_id="partnerships_list",
+        responses={200: serializers.Partnership(many=True), **REFUSALS},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.respond(response.data)

@@ -1,0 +1,211 @@
+"""Keyset pagination for long lists: a deep page costs what the first page costs.
+
+A page is asked for by a cursor, the sort keys of the row next to it, instead of a page number:
+the query reads `WHERE (risk, logged, id) < (...) ORDER BY ... LIMIT 26`, which an index on
+those columns answers by starting at the cursor, not by counting and skipping every row
+before it (OFFSET), and nothing counts the whole list. Rows added between two pages shift
+nothing: the next page starts after the last row shown, whatever came in above it.
+
+The cursor is signed, so a link cannot be made to compare against values someone typed, and
+it carries only sort keys (dates, flags, ids), never a name. A cursor that does not verify,
+or that belongs to another sort, gives the first page: an old bookmark is not an error.
+
+Every sort runs all its columns the same way (all newest first, or all oldest first) and
+ends with the primary key, so the order is total and one row comparison bounds the page.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
+CURSOR = "cursor"  # the GET parameter
+SORT = "sort"
+SALT = "ssp.keyset"
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()  # to the microsecond: DjangoJSONEncoder keeps milliseconds
+        return super().default(o)
+
+
+class _Serializer:
+    """JSON that can hold the dates and times sort keys are made of, exactly."""
+
+    def dumps(self, obj):
+        return _Encoder(separators=(",", ":")).encode(obj).encode("latin-1")
+
+    def loads(self, data):
+        return signing.JSONSerializer().loads(data)
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    fields: tuple[str, ...]  # model field names (relations with __), the last one unique
+    descending: bool = True
+
+    def order_by(self) -> list[str]:
+        sign = "-" if self.descending else ""
+        return [sign + name for name in self.fields]
+
+
+class Page:
+    """One page of rows, with the query strings of the pages before and after it."""
+
+    def __init__(self, rows, *, sort_key, previous_cursor, next_cursor, query, sort_links=()):
+        self.object_list = rows
+        self.sort = sort_key
+        self.sort_links = sort_links
+        self.previous_query = _with(query, previous_cursor)
+        self.next_query = _with(query, next_cursor)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def __bool__(self):
+        return bool(self.object_list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_query is not None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_query is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+
+def _with(query: dict, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return urlencode({**query, CURSOR: cursor})
+
+
+def _field(model, path: str):
+    if path == "pk":
+        return model._meta.pk
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
+def _value(row, path: str):
+    for name in path.split("__"):
+        row = getattr(row, name)
+    return row
+
+
+def _decode(model, sort_key: str, sort: Sort, cursor: str):
+    """The direction and typed sort keys in a cursor, or None when it does not hold."""
+    try:
+        data = signing.loads(cursor, salt=SALT, serializer=_Serializer)
+        if data["s"] != sort_key or data["d"] not in ("after", "before"):
+            return None
+        if len(data["v"]) != len(sort.fields):
+            return None
+        values = [
+            _field(model, path).to_python(value)
+            for path, value in zip(sort.fields, data["v"], strict=True)
+        ]
+    except (signing.BadSignature, ValidationError, FieldDoesNotExist, KeyError, TypeError):
+        return None
+    except ValueError:  # undecodable base64 or JSON
+        return None
+    if any(value is None for value in values):
+        return None
+    return data["d"], values
+
+
+def _encode(sort_key: str, sort: Sort, direction: str, row) -> str:
+    values = [_value(row, path) for path in sort.fields]
+    return signing.dumps(
+        {"s": sort_key, "d": direction, "v": values}, salt=SALT, serializer=_Serializer
+    )
+
+
+def cursor_after(sort_key: str, sort: Sort, row) -> str:
+    """The cursor of the page that starts after `row` (for benches and tests)."""
+    return _encode(sort_key, sort, "after", row)
+
+
+def keyset_page(
+    request, queryset, *, sorts: dict[str, Sort], default: str, per_page: int, keep=()
+):
+    """The page of `queryset` the request's sort and cursor ask for: one query, no count.
+
+    `sorts` are the orders offered, by the key used in the URL; a sort not among them is the
+    default one. The returned page's `sort` is the key used. Its links carry the sort, the
+    cursor and the GET parameters named in `keep` (the list's filters), nothing else.
+    """
+    sort_key = request.GET.get(SORT, default)
+    if sort_key not in sorts:
+        sort_key = default
+    sort = sorts[sort_key]
+    query = {name: request.GET[name] for name in keep if name in request.GET}
+    if sort_key != default:
+        query[SORT] = sort_key
+    others = {k: v for k, v in query.items() if k != SORT}
+    links = (
+        [
+            {
+                "label": offered.label,
+                "current": key == sort_key,
+                "query": urlencode(others if key == default else {**others, SORT: key}),
+            }
+            for key, offered in sorts.items()
+        ]
+        if len(sorts) > 1
+        else []
+    )
+    keys = Tuple(*(F(name) for name in sort.fields))
+    decoded = _decode(queryset.model, sort_key, sort, request.GET.get(CURSOR, ""))
+    forward = sort.order_by()
+    if decoded is not None and decoded[0] == "before":
+        # The rows just before the cursor, read backwards from it, then put back in order.
+        earlier = TupleGreaterThan if sort.descending else TupleLessThan
+        backward = [name[1:] if name.startswith("-") else "-" + name for name in forward]
+        rows = list(queryset.filter(earlier(keys, decoded[1])).order_by(*backward)[: per_page + 1])
+        more_before = len(rows) > per_page
+        rows = rows[:per_page][::-1]
+        if len(rows) == per_page or more_before:
+            return Page(
+                rows,
+                sort_key=sort_key,
+                previous_cursor=_encode(sort_key, sort, "before", rows[0])
+                if more_before
+                else None,
+                next_cursor=_encode(sort_key, sort, "after", rows[-1]) if rows else None,
+                query=query,
+                sort_links=links,
+            )
+        decoded = None  # back at the start with rows gone since: show a full first page
+    queryset = queryset.order_by(*forward)
+    if decoded is not None:
+        later = TupleLessThan if sort.descending else TupleGreaterThan
+        queryset = queryset.filter(later(keys, decoded[1]))
+    rows = list(queryset[: per_page + 1])
+    more_after = len(rows) > per_page
+    rows = rows[:per_page]
+    return Page(
+        rows,
+        sort_key=sort_key,
+        previous_cursor=_encode(sort_key, sort, "before", rows[0]) if decoded and rows else None,
+        next_cursor=_encode(sort_key, sort, "after", rows[-1]) if more_after else None,
+        query=query,
+        sort_links=links,
+    )

@@ -1,0 +1,100 @@
+"""The caseload's and the overview's conference actions are read from the person's schools
+only: an index bounds each read to those schools, so no plan has to walk every conference or
+every conference action of the whole database (issue 11: two all-time scans).
+
+PostgreSQL picks a sequential scan for small tables whatever indexes there are, so each plan
+is asked for with sequential scans priced out: a scan that remains is one no index can avoid.
+"""
+
+import datetime
+import json
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from referrals.models import Conference, ConferenceAction
+
+
+def _conferences_elsewhere(school, by, count=60):
+    for n in range(count):
+        conference = Conference.objects.create(
+            school=school,
+            held_on=timezone.localdate() - datetime.timedelta(days=n),
+            agencies="Children's services",
+            attendees="SSPO, SPOC",
+            decisions="Mentoring",
+            rationale="Risk",
+            recorded_by=by,
+        )
+        for k in range(3):
+            ConferenceAction.objects.create(
+                conference=conference,
+                description="Follow up",
+                owner="Youth service",
+                due_on=timezone.localdate() + datetime.timedelta(days=k - 1),
+                done_at=timezone.now() if k == 0 else None,
+                done_by=by if k == 0 else None,
+            )
+
+
+def _plans_of_action_reads(client, user, url) -> list[dict]:
+    client.force_login(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if '"referrals_conferenceaction"' in q["sql"] and "SELECT" in q["sql"][:10]
+    ]
+    assert reads, "the page reads conference actions"
+    plans = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # With the statistics a live database keeps, as the planner would have them.
+        cursor.execute("ANALYZE referrals_conference, referrals_conferenceaction")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in reads:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+            plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return plans
+
+
+def _nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _assert_bounded(plans):
+    """Every read of the two tables starts from an index condition (the person's schools,
+    or their conferences), never from the whole table, in order or not."""
+    for plan in plans:
+        for node in _nodes(plan):
+            if node.get("Relation Name") not in (
+                "referrals_conference",
+                "referrals_conferenceaction",
+            ):
+                continue
+            assert node["Node Type"] != "Seq Scan", json.dumps(plan, indent=1)
+            if node["Node Type"] == "Bitmap Heap Scan":
+                node = node["Plans"][0]
+            assert "Index Cond" in node, json.dumps(plan, indent=1)
+
+
+@pytest.mark.django_db
+def test_the_sspos_caseload_reads_only_their_schools_open_actions(
+    client, conference_a, sspo_a, sspo_b, school_b
+):
+    _conferences_elsewhere(school_b, sspo_b)
+    _assert_bounded(_plans_of_action_reads(client, sspo_a, "/"))
+
+
+@pytest.mark.django_db
+def test_the_head_teachers_overview_reads_only_their_schools_open_actions(
+    client, conference_a, head_a, sspo_b, school_b
+):
+    _conferences_elsewhere(school_b, sspo_b)
+    _assert_bounded(_plans_of_action_reads(client, head_a, "/overview/"))

@@ -1,0 +1,112 @@
+"""The per-request scope: worked out once per request, never kept on the user object."""
+
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from agreements.access import police_pupils
+from agreements.services import dsa_revoke, in_force_school_ids
+from schools.models import School
+from ssp.scope import Scope, ScopeMiddleware, scope_of
+
+
+def _serve(user, view):
+    """One request of `user` through the scope middleware; returns what the view saw."""
+    seen = {}
+
+    def get_response(request):
+        seen.update(view(request))
+        return HttpResponse()
+
+    request = RequestFactory().get("/")
+    request.user = user
+    ScopeMiddleware(get_response)(request)
+    return seen
+
+
+def test_a_request_has_one_scope_that_every_caller_with_its_user_reaches(sspo_a, school_a):
+    def view(request):
+        return {
+            "same": scope_of(request.user) is request.scope,
+            "ids": School.objects.visible_ids(request.user),
+        }
+
+    seen = _serve(sspo_a, view)
+    assert seen == {"same": True, "ids": [school_a.pk]}
+
+
+def test_a_page_asks_for_the_in_force_schools_once(sspo_a, school_a, django_assert_num_queries):
+    def view(request):
+        in_force_school_ids(request.user)  # the visible schools, then those in force
+        with django_assert_num_queries(0):
+            assert in_force_school_ids(request.user) == [school_a.pk]
+            police_pupils(request.user)  # filters by the same ids, as constants
+            assert School.objects.visible_ids(request.user) == [school_a.pk]
+        return {}
+
+    _serve(sspo_a, view)
+
+
+def test_a_revocation_cuts_access_on_the_next_request_of_the_same_user_object(
+    sspo_a, school_a, sergeant, pupil_a
+):
+    def view(request):
+        return {"pupils": list(police_pupils(request.user))}
+
+    assert _serve(sspo_a, view)["pupils"] == [pupil_a]
+    dsa_revoke(partnership=school_a.partnership, by=sergeant, reason="Leaving the partnership.")
+    # The very same user object, as a long-lived worker would hold it: nothing stayed on it.
+    assert _serve(sspo_a, view)["pupils"] == []
+
+
+def test_the_scope_is_forgotten_when_the_request_ends(sspo_a):
+    def view(request):
+        return {"scope": request.scope}
+
+    first = _serve(sspo_a, view)["scope"]
+    second = _serve(sspo_a, view)["scope"]
+    assert first is not second
+    assert scope_of(sspo_a) is not first  # outside a request: a fresh scope
+
+
+def test_another_users_scope_is_never_the_requests(sspo_a, sspo_b, school_a, school_b):
+    def view(request):
+        theirs = scope_of(sspo_b)
+        return {
+            "theirs_is_mine": theirs is request.scope,
+            "mine": School.objects.visible_ids(request.user),
+            "theirs": School.objects.visible_ids(sspo_b),
+        }
+
+    seen = _serve(sspo_a, view)
+    assert seen == {"theirs_is_mine": False, "mine": [school_a.pk], "theirs": [school_b.pk]}
+
+
+def test_outside_a_request_each_call_works_the_scope_out_afresh(sspo_a, school_a, sergeant):
+    # A Celery task or a management command: no request, so nothing is remembered.
+    assert in_force_school_ids(sspo_a) == [school_a.pk]
+    dsa_revoke(partnership=school_a.partnership, by=sergeant, reason="Leaving the partnership.")
+    assert in_force_school_ids(sspo_a) == []
+    assert scope_of(sspo_a) is not scope_of(sspo_a)
+
+
+def test_nothing_private_is_left_on_the_user_object(spoc_a, school_a):
+    from agreements.access import can_edit_action_plan, can_read_action_plan
+
+    partnership_a = school_a.partnership
+    before = set(vars(spoc_a))
+
+    def view(request):
+        School.objects.visible_ids(request.user)
+        in_force_school_ids(request.user)
+        can_read_action_plan(request.user, partnership_a)
+        can_edit_action_plan(request.user, partnership_a)
+        return {}
+
+    _serve(spoc_a, view)
+    added = set(vars(spoc_a)) - before
+    assert not [name for name in added if name.startswith("_")], added
+
+
+def test_a_scope_reads_the_leads_schools(head_a, staff_a, school_a):
+    assert Scope(head_a).led_school_ids == {school_a.pk}
+    assert Scope(staff_a).led_school_ids == frozenset()
