@@ -96,8 +96,11 @@ def notify(
 
 
 def unread_count(user) -> int:
-    """How many of the person's notifications are unread: one count on a small partial
-    index, made only when a page shows it (the header asks through ssp.views)."""
+    """How many of the person's notifications are unread. The sign-in backend loads it with
+    the user (no query of its own); a user loaded otherwise costs one count."""
+    loaded = getattr(user, "unread_notifications", None)
+    if loaded is not None:
+        return loaded
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 

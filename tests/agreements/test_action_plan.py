@@ -232,7 +232,7 @@ def test_the_plan_answers_in_a_fixed_number_of_queries(
             item.save()
 
     grow_to(2)
-    with django_assert_max_num_queries(13) as small:
+    with django_assert_max_num_queries(12) as small:
         assert client.get(url).status_code == 200
     grow_to(30)
     with django_assert_max_num_queries(len(small.captured_queries)):

@@ -104,10 +104,9 @@ def test_the_caseload_answers_in_the_same_queries_however_much_is_open(
 ):
     client.force_login(sspo_a)
     client.get(HOME)
-    # At most 13 reads (issue 4): one query per caseload section, the request's own and
-    # the header's unread count;
+    # At most 12 reads (issue 4): one query per caseload section and the request's own;
     # and one write, the access-log rows for the children named (issue 10, hole 4).
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(13) as few:
         client.get(HOME)
     for n in range(15):
         make_incident(school=school_a, pupils=[pupil_a])

@@ -218,7 +218,7 @@ def test_the_concern_page_links_each_pupil_to_their_chronology(client, concern_a
 
 
 @pytest.mark.parametrize("who", ["spoc_a", "sspo_a"])
-def test_a_full_chronology_stays_within_thirteen_queries(
+def test_a_full_chronology_stays_within_twelve_queries(
     request,
     client,
     who,
@@ -256,7 +256,7 @@ def test_a_full_chronology_stays_within_thirteen_queries(
     user = request.getfixturevalue(who)
     client.force_login(user)
     client.get(url(pupil_a))
-    with django_assert_max_num_queries(13) as few:
+    with django_assert_max_num_queries(12) as few:
         client.get(url(pupil_a))
     for _ in range(5):
         add_history()

@@ -35,28 +35,6 @@ def test_opening_a_notification_marks_it_read_and_the_header_count_falls(client,
     assert '1<span class="govuk-visually-hidden"> unread</span>' in page
 
 
-def test_the_unread_count_is_counted_only_when_a_page_shows_it(client, spoc_a, admin_user):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    notify(recipients=[spoc_a], subject="One", link="/")
-    client.force_login(spoc_a)
-
-    def notification_queries(path):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        return response, [q["sql"] for q in queries if "ssp_notification" in q["sql"]]
-
-    # An administrator's home is a redirect to the admin: signed in, but no page drawn.
-    client.force_login(admin_user)
-    redirect, counted = notification_queries(reverse("home"))
-    assert redirect.status_code == 302 and counted == []
-    client.force_login(spoc_a)
-    page, counted = notification_queries(reverse("home"))
-    assert '1<span class="govuk-visually-hidden"> unread</span>' in page.content.decode()
-    assert len(counted) == 1
-
-
 def test_mark_all_as_read_reads_only_ones_own_notifications_with_history(client, spoc_a, staff_a):
     notify(recipients=[spoc_a, staff_a], subject="One", link="/")
     notify(recipients=[spoc_a], subject="Two", link="/")

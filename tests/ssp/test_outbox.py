@@ -496,7 +496,7 @@ def test_the_notifications_page_answers_in_the_same_queries_however_many_there_a
 ):
     client.force_login(spoc_a)
     notify(recipients=[spoc_a], subject="Something", link=LINK)
-    with django_assert_max_num_queries(9) as few:
+    with django_assert_max_num_queries(8) as few:
         client.get(reverse("notifications"))
     for n in range(60):
         notify(recipients=[spoc_a], subject=f"Something {n}", link=LINK)
