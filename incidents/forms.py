@@ -253,6 +253,17 @@ def search_pupils(pupils_qs, query: str):
     return found.order_by("last_name", "first_name")[:20]
 
 
+def _reasons(help_text: str) -> forms.CharField:
+    """The SPOC's reasons for a triage decision, on the concern's page and on the share's."""
+    return forms.CharField(
+        label="Why you decided this",
+        error_messages={"required": "Explain why you made this decision"},
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=help_text,
+    )
+
+
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
@@ -265,12 +276,8 @@ class TriageForm(forms.Form):
             (Concern.Status.NO_FURTHER_ACTION, "No further action"),
         ],
     )
-    rationale = forms.CharField(
-        label="Why you decided this",
-        error_messages={"required": "Explain why you made this decision"},
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
-        help_text="Record your reasons, including why you are or are not sharing with the police.",
+    rationale = _reasons(
+        "Record your reasons, including why you are or are not sharing with the police."
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -302,13 +309,7 @@ class ShareForm(forms.Form):
             (Concern.Status.EARLY_INTERVENTION, "Refer for early intervention"),
         ],
     )
-    rationale = forms.CharField(
-        label="Why you decided this",
-        error_messages={"required": "Explain why you made this decision"},
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
-        help_text="The officer reads your reasons with the concern.",
-    )
+    rationale = _reasons("The officer reads your reasons with the concern.")
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -291,24 +291,9 @@ def concern_triage(request, code):
                 "version": seen,
             }
             return redirect("concern_share", code=concern.code)
-        try:
-            services.concern_triage(
-                concern=concern,
-                by=request.user,
-                decision=decision,
-                rationale=form.cleaned_data["rationale"],
-                seen_version=seen,
-                may_share=False,
-            )
-        except services.ConcernChanged:
-            if _repeated(concern, request.user, decision, seen):
-                return _after_decision(request, concern)
-            return _conflict(request, concern)
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            return _after_decision(request, concern)
+        decided = _decide(request, concern, form, decision=decision, seen=seen, may_share=False)
+        if decided is not None:
+            return decided
     context = _detail_context(request, concern, triage_form=form)
     return render(request, "incidents/concern_detail.html", context, status=200)
 
@@ -346,24 +331,9 @@ def concern_share(request, code):
         if seen == concern.version and not shares:
             form.add_error(None, _why_not_shared(concern, check))
         else:
-            try:
-                services.concern_triage(
-                    concern=concern,
-                    by=request.user,
-                    decision=decision,
-                    rationale=form.cleaned_data["rationale"],
-                    seen_version=seen,
-                )
-            except services.ConcernChanged:
-                if _repeated(concern, request.user, decision, seen):
-                    return _after_decision(request, concern)
-                return _conflict(request, concern)
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                request.session.pop(SHARE_DRAFT, None)
-                return _after_decision(request, concern)
+            decided = _decide(request, concern, form, decision=decision, seen=seen, may_share=True)
+            if decided is not None:
+                return decided
     return render(
         request,
         "incidents/concern_share.html",
@@ -411,8 +381,34 @@ def _repeated(concern, user, decision, seen) -> bool:
 QUEUE_ORDER = ("-immediate_risk", "-recorded_at", "-pk")
 
 
+def _decide(request, concern, form, *, decision, seen, may_share):
+    """Make the SPOC's decision. Where to go next once it is made (or was already made by
+    this same post); None when it was refused, with the reasons added to the form."""
+    try:
+        services.concern_triage(
+            concern=concern,
+            by=request.user,
+            decision=decision,
+            rationale=form.cleaned_data["rationale"],
+            seen_version=seen,
+            may_share=may_share,
+        )
+    except services.ConcernChanged:
+        if _repeated(concern, request.user, decision, seen):
+            return _after_decision(request, concern)
+        return _conflict(request, concern)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    return _after_decision(request, concern)
+
+
 def _after_decision(request, concern):
-    """Say what was done and to whom, then go on to the next concern awaiting triage."""
+    """Say what was done and to whom, then go on to the next concern awaiting triage. A
+    share awaiting confirmation for this concern is moot once it is decided."""
+    if (request.session.get(SHARE_DRAFT) or {}).get("code") == str(concern.code):
+        request.session.pop(SHARE_DRAFT)
     concern.refresh_from_db()
     said = [f"{concern.reference}: {concern.get_status_display().lower()}."]
     share = concern.shares.select_related("shared_with__officer").first()
