@@ -104,6 +104,18 @@ def head_a(school_a):
 
 
 @pytest.fixture
+def deputy_a(school_a):
+    return _member(
+        school_a,
+        slt=True,
+        designation=Membership.Designation.DEPUTY,
+        email="deputy.a@example.org",
+        first_name="Dee",
+        last_name="Puty",
+    )
+
+
+@pytest.fixture
 def spoc_a(school_a):
     return _member(
         school_a,

@@ -34,3 +34,19 @@ def assert_posted_twice_saves_once(client, *, page, post, data, model, fresh=Non
     # A fresh render is a new form: it creates again.
     client.post(post, data | (fresh or {}) | {"once": form_token(client.get(page))})
     assert model.objects.count() == before + 2
+
+
+def posted_twice(client, url, data):
+    """Post one rendered form twice: the same redirect target, and no second notification."""
+    from ssp.models import Notification
+
+    rendered = client.get(url)
+    assert 'data-prevent-double-click="true"' in rendered.content.decode()
+    data = data | {"once": form_token(rendered)}
+    first = client.post(url, data)
+    alerts = Notification.objects.count()
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Notification.objects.count() == alerts
+    return second

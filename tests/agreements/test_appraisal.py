@@ -24,9 +24,8 @@ from agreements.appraisal import (
 )
 from agreements.models import ActionPlanItem, Feedback, FeedbackRound, Review
 from incidents.models import Concern
-from schools.models import Membership
 from ssp.models import Notification
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 
 ANON = "anonymous"
 PEOPLE = [
@@ -69,16 +68,6 @@ def log_concern(school, by):
 
 def date_boxes(name, day):
     return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
-
-
-@pytest.fixture
-def deputy_a(school_a):
-    return MembershipFactory(
-        school=school_a,
-        is_slt=True,
-        designation=Membership.Designation.DEPUTY,
-        user=UserFactory(first_name="Dee", last_name="Puty"),
-    ).user
 
 
 @pytest.fixture

@@ -6,20 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.tasks import remind_untriaged_concerns
-from schools.models import Membership
 from ssp.models import Notification
 from ssp.tasks import deliver_notification
-from tests.factories import MembershipFactory, UserFactory
 
 SUBJECT = "A concern is waiting for triage"
-
-
-@pytest.fixture
-def deputy_a(school_a):
-    return MembershipFactory(
-        school=school_a, is_slt=True, designation=Membership.Designation.DEPUTY,
-        user=UserFactory(email="deputy.a@example.org"),
-    ).user  # fmt: skip
 
 
 def hours_ago(hours):

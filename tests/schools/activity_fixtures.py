@@ -49,11 +49,6 @@ def _lead(school, designation, email):
 
 
 @pytest.fixture
-def deputy_a(school_a):
-    return _lead(school_a, Membership.Designation.DEPUTY, "deputy.a@example.org")
-
-
-@pytest.fixture
 def spoc_c(school_c):
     return _lead(school_c, Membership.Designation.SPOC, "spoc.c@example.org")
 

@@ -10,19 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Concern, ConcernPupil
-from schools.models import Membership
 from ssp.models import AccessLog
-from tests.factories import MembershipFactory, PupilFactory, UserFactory
-
-
-@pytest.fixture
-def deputy_a(school_a):
-    return MembershipFactory(
-        school=school_a,
-        is_slt=True,
-        designation=Membership.Designation.DEPUTY,
-        user=UserFactory(email="deputy.a@example.org"),
-    ).user
+from tests.factories import PupilFactory
 
 
 @pytest.fixture

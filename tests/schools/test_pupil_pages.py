@@ -7,22 +7,12 @@ from django.urls import reverse
 
 from schools.intake import roll as roll_service
 from schools.intake import roll_csv
-from schools.models import Intake, Membership, Pupil
-from tests.factories import MembershipFactory, PupilFactory, UserFactory
+from schools.models import Intake, Pupil
+from tests.factories import PupilFactory
 
 from .roll_fixtures import MAPPING, pupil_line, roll, upn
 
 pytestmark = pytest.mark.usefixtures("media")
-
-
-@pytest.fixture
-def deputy_a(school_a):
-    return MembershipFactory(
-        school=school_a,
-        is_slt=True,
-        designation=Membership.Designation.DEPUTY,
-        user=UserFactory(email="deputy.a@example.org"),
-    ).user
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.urls import reverse
 from agreements.services import disclosure_record
 from incidents.models import Enquiry
 from schools.models import Invitation, Membership
-from tests.factories import MembershipFactory, UserFactory
 
 
 def _shared(school, by, to):
@@ -22,16 +21,6 @@ def _shared(school, by, to):
         by=by,
         to=to,
     )
-
-
-@pytest.fixture
-def deputy_a(school_a):
-    return MembershipFactory(
-        school=school_a,
-        is_slt=True,
-        designation=Membership.Designation.DEPUTY,
-        user=UserFactory(email="deputy.a@example.org"),
-    ).user
 
 
 @pytest.fixture
