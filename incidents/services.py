@@ -13,7 +13,7 @@ from django.utils import timezone
 from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
-from schools.models import Membership, Pupil
+from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
 from ssp.submissions import once_per_form
@@ -21,6 +21,7 @@ from ssp.submissions import once_per_form
 from .access import (
     can_acknowledge,
     can_add_note,
+    can_log_concern,
     can_open_enquiry_as_police,
     can_open_enquiry_as_school,
     can_record_incident,
@@ -102,6 +103,11 @@ def concern_log(
     the reporter is told. Files written for a concern whose transaction then fails are removed.
     """
     with _files_removed_unless_saved() as written, transaction.atomic():
+        # The school row is locked while the reporter's place there is asked about again: a
+        # membership ended after the form was shown (and before this POST) logs nothing.
+        school = School.objects.select_for_update().get(pk=school.pk)
+        if not can_log_concern(by, school):
+            raise PermissionDenied
         if not involved:
             raise ValidationError({"pupils": "Add at least one pupil."})
         if any(i.pupil.school_id != school.pk for i in involved):

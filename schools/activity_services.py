@@ -87,6 +87,7 @@ def _check_details(status: str, on: datetime.date, details: dict) -> None:
 @transaction.atomic
 def activity_record(*, by, school: School, kind: str, on: datetime.date, **details) -> Activity:
     """Record something delivered at a school, as the SSPO or the YET officer did it."""
+    school = School.objects.select_for_update().get(pk=school.pk)
     if not can_record_activity(by, school):
         raise PermissionDenied
     _check_details(Activity.Status.DELIVERED, on, details)
@@ -170,6 +171,7 @@ def activity_close(
 def session_request_make(
     *, by, school: School, topic: str, year_groups: list[str], preferred_dates: str, notes=""
 ) -> SessionRequest:
+    school = School.objects.select_for_update().get(pk=school.pk)
     if not can_request_session(by, school):
         raise PermissionDenied
     session_request = SessionRequest(

@@ -2,11 +2,12 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from ssp.submissions import once_per_form
 
+from .access import can_manage_pupils
 from .models import Pupil, School
 
 FIELDS = (
@@ -60,6 +61,8 @@ def _save(pupil: Pupil, by, fields) -> Pupil:
 def pupil_add(*, school: School, by, **values) -> Pupil:
     """Add one pupil to a school's roll. The UPN must be free among current pupils."""
     School.objects.select_for_update().only("pk").get(pk=school.pk)
+    if not can_manage_pupils(by, school):
+        raise PermissionDenied
     _check(school=school, values=values, pupil=None)
     pupil = Pupil(school=school, **{f: values.get(f, "") for f in FIELDS})
     pupil._history_user = by
