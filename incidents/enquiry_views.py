@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements.access import police_pupils
 from schools.models import Pupil, School
 from ssp.audit import audited, log_pupils_shown
+from ssp.keyset import Sort, keyset_page
 from ssp.roles import POLICE_ROLES, Role
 
 from . import services
@@ -28,6 +28,12 @@ from .forms import EnquiryForm, MessageForm
 from .models import Concern, Enquiry, Incident, Side
 
 PAGE_SIZE = 25
+# Enquiries page by cursor (ssp/keyset.py), the latest message first; "waiting for your
+# answer" is the filter that brings forward what needs doing.
+ENQUIRY_SORTS = {
+    "latest": Sort("Latest message first", ("last_message_at", "pk")),
+    "oldest": Sort("Oldest message first", ("last_message_at", "pk"), descending=False),
+}
 
 
 def _audited_enquiry(request, code, *, action="view", require=None) -> Enquiry:
@@ -168,8 +174,14 @@ def enquiry_list(request):
     waiting = request.GET.get("waiting") == "1"
     if waiting:
         enquiries = enquiries.waiting_for(side)
-    enquiries = enquiries.order_by("status", "-last_message_at", "-pk")
-    page = Paginator(enquiries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request,
+        enquiries,
+        sorts=ENQUIRY_SORTS,
+        default="latest",
+        per_page=PAGE_SIZE,
+        keep=("waiting",),
+    )
     return render(
         request,
         "incidents/enquiry_list.html",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.forms import add_service_errors
+from ssp.keyset import Sort, keyset_page
 from ssp.roles import POLICE_ROLES
 
 from . import activity_services as services
@@ -41,6 +42,14 @@ from .models import Activity, School, SessionRequest
 
 PAGE_SIZE = 25
 
+# The log pages by cursor (ssp/keyset.py): a deep page costs what the first does. The start
+# time is left out of the keys because it may be empty; the id orders a day's records.
+ACTIVITY_SORTS = {
+    "newest": Sort("Newest first", ("on", "pk")),
+    "oldest": Sort("Oldest first", ("on", "pk"), descending=False),
+}
+ACTIVITY_FILTERS = ("kind", "school", "since", "until")
+
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -49,6 +58,8 @@ def _page(request, queryset):
 def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
+    query.pop("sort", None)
     return query.urlencode()
 
 
@@ -106,7 +117,14 @@ def activity_list(request, school=None):
         "schools/activity_list.html",
         {
             "school": school,
-            "page": _page(request, activities),
+            "page": keyset_page(
+                request,
+                activities,
+                sorts=ACTIVITY_SORTS,
+                default="newest",
+                per_page=PAGE_SIZE,
+                keep=ACTIVITY_FILTERS,
+            ),
             "filters": filters,
             "query": _query_without_page(request),
             "can_record": can_record_activity(user, school),
