@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "incidents",
     "referrals",
     "reports",
+    "encompass",
     "api",
 ]
 
