@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from schools.models import Pupil, School
+from ssp.roles import SCHOOL_LEADS, Role
 
 
 class TermDate(models.Model):
@@ -46,6 +47,16 @@ class TermDate(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The notifications a person may reach at all: the school's leads their school's,
+        the sergeant their team's (as receipts, without the plan: see access.py)."""
+        role = getattr(user, "role", None)
+        if role in SCHOOL_LEADS:
+            return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
+        if role == Role.SERGEANT:
+            return self.filter(school__in=School.objects.visible_to(user))
+        return self.none()
+
     def unacknowledged_past_deadline(self, now=None):
         now = now or timezone.now()
         return self.filter(
