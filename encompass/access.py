@@ -35,7 +35,7 @@ def schools_sendable_by(user):
     return School.objects.visible_to(user)
 
 
-def schools_sendable_by_force(force):
+def schools_sendable_by_force(force):  # a Force or its id
     """The schools a force's machine client may send for: those the force serves."""
     return School.objects.filter(force=force)
 
@@ -61,3 +61,9 @@ def can_read_support_plan(user, notification: Notification) -> bool:
 
 def can_keep_term_dates(user, school) -> bool:
     return School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=school.pk).exists()
+
+
+def receipts_of_client(client_code):
+    """A machine client reads the receipts of the notifications it sent, whichever school of
+    its force they went to, and nothing else."""
+    return Notification.objects.filter(sent_by_client=client_code)

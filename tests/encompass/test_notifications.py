@@ -243,3 +243,13 @@ def test_another_schools_term_dates_do_not_move_the_deadline(sender, school_a, s
     with time_machine.travel(EVENING, tick=False):
         notification, _ = services.receive(school=school_a, details=details(), sender=sender)
     assert notification.deadline.astimezone(LONDON).date() == dt.date(2026, 10, 7)
+
+
+def test_the_beat_runs_the_escalation(settings, sent, head_a):
+    from encompass.tasks import escalate_unacknowledged
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["escalate-encompass"]
+    assert schedule["task"] == "encompass.tasks.escalate_unacknowledged"
+    with time_machine.travel(sent.deadline + dt.timedelta(minutes=5), tick=False):
+        assert escalate_unacknowledged.apply().get() == 1
+    assert PortalNotification.objects.filter(recipient=head_a).count() == 1
