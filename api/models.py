@@ -18,6 +18,8 @@ class Scope(models.TextChoices):
     INCIDENTS_READ = "incidents:read", "Read recordable incidents and their changes"
     REFERRALS_READ = "referrals:read", "Read referrals and their outcomes"
     PARTNERSHIPS_READ = "partnerships:read", "Read schools, partnerships and DSA state"
+    ENCOMPASS_WRITE = "encompass:write", "Send Operation Encompass notifications"
+    ENCOMPASS_READ = "encompass:read", "Read the receipts of the client's Encompass notifications"
 
 
 def hash_secret(secret: str) -> str:

@@ -144,3 +144,66 @@ class Problem(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     errors = serializers.DictField(required=False, help_text="What is wrong, field by field.")
+
+
+# --- Operation Encompass -----------------------------------------------------------------
+
+
+class EncompassNotificationIn(serializers.Serializer):
+    """What the force's Encompass hub sends. Unknown fields are refused, not ignored."""
+
+    school_urn = serializers.RegexField(r"^\d{6}$", help_text="The school's URN (6 digits).")
+    child_first_name = serializers.CharField(max_length=100)
+    child_last_name = serializers.CharField(max_length=100)
+    child_date_of_birth = serializers.DateField()
+    police_reference = serializers.CharField(max_length=50)
+    incident_at = serializers.DateTimeField()
+    incident_location = serializers.CharField(max_length=300)
+    child_presence = serializers.ChoiceField(choices=["present", "not_present", "unknown"])
+    child_whereabouts = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    voice_of_child = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    circumstances = serializers.CharField(max_length=10000)
+    other_information = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send one JSON object."]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+    def validate_child_date_of_birth(self, value):
+        from django.utils import timezone
+
+        if value > timezone.localdate():
+            raise serializers.ValidationError("A date of birth cannot be in the future.")
+        return value
+
+    def validate_incident_at(self, value):
+        from django.utils import timezone
+
+        if value > timezone.now():
+            raise serializers.ValidationError("The incident cannot be in the future.")
+        return value
+
+
+class EncompassReceipt(serializers.Serializer):
+    """What the police see of a notification once sent: the receipt, never the plan."""
+
+    code = serializers.UUIDField()
+    police_reference = serializers.CharField()
+    school_urn = serializers.CharField(source="school.urn")
+    received_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    acknowledged = serializers.BooleanField(source="is_acknowledged")
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_by = serializers.SerializerMethodField()
+    escalated = serializers.SerializerMethodField()
+
+    def get_acknowledged_by(self, obj) -> str | None:
+        user = obj.acknowledged_by
+        return user.get_full_name() if user is not None else None
+
+    def get_escalated(self, obj) -> bool:
+        return obj.escalated_at is not None

@@ -10,6 +10,11 @@ v1 = [
     path("referrals/", views.ReferralList.as_view(), name="api_referrals"),
     path("referrals/<uuid:code>/", views.ReferralDetail.as_view(), name="api_referral"),
     path("partnerships/", views.PartnershipList.as_view(), name="api_partnerships"),
+    path(
+        "encompass/notifications/",
+        views.EncompassNotifications.as_view(),
+        name="api_encompass_notifications",
+    ),
 ]
 
 urlpatterns = [

@@ -10,6 +10,7 @@ import binascii
 import hashlib
 import json
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +19,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from agreements.models import Partnership
+from encompass import access as encompass_access
+from encompass import services as encompass_services
 from incidents.access import can_read_incident, get_incident_for
 from incidents.models import Incident, IncidentPupil
 from referrals.access import get_referral_for
@@ -300,3 +303,106 @@ class PartnershipList(ApiView):
         page = self.paginate_queryset(self.get_queryset())
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         return self.respond(response.data)
+
+
+# --- Operation Encompass -----------------------------------------------------------------
+
+ENCOMPASS_MAX_BODY = 64 * 1024
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is larger than 64 KiB."
+
+
+class EncompassCursor(Cursor):
+    ordering = ("-received_at", "-pk")
+
+
+class EncompassNotifications(ApiView):
+    """Operation Encompass notifications: the force's hub sends them (POST, with an
+    Idempotency-Key so a retry never makes a second) and reads their receipts (GET)."""
+
+    pagination_class = EncompassCursor
+    serializer_class = serializers.EncompassReceipt
+
+    @property
+    def scope_needed(self):
+        return Scope.ENCOMPASS_WRITE if self.request.method == "POST" else Scope.ENCOMPASS_READ
+
+    def get_queryset(self):
+        user = self.request.user
+        if isinstance(user, ClientPrincipal):
+            notifications = encompass_access.receipts_of_client(user.client.code)
+        else:
+            notifications = encompass_access.visible_to(user)
+        return notifications.select_related("school", "acknowledged_by")
+
+    @extend_schema(
+        operation_id="encompass_notifications_list",
+        responses={200: serializers.EncompassReceipt(many=True), **REFUSALS},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        log_api_read(request, object_type="encompass_notification", codes=[n.code for n in page])
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.respond(response.data)
+
+    @extend_schema(
+        operation_id="encompass_notification_send",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Any unique string of up to 200 characters: a retry with the "
+                "same key returns the first notification and saves nothing.",
+            )
+        ],
+        request=serializers.EncompassNotificationIn,
+        responses={
+            200: serializers.EncompassReceipt,
+            201: serializers.EncompassReceipt,
+            **_problems(400, 413),
+            **REFUSALS,
+        },
+    )
+    def post(self, request):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > ENCOMPASS_MAX_BODY:
+            raise TooLarge
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > 200:
+            raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        user = request.user
+        client = user.client if isinstance(user, ClientPrincipal) else None
+        incoming = serializers.EncompassNotificationIn(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        details = dict(incoming.validated_data)
+        urn = details.pop("school_urn")
+        if client is not None:
+            schools = encompass_access.schools_sendable_by_force(client.force_id)
+        else:
+            schools = encompass_access.schools_sendable_by(user)
+        school = schools.filter(urn=urn).first()
+        if school is None:
+            raise exceptions.ValidationError(
+                {"school_urn": ["Not a school you may send Operation Encompass notices for."]}
+            )
+        if client is not None:
+            # History rows name people; the notification itself names the client that sent
+            # it. The Django request (read by simple_history) carries no principal.
+            request._request.user = AnonymousUser()
+        notification, created = encompass_services.receive(
+            school=school,
+            details=details,
+            sender=None if client else user,
+            client_code=client.code if client else None,
+            client_force=client.force_id if client else None,
+            idempotency_key=key if client else "",
+        )
+        log_api_read(request, object_type="encompass_notification", codes=[notification.code])
+        return Response(
+            serializers.EncompassReceipt(notification).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

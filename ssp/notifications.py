@@ -65,10 +65,19 @@ class Kind(StrEnum):
     PARTNERED_SCHOOL_CLOSED = "partnered_school_closed"
     # Last night's backup did not happen: records written since are not safe yet.
     BACKUP_FAILED = "backup_failed"
+    # An Operation Encompass notification: the school's key adult must read it before the
+    # next school day starts, and the head must know when it was not.
+    ENCOMPASS = "encompass"
 
 
 URGENT = frozenset(
-    {Kind.IMMEDIATE_RISK, Kind.SHARING_STOPPED, Kind.PARTNERED_SCHOOL_CLOSED, Kind.BACKUP_FAILED}
+    {
+        Kind.IMMEDIATE_RISK,
+        Kind.SHARING_STOPPED,
+        Kind.PARTNERED_SCHOOL_CLOSED,
+        Kind.BACKUP_FAILED,
+        Kind.ENCOMPASS,
+    }
 )
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "incidents",
     "referrals",
     "reports",
+    "encompass",
     "api",
 ]
 
@@ -180,6 +181,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 60,
     },
     "remind-follow-ups": {"task": "referrals.tasks.remind_follow_ups_due", "schedule": 3600.0},
+    # An Encompass notification unread when the school day starts goes to the head within
+    # five minutes; a run missed while no worker ran is dropped (the next does its work).
+    "escalate-encompass": {
+        "task": "encompass.tasks.escalate_unacknowledged",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     "remove-orphan-attachments": {
         "task": "incidents.tasks.remove_orphan_attachments",
         "schedule": 24 * 3600.0,

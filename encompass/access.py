@@ -1,0 +1,69 @@
+"""Who may do what with Operation Encompass notifications. Scope (404), then verb (403).
+
+The force's Encompass team (the sergeant's team) sends for the schools it serves, and sees
+receipts: when and by whom a notification was acknowledged, never the school's support plan.
+The school's key adults (the SPOC and deputy SPOC) and its head read, match, acknowledge and
+plan support for their own school's notifications. Nobody else reaches them.
+"""
+
+from schools.models import School
+from ssp.access import get_visible_or_404
+from ssp.roles import SCHOOL_LEADS, Role
+
+from .models import Notification
+
+# Who sends from a form: the sergeant, for their team's schools.
+SENDER = Role.SERGEANT
+
+
+def visible_to(user):
+    return Notification.objects.visible_to(user)
+
+
+def get_notification_or_404(user, code, *, require=None):
+    return get_visible_or_404(user, Notification.objects, require=require, code=code)
+
+
+def can_list(user) -> bool:
+    return getattr(user, "role", None) in SCHOOL_LEADS
+
+
+def schools_sendable_by(user):
+    """The schools a person may send a notification for."""
+    if getattr(user, "role", None) != SENDER:
+        return School.objects.none()
+    return School.objects.visible_to(user)
+
+
+def schools_sendable_by_force(force):  # a Force or its id
+    """The schools a force's machine client may send for: those the force serves."""
+    return School.objects.filter(force=force)
+
+
+def can_send(user) -> bool:
+    return getattr(user, "role", None) == SENDER
+
+
+def can_send_for(user, school) -> bool:
+    return schools_sendable_by(user).filter(pk=school.pk).exists()
+
+
+def can_handle(user, notification: Notification) -> bool:
+    """Read in full, match, acknowledge and plan support: the school's leads."""
+    return getattr(user, "role", None) in SCHOOL_LEADS and (
+        School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=notification.school_id).exists()
+    )
+
+
+def can_read_support_plan(user, notification: Notification) -> bool:
+    return can_handle(user, notification)
+
+
+def can_keep_term_dates(user, school) -> bool:
+    return School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=school.pk).exists()
+
+
+def receipts_of_client(client_code):
+    """A machine client reads the receipts of the notifications it sent, whichever school of
+    its force they went to, and nothing else."""
+    return Notification.objects.filter(sent_by_client=client_code)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "encompass"
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<uuid:code>/", views.notification_detail, name="detail"),
+    path("<uuid:code>/acknowledge/", views.notification_acknowledge, name="acknowledge"),
+    path("<uuid:code>/match/", views.notification_match, name="match"),
+]

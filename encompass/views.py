@@ -1,0 +1,105 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ssp.audit import audited
+
+from . import access, services
+from .forms import AcknowledgeForm, MatchForm
+
+PAGE_SIZE = 50
+
+
+def _audited(request, code, *, action="view", require=None):
+    return audited(
+        request,
+        lambda: access.get_notification_or_404(request.user, code, require=require),
+        action=action,
+        object_type="encompass_notification",
+        code=code,
+        police_purpose=lambda record: "Operation Encompass receipt",
+    )
+
+
+@login_required
+def notification_list(request):
+    if not access.can_list(request.user):
+        raise PermissionDenied
+    notifications = access.visible_to(request.user).select_related("school", "pupil")
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "encompass/notification_list.html", {"page": page})
+
+
+@login_required
+def notification_detail(request, code):
+    notification = _audited(request, code)
+    return render(request, "encompass/notification_detail.html", _context(request, notification))
+
+
+def _context(request, notification, **extra):
+    handles = access.can_handle(request.user, notification)
+    context = {
+        "notification": notification,
+        "can_handle": handles,
+        "can_read_plan": access.can_read_support_plan(request.user, notification),
+        "ack_form": AcknowledgeForm() if handles else None,
+        "match_form": (
+            MatchForm(school=notification.school_id, initial={"pupil": None})
+            if handles and notification.pupil_id is None
+            else None
+        ),
+        "candidates": services.candidates(notification) if handles else [],
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_POST
+def notification_acknowledge(request, code):
+    notification = _audited(request, code, action="acknowledge", require=access.can_handle)
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.acknowledge(
+                user=request.user,
+                notification=notification,
+                support_plan=form.cleaned_data["support_plan"],
+            )
+        except services.AlreadyAcknowledged:
+            notification.refresh_from_db()
+            form.add_error(
+                None,
+                "Someone else acknowledged this notification first; their plan is shown below.",
+            )
+        else:
+            messages.success(request, "Acknowledged. The police can see the school has it.")
+            return redirect("encompass:detail", code=notification.code)
+    return render(
+        request,
+        "encompass/notification_detail.html",
+        _context(request, notification, ack_form=form),
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def notification_match(request, code):
+    notification = _audited(request, code, action="match", require=access.can_handle)
+    form = MatchForm(request.POST, school=notification.school_id)
+    if form.is_valid():
+        services.match_pupil(
+            user=request.user, notification=notification, pupil=form.cleaned_data["pupil"]
+        )
+        messages.success(request, "Matched to the pupil.")
+        return redirect("encompass:detail", code=notification.code)
+    return render(
+        request,
+        "encompass/notification_detail.html",
+        _context(request, notification, match_form=form),
+        status=400,
+    )
