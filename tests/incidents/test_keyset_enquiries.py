@@ -2,38 +2,14 @@
 page costs the queries of the first, and a cursor someone changed gives the first page."""
 
 import datetime
-import html
-import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Enquiry
 from incidents.services import enquiry_open
-
-UUID = re.compile(r'href="/[a-z/-]+/([0-9a-f-]{36})/"')
-
-
-def _link(body, rel):
-    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', body)
-    return html.unescape(found.group(1)) if found else None
-
-
-def _walk(client, url, query):
-    codes, queries = [], []
-    while query is not None:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(f"{url}?{query}")
-        assert response.status_code == 200
-        body = response.content.decode()
-        codes += UUID.findall(body)
-        queries.append(len(captured))
-        assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
-        query = _link(body, "next")
-    return codes, queries
+from tests.keyset_walk import UUID, link, walk
 
 
 @pytest.fixture
@@ -59,7 +35,7 @@ def test_enquiries_walk_in_order_once_and_deep_pages_cost_the_same(
     client.force_login(request.getfixturevalue(who))
     url = reverse("enquiry_list")
     client.get(url)  # the session's first request does more
-    codes, queries = _walk(client, url, f"sort={sort}")
+    codes, queries = walk(client, url, f"sort={sort}")
     expected = [str(c) for c in Enquiry.objects.order_by(*order).values_list("code", flat=True)]
     assert [code for code in codes if code in expected] == expected
     assert len(queries) == 3
@@ -70,7 +46,7 @@ def test_enquiries_walk_in_order_once_and_deep_pages_cost_the_same(
 def test_the_waiting_filter_is_kept_from_page_to_page(client, enquiries_55, spoc_a):
     client.force_login(spoc_a)
     body = client.get(reverse("enquiry_list"), {"waiting": "1"}).content.decode()
-    assert "waiting=1" in _link(body, "next")
+    assert "waiting=1" in link(body, "next")
 
 
 @pytest.mark.parametrize("cursor", ["forged", "a" * 300, "eyJzIjoibGF0ZXN0In0:bad:sig"])

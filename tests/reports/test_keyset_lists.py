@@ -3,39 +3,15 @@ view of referrals. Every sort walks the whole list once, in order, and a deep pa
 queries of the first."""
 
 import datetime
-import html
-import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident
 from referrals.models import Conference, Referral
 from tests.factories import PupilFactory
-
-UUID = re.compile(r'href="/[a-z/-]+/([0-9a-f-]{36})/"')
-
-
-def _link(body, rel):
-    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', body)
-    return html.unescape(found.group(1)) if found else None
-
-
-def _walk(client, url, query):
-    codes, queries = [], []
-    while query is not None:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(f"{url}?{query}")
-        assert response.status_code == 200
-        body = response.content.decode()
-        codes += UUID.findall(body)
-        queries.append(len(captured))
-        assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
-        query = _link(body, "next")
-    return codes, queries
+from tests.keyset_walk import UUID, walk
 
 
 @pytest.fixture
@@ -94,7 +70,7 @@ def test_each_list_walks_in_order_once_and_deep_pages_cost_the_same(
     client.force_login(request.getfixturevalue(who))
     url = reverse(name)
     client.get(url)  # the session's first request does more
-    codes, queries = _walk(client, url, f"sort={sort}")
+    codes, queries = walk(client, url, f"sort={sort}")
     expected = [
         str(code) for code in model.objects.order_by(*order).values_list("code", flat=True)
     ]

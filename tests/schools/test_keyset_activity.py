@@ -2,39 +2,15 @@
 page costs the queries of the first, and a cursor someone changed gives the first page."""
 
 import datetime
-import html
-import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schools.models import Activity
+from tests.keyset_walk import UUID, walk
 
 from .activity_fixtures import *  # noqa: F403  (the fixtures)
 from .activity_fixtures import make_activity
-
-UUID = re.compile(r'href="/[a-z/-]+/([0-9a-f-]{36})/"')
-
-
-def _link(body, rel):
-    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', body)
-    return html.unescape(found.group(1)) if found else None
-
-
-def _walk(client, url, query):
-    codes, queries = [], []
-    while query is not None:
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(f"{url}?{query}")
-        assert response.status_code == 200
-        body = response.content.decode()
-        codes += UUID.findall(body)
-        queries.append(len(captured))
-        assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
-        query = _link(body, "next")
-    return codes, queries
 
 
 @pytest.fixture
@@ -54,7 +30,7 @@ def test_the_log_walks_in_order_once_and_deep_pages_cost_the_same(
     client.force_login(request.getfixturevalue(who))
     url = reverse("activity_list")
     client.get(url)  # the session's first request does more
-    codes, queries = _walk(client, url, f"sort={sort}&kind=")
+    codes, queries = walk(client, url, f"sort={sort}&kind=")
     expected = [str(c) for c in Activity.objects.order_by(*order).values_list("code", flat=True)]
     assert [code for code in codes if code in expected] == expected
     assert len(queries) == 3

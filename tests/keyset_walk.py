@@ -1,0 +1,32 @@
+"""Helpers for tests of lists paged by a keyset cursor (ssp.keyset)."""
+
+import html
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# A record's code in the links of a list's rows.
+UUID = re.compile(r'href="/[a-z/-]+/([0-9a-f-]{36})/"')
+
+
+def link(body, rel):
+    """The query string of the page's `rel` ("next", "prev") link, or None."""
+    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', body)
+    return html.unescape(found.group(1)) if found else None
+
+
+def walk(client, url, query):
+    """Follow "next" from `url?query` to the end: the codes listed, and each page's queries
+    (none of which may use OFFSET)."""
+    codes, queries = [], []
+    while query is not None:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{url}?{query}")
+        assert response.status_code == 200
+        body = response.content.decode()
+        codes += UUID.findall(body)
+        queries.append(len(captured))
+        assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
+        query = link(body, "next")
+    return codes, queries
