@@ -52,6 +52,10 @@ class ClientAuthentication(authentication.BaseAuthentication):
         client = ApiClient.objects.live().select_related("team").filter(key=key).first()
         if client is None or not client.secret_matches(secret):
             raise exceptions.AuthenticationFailed("The token is not valid or has been revoked.")
+        if not client.is_approved:
+            raise exceptions.AuthenticationFailed(
+                "This client awaits approval by a sergeant of its team."
+            )
         _mark_used(client)
         return ClientPrincipal(client), client
 

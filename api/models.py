@@ -32,6 +32,9 @@ class ApiClientQuerySet(models.QuerySet):
     def live(self):
         return self.filter(revoked_at__isnull=True)
 
+    def awaiting_approval(self):
+        return self.live().filter(approved_at__isnull=True)
+
 
 class ApiClient(models.Model):
     """A system of one force that calls the API with `Authorization: Bearer <key>.<secret>`.
@@ -62,6 +65,17 @@ class ApiClient(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     secret_set_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The administrator registers a client, but it reads as the team's sergeant does: it
+    # reads nothing until a sergeant of that team has approved it in the portal.
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        "ssp.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApiClientQuerySet.as_manager()
@@ -78,6 +92,10 @@ class ApiClient(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
 
     def new_secret(self) -> str:
         """A fresh secret: its hash is set here, the token is returned to be shown once."""

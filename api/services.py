@@ -4,12 +4,16 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from schools.models import Team
+from schools.models import Officer, Team
 from schools.services import _tell_of_access_change, access_watchers
+from ssp.models import User
+from ssp.notifications import notify
 from ssp.roles import Role
 
+from .access import can_approve_client
 from .models import ApiClient, Scope
 
 
@@ -52,6 +56,16 @@ def client_register(
     client._history_user = by
     client.save()
     _told(by=by, client=client)
+    notify(
+        recipients=list(
+            User.objects.filter(
+                is_active=True, officer__rank=Officer.Rank.SERGEANT, officer__team=team
+            ).exclude(officer__left_on__lte=timezone.localdate())
+        ),
+        subject="An API client awaits your approval",
+        link=reverse("api_client_approvals"),
+        reference=f"API client: {client.name}",
+    )
     return client, token
 
 
@@ -70,10 +84,39 @@ def client_rotate(*, client: ApiClient, by) -> str:
 
 
 @transaction.atomic
+def client_approve(*, client: ApiClient, by) -> ApiClient:
+    """A sergeant of the client's team lets it read what they read (the administrator, who
+    registered it, cannot: they never read case data, nor mint a way to)."""
+    locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if not can_approve_client(by, locked):
+        raise PermissionDenied("Only a sergeant of the client's team approves it.")
+    if locked.is_approved or not locked.is_live:
+        return locked  # approved already (a second click), or revoked meanwhile
+    locked.approved_at = timezone.now()
+    locked.approved_by = by
+    locked._history_user = by
+    locked.save(update_fields=["approved_at", "approved_by"])
+    _told(by=by, client=locked)
+    return locked
+
+
+@transaction.atomic
+def client_decline(*, client: ApiClient, by) -> None:
+    """A sergeant of the client's team refuses it: it is revoked, for good."""
+    locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if not can_approve_client(by, locked):
+        raise PermissionDenied("Only a sergeant of the client's team declines it.")
+    _revoke(locked, by=by)
+
+
+@transaction.atomic
 def client_revoke(*, client: ApiClient, by) -> None:
     """The client's next call is refused. Revocation is final: register a new one."""
     _require_admin(by)
-    locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+    _revoke(ApiClient.objects.select_for_update().get(pk=client.pk), by=by)
+
+
+def _revoke(locked: ApiClient, *, by) -> None:
     if not locked.is_live:
         return
     locked.revoked_at = timezone.now()

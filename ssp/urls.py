@@ -3,6 +3,7 @@ from allauth.account.decorators import reauthentication_required, secure_admin_l
 from django.contrib import admin
 from django.urls import include, path
 
+from api import pages as api_pages
 from reports import review_views
 from reports import views as reports_views
 from schools import views as schools_views
@@ -24,6 +25,8 @@ urlpatterns = [
     ),
     path("healthz", health.healthz, name="healthz"),
     path("api/", include("api.urls")),
+    path("api-clients/", api_pages.client_approvals, name="api_client_approvals"),
+    path("api-clients/<uuid:code>/", api_pages.client_decide, name="api_client_decide"),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", schools_views.invitation_accept, name="invitation_accept"),
     path("invite/", schools_views.invite_anyone, name="invite_anyone"),

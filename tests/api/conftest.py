@@ -1,20 +1,29 @@
 import pytest
 
 from api.models import Scope
-from api.services import client_register
-from tests.factories import PupilFactory, TeamFactory
+from api.services import client_approve, client_register
+from schools.models import Officer
+from tests.factories import OfficerFactory, PupilFactory, TeamFactory
 from tests.incidents.conftest import incident_a, make_incident  # noqa: F401
 from tests.referrals.conftest import make_referral, referral_a, scheme  # noqa: F401
 
 ALL_SCOPES = list(Scope.values)
 
 
+def sergeant_of(team):
+    """A sergeant of the team (one is made if it has none), who approves its clients."""
+    officer = team.officers.filter(rank=Officer.Rank.SERGEANT).select_related("user").first()
+    if officer is None:
+        officer = OfficerFactory(team=team, rank=Officer.Rank.SERGEANT)
+    return officer.user
+
+
 @pytest.fixture
 def register(admin_user):
     """Register a machine client as the force's administrator; returns (client, token)."""
 
-    def make(*, team, name="Records system", scopes=ALL_SCOPES, purpose=None):
-        return client_register(
+    def make(*, team, name="Records system", scopes=ALL_SCOPES, purpose=None, approved=True):
+        client, token = client_register(
             by=admin_user,
             force=team.force,
             team=team,
@@ -22,6 +31,9 @@ def register(admin_user):
             purpose=purpose or "Recording police-relevant incidents in the force's system",
             scopes=scopes,
         )
+        if approved:
+            client_approve(client=client, by=sergeant_of(team))
+        return client, token
 
     return make
 

@@ -1,6 +1,9 @@
 """The administrator registers a client in the admin: the secret is on that page, once."""
 
+from django.urls import reverse
+
 from api.models import ApiClient, Scope
+from api.services import client_approve
 
 REGISTER = "/admin/api/apiclient/register/"
 
@@ -17,7 +20,7 @@ def _form(of_team, **changes):
 
 
 def test_the_administrator_registers_a_client_and_sees_its_secret_once(
-    signed_in, admin_user, safer_team, incident_a
+    signed_in, admin_user, safer_team, incident_a, sergeant
 ):
     client = signed_in(admin_user)
     response = client.post(REGISTER, _form(safer_team))
@@ -33,6 +36,9 @@ def test_the_administrator_registers_a_client_and_sees_its_secret_once(
     assert token.split(".")[1] not in listing + detail
     assert registered.secret_hash not in detail
     client.logout()
+    called = client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert called.status_code == 401  # until the team's sergeant approves it
+    client_approve(client=registered, by=sergeant)
     called = client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert called.json()["results"][0]["incident_id"] == str(incident_a.code)
 
@@ -83,10 +89,13 @@ def test_people_who_are_not_the_administrator_cannot_register(
 
 
 def test_the_forces_system_registers_then_pulls_what_changed_since_its_cursor(
-    signed_in, admin_user, safer_team, make_incident, school_a, school_b, sspo_a, client
+    signed_in, admin_user, safer_team, make_incident, school_a, school_b, sspo_a, client, sergeant
 ):
-    """The force's side of the issue's journey (Operation Encompass comes later)."""
+    """The force's side of the issue's journey: the administrator registers the client, the
+    team's sergeant approves it in the portal, the force's system pulls."""
     token = signed_in(admin_user).post(REGISTER, _form(safer_team)).context["token"]
+    decide = reverse("api_client_decide", args=[ApiClient.objects.get().code])
+    assert signed_in(sergeant).post(decide, {"decision": "approve"}).status_code == 302
     client.logout()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     first = client.get("/api/v1/incidents/changes/", **auth).json()
