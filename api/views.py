@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from agreements.models import Partnership
 from encompass import access as encompass_access
 from encompass import services as encompass_services
+from encompass.models import Notification as EncompassNotification
 from incidents.access import can_read_incident, get_incident_for
 from incidents.models import Incident, IncidentPupil
 from referrals.access import get_referral_for
@@ -335,7 +336,7 @@ class EncompassNotifications(ApiView):
         if isinstance(user, ClientPrincipal):
             notifications = encompass_access.receipts_of_client(user.client.code)
         else:
-            notifications = encompass_access.visible_to(user)
+            notifications = EncompassNotification.objects.visible_to(user)
         return notifications.select_related("school", "acknowledged_by")
 
     @extend_schema(

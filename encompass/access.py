@@ -9,15 +9,12 @@ plan support for their own school's notifications. Nobody else reaches them.
 from schools.models import School
 from ssp.access import get_visible_or_404
 from ssp.roles import SCHOOL_LEADS, Role
+from ssp.scope import scope_of
 
 from .models import Notification
 
 # Who sends from a form: the sergeant, for their team's schools.
 SENDER = Role.SERGEANT
-
-
-def visible_to(user):
-    return Notification.objects.visible_to(user)
 
 
 def get_notification_or_404(user, code, *, require=None):
@@ -40,27 +37,14 @@ def schools_sendable_by_force(force):  # a Force or its id
     return School.objects.filter(force=force)
 
 
-def can_send(user) -> bool:
-    return getattr(user, "role", None) == SENDER
-
-
 def can_send_for(user, school) -> bool:
     return schools_sendable_by(user).filter(pk=school.pk).exists()
 
 
 def can_handle(user, notification: Notification) -> bool:
-    """Read in full, match, acknowledge and plan support: the school's leads."""
-    return getattr(user, "role", None) in SCHOOL_LEADS and (
-        School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=notification.school_id).exists()
-    )
-
-
-def can_read_support_plan(user, notification: Notification) -> bool:
-    return can_handle(user, notification)
-
-
-def can_keep_term_dates(user, school) -> bool:
-    return School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=school.pk).exists()
+    """Read in full (the support plan too), match, acknowledge and plan support: the
+    school's leads (ssp.scope works out which schools a person leads, once per request)."""
+    return notification.school_id in scope_of(user).led_school_ids
 
 
 def receipts_of_client(client_code):

@@ -1,16 +1,22 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.audit import audited
+from ssp.keyset import Sort, keyset_page
 
 from . import access, services
 from .forms import AcknowledgeForm, MatchForm
+from .models import Notification
 
 PAGE_SIZE = 50
+# The list pages by cursor (ssp/keyset.py): a deep page costs what the first does.
+SORTS = {
+    "newest": Sort("Newest first", ("received_at", "pk")),
+    "oldest": Sort("Oldest first", ("received_at", "pk"), descending=False),
+}
 
 
 def _audited(request, code, *, action="view", require=None):
@@ -28,8 +34,8 @@ def _audited(request, code, *, action="view", require=None):
 def notification_list(request):
     if not access.can_list(request.user):
         raise PermissionDenied
-    notifications = access.visible_to(request.user).select_related("school", "pupil")
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    notifications = Notification.objects.visible_to(request.user).select_related("school", "pupil")
+    page = keyset_page(request, notifications, sorts=SORTS, default="newest", per_page=PAGE_SIZE)
     return render(request, "encompass/notification_list.html", {"page": page})
 
 
@@ -44,7 +50,6 @@ def _context(request, notification, **extra):
     context = {
         "notification": notification,
         "can_handle": handles,
-        "can_read_plan": access.can_read_support_plan(request.user, notification),
         "ack_form": AcknowledgeForm() if handles else None,
         "match_form": (
             MatchForm(school=notification.school_id, initial={"pupil": None})

@@ -13,6 +13,7 @@ from encompass.models import Notification
 from ssp.models import AccessLog
 from ssp.models import Notification as PortalNotification
 from tests.factories import PupilFactory, SchoolFactory
+from tests.keyset_walk import walk
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -253,3 +254,16 @@ def test_the_beat_runs_the_escalation(settings, sent, head_a):
     with time_machine.travel(sent.deadline + dt.timedelta(minutes=5), tick=False):
         assert escalate_unacknowledged.apply().get() == 1
     assert PortalNotification.objects.filter(recipient=head_a).count() == 1
+
+
+def test_the_list_pages_by_cursor_in_the_same_queries_to_the_end(sender, school_a, spoc_a, client):
+    with time_machine.travel(EVENING, tick=False):
+        for n in range(120):  # three pages of 50, ties on received_at included
+            services.receive(
+                school=school_a, details=details(police_reference=f"DA/{n:04}"), sender=sender
+            )
+    client.force_login(spoc_a)
+    client.get(reverse("encompass:list"))  # the session's first page sets what it keeps
+    codes, queries = walk(client, reverse("encompass:list"), "")
+    assert len(codes) == len(set(codes)) == 120
+    assert len(queries) == 3 and len(set(queries)) == 1
