@@ -22,7 +22,24 @@ def get_notification_or_404(user, code, *, require=None):
 
 
 def can_list(user) -> bool:
-    return getattr(user, "role", None) in SCHOOL_LEADS
+    """The school's leads list their school's notifications; the sergeant their team's, as
+    receipts."""
+    return getattr(user, "role", None) in SCHOOL_LEADS or can_send(user)
+
+
+def can_send(user) -> bool:
+    return getattr(user, "role", None) == SENDER
+
+
+def handled_by(user):
+    """The notifications a person handles in full (can_handle, as a queryset): their
+    school's, for its leads. The police side never: it reads receipts only."""
+    return Notification.objects.filter(school_id__in=scope_of(user).led_school_ids)
+
+
+def can_keep_term_dates(user, school) -> bool:
+    """The school's leads (key adults and head) keep its term dates."""
+    return school.pk in scope_of(user).led_school_ids
 
 
 def schools_sendable_by(user):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
+from ssp.submissions import once_per_form
 
 from . import access
 from .models import Notification
@@ -198,3 +199,11 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+@once_per_form(Notification)
+def send(*, by, school: School, details: dict) -> Notification:
+    """The force's Encompass team sends from the form: the same intake as the force's client
+    (`receive`), once per rendered form however often it is posted."""
+    notification, _created = receive(school=school, details=details, sender=by)
+    return notification

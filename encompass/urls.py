@@ -5,6 +5,7 @@ from . import views
 app_name = "encompass"
 urlpatterns = [
     path("", views.notification_list, name="list"),
+    path("send/", views.notification_send, name="send"),
     path("<uuid:code>/", views.notification_detail, name="detail"),
     path("<uuid:code>/acknowledge/", views.notification_acknowledge, name="acknowledge"),
     path("<uuid:code>/match/", views.notification_match, name="match"),

@@ -8,7 +8,7 @@ from ssp.audit import audited
 from ssp.keyset import Sort, keyset_page
 
 from . import access, services
-from .forms import AcknowledgeForm, MatchForm
+from .forms import AcknowledgeForm, MatchForm, SendForm
 from .models import Notification
 
 PAGE_SIZE = 50
@@ -34,9 +34,44 @@ def _audited(request, code, *, action="view", require=None):
 def notification_list(request):
     if not access.can_list(request.user):
         raise PermissionDenied
-    notifications = Notification.objects.visible_to(request.user).select_related("school", "pupil")
+    notifications = Notification.objects.visible_to(request.user).select_related(
+        "school", "pupil", "acknowledged_by"
+    )
     page = keyset_page(request, notifications, sorts=SORTS, default="newest", per_page=PAGE_SIZE)
-    return render(request, "encompass/notification_list.html", {"page": page})
+    return render(
+        request,
+        "encompass/notification_list.html",
+        # The police side reads receipts: sent, when and by whom acknowledged; nothing the
+        # school has done with it (its match, its plan).
+        {"page": page, "receipts_only": access.can_send(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_send(request):
+    if not access.can_send(request.user):
+        raise PermissionDenied
+    schools = access.schools_sendable_by(request.user).order_by("name")
+    data = request.POST if request.method == "POST" else None
+    form = SendForm(data, schools=schools)
+    if data is not None and form.is_valid():
+        notification = services.send(
+            by=request.user,
+            school=form.cleaned_data["school"],
+            details=form.details(),
+            once=form.cleaned_data["once"],
+        )
+        messages.success(
+            request, "Sent. The school's key adults have been told to read it before school."
+        )
+        return redirect("encompass:detail", code=notification.code)
+    return render(
+        request,
+        "encompass/notification_send.html",
+        {"form": form},
+        status=400 if data is not None else 200,
+    )
 
 
 @login_required
