@@ -6,6 +6,8 @@ The school's key adults (the SPOC and deputy SPOC) and its head read, match, ack
 plan support for their own school's notifications. Nobody else reaches them.
 """
 
+from schools.access import can_keep_term_dates as can_keep_term_dates
+from schools.access import get_school_for as get_school_for
 from schools.models import School
 from ssp.access import get_visible_or_404
 from ssp.roles import SCHOOL_LEADS, Role
@@ -35,11 +37,6 @@ def handled_by(user):
     """The notifications a person handles in full (can_handle, as a queryset): their
     school's, for its leads. The police side never: it reads receipts only."""
     return Notification.objects.filter(school_id__in=scope_of(user).led_school_ids)
-
-
-def can_keep_term_dates(user, school) -> bool:
-    """The school's leads (key adults and head) keep its term dates."""
-    return school.pk in scope_of(user).led_school_ids
 
 
 def schools_sendable_by(user):

@@ -7,7 +7,7 @@ from schools.models import Pupil, School
 from ssp.forms import GovukDateField
 from ssp.submissions import SubmissionField
 
-from .models import Notification
+from .models import Notification, TermDate
 from .services import FIELDS
 
 
@@ -132,3 +132,32 @@ class SendForm(forms.Form):
         """The notification's fields, as `services.receive` takes them."""
         data = self.cleaned_data
         return {name: data[name] for name in FIELDS}
+
+
+class TermDateForm(forms.Form):
+    once = SubmissionField()
+    kind = forms.ChoiceField(
+        label="Term or holiday",
+        choices=TermDate.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a term or a holiday"},
+    )
+    label = forms.CharField(
+        label="Name",
+        help_text="For example, Autumn term or Half-term.",
+        max_length=100,
+        required=False,
+    )
+    starts_on = GovukDateField(
+        label="First day", help_text="For example, 2 9 2026.", past=5, future=5
+    )
+    ends_on = GovukDateField(
+        label="Last day", help_text="For example, 18 12 2026.", past=5, future=5
+    )
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The last day must be on or after the first day")
+        return data

@@ -1,15 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssp.audit import audited
+from ssp.forms import add_service_errors
 from ssp.keyset import Sort, keyset_page
 
 from . import access, services
-from .forms import AcknowledgeForm, MatchForm, SendForm
-from .models import Notification
+from .forms import AcknowledgeForm, MatchForm, SendForm, TermDateForm
+from .models import Notification, TermDate
 
 PAGE_SIZE = 50
 # The list pages by cursor (ssp/keyset.py): a deep page costs what the first does.
@@ -143,3 +144,56 @@ def notification_match(request, code):
         _context(request, notification, match_form=form),
         status=400,
     )
+
+
+# --- Term dates ---------------------------------------------------------------------------
+
+
+def _school_keeping_dates(request, code):
+    """The school, if the person may see it (else 404) and keeps its dates (else 403)."""
+    return access.get_school_for(request.user, code, require=access.can_keep_term_dates)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_dates(request, code):
+    school = _school_keeping_dates(request, code)
+    data = request.POST if request.method == "POST" else None
+    form = TermDateForm(data)
+    if data is not None and form.is_valid():
+        f = form.cleaned_data
+        try:
+            services.term_date_add(
+                by=request.user,
+                school=school,
+                kind=f["kind"],
+                label=f["label"],
+                starts_on=f["starts_on"],
+                ends_on=f["ends_on"],
+                once=f["once"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Dates added.")
+            return redirect("encompass:term_dates", code=school.code)
+    return render(
+        request,
+        "encompass/term_dates.html",
+        {
+            "school": school,
+            "term_dates": TermDate.objects.filter(school=school),
+            "form": form,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def term_date_remove(request, code, pk):
+    school = _school_keeping_dates(request, code)
+    term_date = get_object_or_404(TermDate, school=school, pk=pk)
+    services.term_date_remove(by=request.user, term_date=term_date)
+    messages.success(request, "Dates removed.")
+    return redirect("encompass:term_dates", code=school.code)
