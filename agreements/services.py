@@ -287,11 +287,12 @@ def disclosure_record(
     return disclosure
 
 
-def disclosures_acknowledge(*, by, record_codes, kinds) -> int:
+def disclosures_acknowledge(*, by, record_codes, kinds, at=None) -> int:
     """The recipient's side opened these records: the time of the first opening is kept on
     each disclosure of them not yet acknowledged, once (a later opening changes nothing).
 
-    Called by the views that show a disclosed record once they have let the person see it.
+    Called by the views that show a disclosed record once they have let the person see it
+    (`at`: the moment of an acknowledgement the record keeps itself, as Encompass's does).
     Only the receiving side acknowledges (never the sender's own reads), and one UPDATE,
     on the partial index of disclosures not yet opened, does it.
     """
@@ -308,7 +309,7 @@ def disclosures_acknowledge(*, by, record_codes, kinds) -> int:
             acknowledged_at__isnull=True,
         )
         .exclude(disclosed_by=by)
-        .update(acknowledged_at=timezone.now(), acknowledged_by=by)
+        .update(acknowledged_at=at or timezone.now(), acknowledged_by=by)
     )
 
 

@@ -182,7 +182,10 @@ def acknowledge(*, user, notification: Notification, support_plan: str) -> Notif
         locked.save(update_fields=["acknowledged_at", "acknowledged_by", "support_plan"])
         # The key adult's acknowledgement is the recipient's, in the sharing log.
         disclosures_acknowledge(
-            by=user, record_codes=[locked.code], kinds=[Disclosure.Kind.ENCOMPASS]
+            by=user,
+            record_codes=[locked.code],
+            kinds=[Disclosure.Kind.ENCOMPASS],
+            at=locked.acknowledged_at,
         )
     return locked
 
