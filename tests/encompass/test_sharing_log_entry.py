@@ -85,3 +85,21 @@ def test_the_log_carries_nothing_of_the_child(client, school_a, sergeant, sspo_a
     assert "Operation Encompass notification" in body
     for detail in ("Amelia", "Ashby", "DA/2026/0001", "scared"):
         assert detail not in body
+
+
+def test_opening_the_notification_is_not_yet_the_acknowledgement(
+    client, school_a, sergeant, sspo_a, spoc_a
+):
+    notification, _ = services.receive(school=school_a, details=details(), sender=sergeant)
+    client.force_login(spoc_a)
+    assert client.get(reverse("encompass:detail", args=[notification.code])).status_code == 200
+    assert _entry(notification).acknowledged_at is None
+
+
+def test_another_schools_key_adult_gets_404_and_acknowledges_nothing(
+    client, school_a, sergeant, sspo_a, spoc_a, spoc_b
+):
+    notification, _ = services.receive(school=school_a, details=details(), sender=sergeant)
+    client.force_login(spoc_b)
+    assert client.get(reverse("encompass:detail", args=[notification.code])).status_code == 404
+    assert _entry(notification).acknowledged_at is None
