@@ -287,30 +287,41 @@ def disclosure_record(
     return disclosure
 
 
+@transaction.atomic
 def disclosures_acknowledge(*, by, record_codes, kinds, at=None) -> int:
     """The recipient's side opened these records: the time of the first opening is kept on
     each disclosure of them not yet acknowledged, once (a later opening changes nothing).
 
     Called by the views that show a disclosed record once they have let the person see it
     (`at`: the moment of an acknowledgement the record keeps itself, as Encompass's does).
-    Only the receiving side acknowledges (never the sender's own reads), and one UPDATE,
-    on the partial index of disclosures not yet opened, does it.
+    Only the receiving side acknowledges (never the sender's own reads). The rows are locked
+    and saved one by one, so history keeps who acknowledged; two first openings at once
+    acknowledge once (the second finds the row acknowledged when its lock is granted).
     """
     from .access import receives  # access reads this module
 
     direction = receives(by)
     if direction is None:
         return 0
-    return (
-        Disclosure.objects.filter(
+    unopened = (
+        Disclosure.objects.select_for_update()
+        .filter(
             record_code__in=record_codes,
             kind__in=list(kinds),
             direction=direction,
             acknowledged_at__isnull=True,
         )
         .exclude(disclosed_by=by)
-        .update(acknowledged_at=at or timezone.now(), acknowledged_by=by)
     )
+    at = at or timezone.now()
+    count = 0
+    for disclosure in unopened:
+        disclosure.acknowledged_at = at
+        disclosure.acknowledged_by = by
+        disclosure._history_user = by
+        disclosure.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        count += 1
+    return count
 
 
 # ---------------------------------------------------------------------------------------

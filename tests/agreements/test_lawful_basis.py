@@ -4,13 +4,14 @@ first opened it. Operation Encompass is the one gateway outside the DSA."""
 
 import csv
 import io
+import threading
 import uuid
 from importlib import import_module
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from agreements.models import Disclosure, Document, Gateway
@@ -126,9 +127,44 @@ def test_acknowledging_counts_only_the_receiving_side_and_only_once(
     row.refresh_from_db()
     first = row.acknowledged_at
     assert first is not None and row.acknowledged_by == sspo_a
+    latest = row.history.first()  # history keeps who acknowledged, and when
+    assert latest.history_user == sspo_a and latest.acknowledged_at == first
     assert disclosures_acknowledge(by=sspo_a, record_codes=[row.record_code], kinds=kinds) == 0
     row.refresh_from_db()
     assert row.acknowledged_at == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_openings_at_once_acknowledge_once(school_a, spoc_a, head_a, sspo_a):
+    sent = share(
+        school_a,
+        sspo_a,
+        spoc_a,
+        direction=Disclosure.Direction.TO_SCHOOL,
+        kind=Disclosure.Kind.INCIDENT_SUMMARY,
+    )
+    barrier = threading.Barrier(2)
+    counts = {}
+
+    def open_it(user):
+        try:
+            barrier.wait()
+            counts[user.pk] = disclosures_acknowledge(
+                by=user, record_codes=[sent.record_code], kinds=[sent.kind]
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_it, args=(user,)) for user in (spoc_a, head_a)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(counts.values()) == [0, 1]
+    sent.refresh_from_db()
+    winner = spoc_a if counts[spoc_a.pk] else head_a
+    assert sent.acknowledged_by == winner
+    assert sent.history.filter(acknowledged_by__isnull=False).count() == 1
 
 
 def test_the_migration_marks_earlier_rows_and_keeps_their_basis(school_a, spoc_a, sspo_a):
