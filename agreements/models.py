@@ -597,15 +597,15 @@ class Gateway(models.TextChoices):
     OPERATION_ENCOMPASS = "encompass", "Operation Encompass (police to school, not under the DSA)"
 
 
-# How a DSA's free-text lawful bases name each gateway: the words that, found in the text,
-# say the agreement relies on it (lower case). Operation Encompass is never under the DSA.
+# How a DSA's free-text lawful bases name each gateway: a pattern that, found in the text
+# (any case), says the agreement relies on it. Operation Encompass is never under the DSA.
 GATEWAY_MENTIONS = {
-    Gateway.CRIME_AND_DISORDER_S115: ("crime and disorder act", "s115", "s.115"),
-    Gateway.CHILDREN_ACT_2004_S11: ("children act 2004 s11", "children act 2004 s.11"),
-    Gateway.CHILDREN_ACT_2004_S10: ("children act 2004 s10", "children act 2004 s.10"),
-    Gateway.CHILDREN_ACT_1989_S47: ("s47", "s.47"),
-    Gateway.CHILDREN_ACT_1989_S17: ("s17", "s.17"),
-    Gateway.EDUCATION_ACT_2002_S175: ("s175", "s.175"),
+    Gateway.CRIME_AND_DISORDER_S115: r"crime and disorder act|\bs\.?\s?115\b",
+    Gateway.CHILDREN_ACT_2004_S11: r"children act 2004,? s\.?\s?11\b",
+    Gateway.CHILDREN_ACT_2004_S10: r"children act 2004,? s\.?\s?10\b",
+    Gateway.CHILDREN_ACT_1989_S47: r"\bs\.?\s?47\b",
+    Gateway.CHILDREN_ACT_1989_S17: r"\bs\.?\s?17\b",
+    Gateway.EDUCATION_ACT_2002_S175: r"\bs\.?\s?175\b",
 }
 
 # The gateways a share under the DSA may use: every one but Operation Encompass.

@@ -1,4 +1,5 @@
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,8 +198,8 @@ def disclosure_defaults(kind: str, document: Document | None) -> tuple[str, str,
 
 
 def _gateways_named(document: Document) -> list[str]:
-    text = document.lawful_bases.lower()
-    return [g for g, words in GATEWAY_MENTIONS.items() if any(w in text for w in words)]
+    text = document.lawful_bases
+    return [g for g, named in GATEWAY_MENTIONS.items() if re.search(named, text, re.IGNORECASE)]
 
 
 def _capacity(user, school: School) -> str:

@@ -63,6 +63,12 @@ def test_the_default_gateway_follows_what_the_dsa_names(school_a, publish_new_ve
     dsa.lawful_bases = "Children Act 2004 s.11 and the Crime and Disorder Act 1998 s115"
     gateway, _, _ = disclosure_defaults(Disclosure.Kind.CONCERN_SHARED, dsa)
     assert gateway == Gateway.CHILDREN_ACT_2004_S11  # named: the kind's usual one stays
+    dsa.lawful_bases = "Education Act 2002 s.175; the common-law policing purposes."
+    gateway, _, _ = disclosure_defaults(Disclosure.Kind.CONCERN_SHARED, dsa)
+    assert gateway == Gateway.EDUCATION_ACT_2002_S175  # not the Children Act 1989 s17
+    dsa.lawful_bases = "UK GDPR Art. 6(1)(e); Art. 9(2)(g)."  # names no gateway
+    gateway, _, _ = disclosure_defaults(Disclosure.Kind.CONCERN_SHARED, dsa)
+    assert gateway == Gateway.CHILDREN_ACT_2004_S11
 
 
 def test_operation_encompass_is_refused_for_a_share_under_the_dsa(school_a, spoc_a, sspo_a):
