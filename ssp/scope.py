@@ -64,10 +64,11 @@ class Scope:
         in_force = Partnership.objects.filter(school=OuterRef("pk")).in_force()
         queryset = (
             School.objects.visible_to(self.user)
-            .select_related(*select_related)
             .prefetch_related(*prefetch)
             .annotate(**(annotate or {}), dsa_in_force=Exists(in_force))
         )
+        if select_related:
+            queryset = queryset.select_related(*select_related)
         schools = list(queryset)
         self.__dict__.setdefault("visible_school_ids", [school.pk for school in schools])
         self.__dict__.setdefault(
