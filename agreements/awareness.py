@@ -18,6 +18,7 @@ from django.utils import timezone
 from schools.models import Membership, School
 from ssp.notifications import notify
 from ssp.roles import SPOCS, Role
+from ssp.scope import scope_of
 from ssp.submissions import once_per_form
 
 from .access import can_confirm_awareness, can_remind_awareness
@@ -43,8 +44,11 @@ def _confirmed(user) -> Exists:
 
 def awareness_due(user) -> list[Partnership]:
     """The partnerships whose current SSP summary this member of staff has yet to confirm."""
+    staff_at = scope_of(user).held_school_ids(Role.STAFF)
+    if not staff_at:
+        return []
     return list(
-        Partnership.objects.filter(school__in=School.objects.held_as(user, Role.STAFF))
+        Partnership.objects.filter(school__in=sorted(staff_at))
         .exclude(status=Partnership.Status.ENDED)
         .annotate(protocol_id=_current(Document.Kind.PROTOCOL))
         .filter(protocol_id__isnull=False)
@@ -189,16 +193,23 @@ def _count(queryset, group_by: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def head_duties(user) -> list[HeadDuties]:
+def head_duties(user, *, schools=None) -> list[HeadDuties]:
     """For each school the person heads: the SPOC and deputy, whether the school has signed
     the current protocol and DSA (and the force has), and how many of the current staff
-    have confirmed the current SSP summary. Three queries, however many staff."""
-    leads = Membership.objects.current().in_role(*SPOCS).select_related("user")
-    schools = list(
-        School.objects.held_as(user, Role.HEAD)
-        .prefetch_related(Prefetch("memberships", queryset=leads, to_attr="leads"))
-        .order_by("name")
-    )
+    have confirmed the current SSP summary. At most two queries, however many staff.
+
+    `schools` are the person's schools already loaded with their SPOCs as `leads` (the home
+    page has them); the ones they head are read from it instead of loaded again.
+    """
+    headed = scope_of(user).held_school_ids(Role.HEAD)
+    if not headed:
+        return []
+    if schools is None:
+        leads = Membership.objects.current().in_role(*SPOCS).select_related("user")
+        schools = School.objects.filter(pk__in=sorted(headed)).prefetch_related(
+            Prefetch("memberships", queryset=leads, to_attr="leads")
+        )
+    schools = sorted((s for s in schools if s.pk in headed), key=lambda s: s.name)
     staff = staff_of(OuterRef("school_id"))
     confirmations = AwarenessConfirmation.objects.filter(
         partnership=OuterRef("pk"),

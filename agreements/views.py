@@ -1,11 +1,11 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
 from ssp.exports import csv_response
+from ssp.keyset import Sort, keyset_page
 from ssp.roles import POLICE_ROLES, Role
 
 from .access import can_read_sharing_log
@@ -18,13 +18,23 @@ def _sharing_log(user):
     return (
         Disclosure.objects.visible_to(user)
         .select_related("school", "document", "disclosed_by", "disclosed_to", "acknowledged_by")
-        .order_by("-at", "-pk")
+        .order_by("-at", "-pk")  # the CSV's order; the page's is LATEST_DISCLOSURES, the same
     )
+
+
+# The log pages by cursor (ssp/keyset.py): a deep page costs what the first does.
+LATEST_DISCLOSURES = {"latest": Sort("Latest first", ("at", "pk"))}
 
 
 @login_required
 def sharing_log(request):
-    page = Paginator(_sharing_log(request.user), 50).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request,
+        _sharing_log(request.user),
+        sorts=LATEST_DISCLOSURES,
+        default="latest",
+        per_page=50,
+    )
     # A head reads their school's disclosures; officers those of all their schools.
     schools = "your school" if request.user.role == Role.HEAD else "your schools"
     return render(request, "agreements/sharing_log.html", {"page": page, "schools": schools})

@@ -6,7 +6,6 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -367,6 +366,10 @@ def incident_list(request):
     )
 
 
+# Summaries page by cursor (ssp/keyset.py): a deep page costs what the first does.
+LATEST_SUMMARIES = {"latest": Sort("Latest first", ("sent_at", "pk"))}
+
+
 @login_required
 def summary_list(request):
     user = request.user
@@ -377,7 +380,9 @@ def summary_list(request):
         .select_related("incident__school", "sent_by")
         .order_by("-sent_at", "-pk")
     )
-    page = Paginator(summaries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, summaries, sorts=LATEST_SUMMARIES, default="latest", per_page=PAGE_SIZE
+    )
     return render(request, "incidents/summary_list.html", {"page": page})
 
 

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -500,15 +499,17 @@ def attachment_download(request, code, attachment):
     return response
 
 
+# A concern's access log pages by cursor along its (object_type, object_code, at) index.
+LATEST_READS = {"latest": Sort("Latest first", ("at", "pk"))}
+
+
 @login_required
 def concern_access_log(request, code):
     concern = _audited_concern(request, code, action="view_access_log", require=can_see_access_log)
-    rows = (
-        AccessLog.objects.filter(object_type="concern", object_code=concern.code)
-        .order_by("-at")
-        .select_related("user")
-    )
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    rows = AccessLog.objects.filter(
+        object_type="concern", object_code=concern.code
+    ).select_related("user")
+    page = keyset_page(request, rows, sorts=LATEST_READS, default="latest", per_page=50)
     return render(request, "incidents/access_log.html", {"concern": concern, "page": page})
 
 

@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import BigIntegerField, Case, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, Extract
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -69,6 +70,11 @@ def _page(request, queryset):
 
 
 # The long lists page by cursor (ssp/keyset.py): a deep page costs what the first does.
+DAY = 86400  # seconds
+NO_FOLLOW_UP = -(2**40)  # ranks below every day
+FOLLOW_UPS_DUE = {
+    "due": Sort("Follow-ups due first", ("group_rank", "follow_up_rank", "made_at", "pk")),
+}
 NEWEST_REFERRALS = {
     "newest": Sort("Newest first", ("made_at", "pk")),
     "oldest": Sort("Oldest first", ("made_at", "pk"), descending=False),
@@ -145,13 +151,19 @@ def pupil_search(request):
 
 def _police_referrals(user):
     today = timezone.localdate()
-    # Follow-ups due first, then the other open referrals, then the closed ones.
-    due = When(status__in=Referral.OPEN, follow_up_on__lte=today, then=Value(0))
+    # Follow-ups due first, then the other open referrals, then the closed ones; in each,
+    # the earliest follow-up first (none last), then the newest. One direction for every key
+    # (ssp/keyset.py): the group and the follow-up day are ranked so that higher comes first.
+    due = When(status__in=Referral.OPEN, follow_up_on__lte=today, then=Value(2))
     still_open = When(status__in=Referral.OPEN, then=Value(1))
+    follow_up_day = Cast(Extract("follow_up_on", "epoch"), BigIntegerField()) / DAY
     return (
         Referral.objects.visible_to(user)
         .select_related("pupil", "scheme", "school")
-        .annotate(group=Case(due, still_open, default=Value(2), output_field=IntegerField()))
+        .annotate(
+            group_rank=Case(due, still_open, default=Value(0), output_field=IntegerField()),
+            follow_up_rank=Coalesce(-follow_up_day, Value(NO_FOLLOW_UP)),
+        )
     )
 
 
@@ -164,10 +176,14 @@ def referral_list(request):
     if filters.is_valid() and filters.cleaned_data["status"]:
         status = filters.cleaned_data["status"]
         referrals = referrals.open() if status == "open" else referrals.filter(status=status)
-    referrals = referrals.order_by("group", "follow_up_on", "-made_at", "-pk")
-    query = request.GET.copy()
-    query.pop("page", None)
-    page = _page(request, referrals)
+    page = keyset_page(
+        request,
+        referrals,
+        sorts=FOLLOW_UPS_DUE,
+        default="due",
+        per_page=PAGE_SIZE,
+        keep=("status",),
+    )
     log_pupils_shown(
         request,
         action="list_referrals",
@@ -180,7 +196,6 @@ def referral_list(request):
         {
             "page": page,
             "filters": filters,
-            "query": query.urlencode(),
             "can_make": can_make_referral(request.user),
         },
     )

@@ -7,7 +7,6 @@ rules and its records belong to agreements (agreements.appraisal).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -22,9 +21,12 @@ from agreements.access import (
 )
 from agreements.appraisal_forms import ReviewForm
 from agreements.models import ActionPlanItem, Review
+from ssp.keyset import Sort, keyset_page
 
 from .figures import partnership_figures
 
+# Reviews page by cursor (ssp/keyset.py), the latest period first.
+LATEST_REVIEWS = {"latest": Sort("Latest first", ("period_start", "pk"))}
 TERMS_NOTE = (
     "Terms: autumn 1 September to 31 December, spring 1 January to 31 March, "
     "summer 1 April to 31 August."
@@ -63,14 +65,15 @@ def review_list(request, code):
         Review.objects.visible_to(request.user)
         .filter(partnership=partnership)
         .select_related("reviewed_by")
-        .order_by("-period_start", "-pk")
     )
     return render(
         request,
         "reports/review_list.html",
         {
             "partnership": partnership,
-            "page": Paginator(reviews, 25).get_page(request.GET.get("page")),
+            "page": keyset_page(
+                request, reviews, sorts=LATEST_REVIEWS, default="latest", per_page=25
+            ),
             "can_write": can_write_review(request.user, partnership),
         },
     )

@@ -2,7 +2,8 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -12,6 +13,7 @@ from agreements.access import can_open_round, can_read_sharing_log
 from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
 from encompass import access as encompass_access
+from encompass.models import Notification as EncompassNotification
 from incidents.models import Concern
 from referrals.access import can_record_conference
 from schools.access import can_see_upn
@@ -37,6 +39,13 @@ from .charts import category_charts, hours, triage_chart
 from .chronology import pupil_and_chronology
 
 
+def _awaiting_triage(**urgent) -> Subquery:
+    """A school's concerns awaiting triage (of them, those flagged), counted beside it."""
+    waiting = Concern.objects.filter(school=OuterRef("pk"), **urgent).awaiting_triage()
+    counted = waiting.order_by().values("school").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
 def _schools_at_a_glance(user):
     sspos = Assignment.objects.current().select_related("officer__user")
     leads = (
@@ -45,6 +54,22 @@ def _schools_at_a_glance(user):
         .select_related("user")
         .order_by("-designation")
     )
+    # The leads' triage counts ride along: a school led is one of the schools seen.
+    counts = (
+        {
+            "awaiting_triage": _awaiting_triage(),
+            "urgent": _awaiting_triage(immediate_risk=True),
+            # Whether an Encompass notification waits: most days none does, and the home
+            # then asks for no list of them.
+            "encompass_waiting": Exists(
+                EncompassNotification.objects.filter(
+                    school=OuterRef("pk")
+                ).awaiting_acknowledgement()
+            ),
+        }
+        if user.role in SCHOOL_LEADS
+        else {}
+    )
     # One query, which also gives the request's scope the ids every section below filters by.
     return scope_of(user).visible_schools(
         select_related=["partnership"],
@@ -52,6 +77,7 @@ def _schools_at_a_glance(user):
             Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
             Prefetch("memberships", queryset=leads, to_attr="leads"),
         ],
+        annotate=counts,
     )
 
 
@@ -105,25 +131,25 @@ def home(request):
     if role in ACTIVITY_RECORDERS:
         context["team"] = user.officer.team
     if role in SCHOOL_LEADS:
-        waiting = Concern.objects.in_schools_led_by(user).awaiting_triage()
-        context.update(
-            waiting.aggregate(
-                awaiting_triage=Count("pk"), urgent=Count("pk", filter=Q(immediate_risk=True))
-            )
-        )
+        # Concern.objects.in_schools_led_by(user).awaiting_triage(), counted with the schools.
+        led = [school for school in schools if school.pk in scope_of(user).led_school_ids]
+        context["awaiting_triage"] = sum(school.awaiting_triage for school in led)
+        context["urgent"] = sum(school.urgent for school in led)
         # Triage is the SPOC's and deputy's daily work; a head sees the queue when it waits.
         context["show_queue"] = role != Role.HEAD or bool(context["awaiting_triage"])
-        # Operation Encompass notifications still to read, the nearest deadline first (one
-        # query: the schools led came with the schools above).
-        waiting = encompass_access.handled_by(user).awaiting_acknowledgement()
-        encompass_waiting = list(waiting.select_related("school")[: ENCOMPASS_ON_HOME + 1])
+        # Operation Encompass notifications still to read, the nearest deadline first: one
+        # query, only when the schools above say one waits.
+        encompass_waiting = []
+        if any(school.encompass_waiting for school in led):
+            waiting = encompass_access.handled_by(user).awaiting_acknowledgement()
+            encompass_waiting = list(waiting.select_related("school")[: ENCOMPASS_ON_HOME + 1])
         context["encompass_waiting"] = encompass_waiting[:ENCOMPASS_ON_HOME]
         context["encompass_more"] = len(encompass_waiting) > ENCOMPASS_ON_HOME
         context["now"] = timezone.now()
     if role in AWARENESS_CONFIRMERS:
         context["awareness_due"] = awareness_due(user)
     if role == Role.HEAD:
-        context["duties"] = head_duties(user)
+        context["duties"] = head_duties(user, schools=schools)
     if role == Role.SERGEANT:
         context["shared_count"] = Concern.objects.visible_to(user).count()
     if role in SCHOOL_ROLES:

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,10 +48,9 @@ ACTIVITY_SORTS = {
     "oldest": Sort("Oldest first", ("on", "pk"), descending=False),
 }
 ACTIVITY_FILTERS = ("kind", "school", "since", "until")
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+WAITING_FIRST = {
+    "waiting": Sort("Waiting for an answer first", ("waiting", "requested_at", "pk")),
+}
 
 
 def _query_without_page(request) -> str:
@@ -264,22 +262,24 @@ def session_request_list(request):
     user = request.user
     if not can_read_activity_log(user):
         raise PermissionDenied
+    # Waiting ones first, newest first in each: one direction for the cursor (ssp/keyset.py).
     waiting_first = Case(
-        When(status=SessionRequest.Status.REQUESTED, then=Value(0)),
-        default=Value(1),
+        When(status=SessionRequest.Status.REQUESTED, then=Value(1)),
+        default=Value(0),
         output_field=IntegerField(),
     )
     requests = (
         SessionRequest.objects.visible_to(user)
         .select_related("school", "requested_by", "activity")
-        .annotate(group=waiting_first)
-        .order_by("group", "-requested_at", "-pk")
+        .annotate(waiting=waiting_first)
     )
     return render(
         request,
         "schools/session_request_list.html",
         {
-            "page": _page(request, requests),
+            "page": keyset_page(
+                request, requests, sorts=WAITING_FIRST, default="waiting", per_page=PAGE_SIZE
+            ),
             "can_request": can_request_session(user),
             "is_police": user.role in POLICE_ROLES,
         },

@@ -355,6 +355,15 @@ class Membership(models.Model):
             Role.STAFF: Q(position=cls.Position.STAFF),
         }[role]
 
+    def holds(self, role: Role) -> bool:
+        """role_filter, asked of a membership in hand."""
+        return {
+            Role.HEAD: self.position == self.Position.HEAD,
+            Role.SPOC: self.designation == self.Designation.SPOC,
+            Role.DEPUTY_SPOC: self.designation == self.Designation.DEPUTY,
+            Role.STAFF: self.position == self.Position.STAFF,
+        }[role]
+
     def clean(self):
         if self.designation and not (self.is_slt or self.position == self.Position.HEAD):
             raise ValidationError(

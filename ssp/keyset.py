@@ -12,6 +12,8 @@ or that belongs to another sort, gives the first page: an old bookmark is not an
 
 Every sort runs all its columns the same way (all newest first, or all oldest first) and
 ends with the primary key, so the order is total and one row comparison bounds the page.
+A sort key may be an annotation of the queryset (never null) where an order mixes directions
+or depends on the day: an order ranked by an expression still reads from the cursor on.
 """
 
 import datetime
@@ -49,7 +51,8 @@ class _Serializer:
 @dataclass(frozen=True)
 class Sort:
     label: str
-    fields: tuple[str, ...]  # model field names (relations with __), the last one unique
+    # model field names (relations with __) or the queryset's annotations, the last one unique
+    fields: tuple[str, ...]
     descending: bool = True
 
     def order_by(self) -> list[str]:
@@ -95,7 +98,11 @@ def _with(query: dict, cursor: str | None) -> str | None:
     return urlencode({**query, CURSOR: cursor})
 
 
-def _field(model, path: str):
+def _field(queryset, path: str):
+    annotation = queryset.query.annotations.get(path)
+    if annotation is not None:
+        return annotation.output_field
+    model = queryset.model
     if path == "pk":
         return model._meta.pk
     *relations, name = path.split("__")
@@ -110,7 +117,7 @@ def _value(row, path: str):
     return row
 
 
-def _decode(model, sort_key: str, sort: Sort, cursor: str):
+def _decode(queryset, sort_key: str, sort: Sort, cursor: str):
     """The direction and typed sort keys in a cursor, or None when it does not hold."""
     try:
         data = signing.loads(cursor, salt=SALT, serializer=_Serializer)
@@ -119,7 +126,7 @@ def _decode(model, sort_key: str, sort: Sort, cursor: str):
         if len(data["v"]) != len(sort.fields):
             return None
         values = [
-            _field(model, path).to_python(value)
+            _field(queryset, path).to_python(value)
             for path, value in zip(sort.fields, data["v"], strict=True)
         ]
     except (signing.BadSignature, ValidationError, FieldDoesNotExist, KeyError, TypeError):
@@ -173,7 +180,7 @@ def keyset_page(
         else []
     )
     keys = Tuple(*(F(name) for name in sort.fields))
-    decoded = _decode(queryset.model, sort_key, sort, request.GET.get(CURSOR, ""))
+    decoded = _decode(queryset, sort_key, sort, request.GET.get(CURSOR, ""))
     forward = sort.order_by()
     if decoded is not None and decoded[0] == "before":
         # The rows just before the cursor, read backwards from it, then put back in order.

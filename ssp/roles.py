@@ -53,7 +53,9 @@ def role_of(user) -> Role | None:
     officer = getattr(user, "officer", None)
     if officer is not None and officer.is_current:
         return officer.role
-    school_roles = {m.role_here for m in user.memberships.all() if m.is_current}
+    from .scope import scope_of  # the scope names this module's roles
+
+    school_roles = {m.role_here for m in scope_of(user).memberships}
     for role in _SCHOOL_PRECEDENCE:
         if role in school_roles:
             return role

@@ -18,7 +18,9 @@ every app): it is wiring, not a rule of its own.
 from contextvars import ContextVar
 from functools import cached_property
 
-from .roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
+from django.db.models import Exists, OuterRef
+
+from .roles import POLICE_ROLES, SCHOOL_LEADS, Role
 
 _current: ContextVar["Scope | None"] = ContextVar("ssp_scope", default=None)
 
@@ -51,36 +53,47 @@ class Scope:
 
         return list(School.objects.visible_to(self.user).values_list("pk", flat=True))
 
-    def visible_schools(self, *, select_related=(), prefetch=()) -> list:
+    def visible_schools(self, *, select_related=(), prefetch=(), annotate=None) -> list:
         """The visible schools as rows, with what a page shows of them; one query, which
-        also answers visible_school_ids for the rest of the request. The page may only say
-        what to load with them, never narrow or widen the rule."""
-        from django.db.models import Exists, OuterRef
+        also answers visible_school_ids and in_force_school_ids for the rest of the request.
+        The page may only say what to load with them (related rows, counts), never narrow or
+        widen the rule."""
+        from agreements.models import Partnership
+        from schools.models import School
 
-        from schools.models import Membership, School
-
-        queryset = School.objects.visible_to(self.user)
-        school_person = self.role in SCHOOL_ROLES
-        if school_person:
-            # Which of them the person leads, in the same query: the rule of led_school_ids
-            # (School.objects.held_as), asked of each row. Every school someone leads is a
-            # school they may see, so the rows answer led_school_ids too.
-            held = Membership.objects.current().holding(self.user, *SCHOOL_LEADS)
-            queryset = queryset.annotate(led_by_viewer=Exists(held.filter(school=OuterRef("pk"))))
-        schools = list(queryset.select_related(*select_related).prefetch_related(*prefetch))
+        in_force = Partnership.objects.filter(school=OuterRef("pk")).in_force()
+        queryset = (
+            School.objects.visible_to(self.user)
+            .prefetch_related(*prefetch)
+            .annotate(**(annotate or {}), dsa_in_force=Exists(in_force))
+        )
+        if select_related:
+            queryset = queryset.select_related(*select_related)
+        schools = list(queryset)
         self.__dict__.setdefault("visible_school_ids", [school.pk for school in schools])
-        if school_person:
-            led = frozenset(school.pk for school in schools if school.led_by_viewer)
-            self.__dict__.setdefault("led_school_ids", led)
+        self.__dict__.setdefault(
+            "in_force_school_ids", [school.pk for school in schools if school.dsa_in_force]
+        )
         return schools
+
+    @cached_property
+    def memberships(self) -> list:
+        """The person's current places at schools (role_of reads them too): one query."""
+        if not getattr(self.user, "is_authenticated", False):
+            return []
+        return list(self.user.memberships.current())
+
+    def held_school_ids(self, *roles: Role) -> frozenset[int]:
+        """The schools where the person holds one of these school roles now
+        (School.objects.held_as, read from the memberships already loaded)."""
+        return frozenset(
+            m.school_id for m in self.memberships if any(m.holds(role) for role in roles)
+        )
 
     @cached_property
     def led_school_ids(self) -> frozenset[int]:
         """The schools where the person is the head, the SPOC or the deputy SPOC now."""
-        from schools.models import School
-
-        held = School.objects.held_as(self.user, *SCHOOL_LEADS)
-        return frozenset(held.values_list("pk", flat=True))
+        return self.held_school_ids(*SCHOOL_LEADS)
 
     @cached_property
     def in_force_school_ids(self) -> list[int]:
@@ -98,7 +111,8 @@ class Scope:
 def scope_of(user) -> Scope:
     """The current request's scope when `user` is that request's user, else a fresh one."""
     scope = _current.get()
-    if scope is not None and scope.user is user:
+    # The request's user is a lazy object; code handed the user itself (User.role) is the same.
+    if scope is not None and (scope.user is user or getattr(scope.user, "_wrapped", None) is user):
         return scope
     return Scope(user)
 

@@ -1,30 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedRedirect
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .keyset import Sort, keyset_page
 from .models import Notification
 from .notifications import is_local_link, unread_count
 
 PAGE_SIZE = 25
+# Pages by cursor (ssp/keyset.py): a deep page costs what the first does, and nothing counts.
+NEWEST = {"newest": Sort("Newest first", ("created_at", "pk"))}
 
 
 @login_required
 def notifications(request):
     """The signed-in person's own notifications, newest first."""
-    rows = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-pk")
-    # One query counts the rows for the pages and the unread ones for the button.
-    counts = rows.aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at=None)))
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = counts["total"]
-    page = paginator.get_page(request.GET.get("page"))
+    rows = Notification.objects.filter(recipient=request.user)
+    page = keyset_page(request, rows, sorts=NEWEST, default="newest", per_page=PAGE_SIZE)
+    # The header's unread count came with the user (ssp.backends): no query of its own.
     return render(
-        request, "ssp/notifications.html", {"page": page, "has_unread": counts["unread"] > 0}
+        request,
+        "ssp/notifications.html",
+        {"page": page, "has_unread": unread_count(request.user) > 0},
     )
 
 

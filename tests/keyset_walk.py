@@ -16,16 +16,16 @@ def link(body, rel):
     return html.unescape(found.group(1)) if found else None
 
 
-def walk(client, url, query):
-    """Follow "next" from `url?query` to the end: the codes listed, and each page's queries
-    (none of which may use OFFSET)."""
+def walk(client, url, query, row=UUID):
+    """Follow "next" from `url?query` to the end: the codes listed (or what `row` finds of
+    each row), and each page's queries (none of which may use OFFSET)."""
     codes, queries = [], []
     while query is not None:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(f"{url}?{query}")
         assert response.status_code == 200
         body = response.content.decode()
-        codes += UUID.findall(body)
+        codes += row.findall(body)
         queries.append(len(captured))
         assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
         query = link(body, "next")

@@ -274,3 +274,111 @@ def test_a_long_chronology_is_read_25_entries_a_page(
     second = client.get(url(pupil_a), {"page": 2}).content.decode()
     assert first.count("moj-timeline__item") == 25 and "Page 1 of 2" in first
     assert second.count("moj-timeline__item") == 5
+
+
+@pytest.fixture
+def long_varied_history(
+    make_concern,
+    make_incident,
+    make_referral,
+    school_a,
+    staff_a,
+    staff_a2,
+    spoc_a,
+    sspo_a,
+    pupil_a,
+):
+    """A long history of every kind (the bench's long pupil, smaller): concerns logged by two
+    people, shared, acknowledged, with outcomes, notes and attachments; incidents with
+    summaries; referrals open and ended; case conferences with actions; enquiries."""
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.models import Attachment
+    from incidents.services import (
+        concern_acknowledge,
+        concern_add_note,
+        concern_record_police_outcome,
+        enquiry_open,
+        incident_send_summary,
+    )
+    from referrals.models import Conference, ConferenceAction
+    from tests.factories import PupilFactory
+
+    sibling = PupilFactory(school=school_a)
+    for n in range(24):
+        concern = make_concern(
+            school=school_a,
+            reported_by=(staff_a, staff_a2)[n % 2],
+            pupils=[pupil_a, sibling] if n % 4 == 0 else [pupil_a],
+            category=("welfare", "weapons", "bullying")[n % 3],
+        )
+        Attachment.objects.create(
+            concern=concern,
+            file=f"attachments/{n}.pdf",
+            original_name=f"statement-{n}.pdf",
+            content_type="application/pdf",
+            size=100,
+            uploaded_by=staff_a,
+        )
+        if n % 3 == 0:
+            concern_triage(
+                concern=concern, by=spoc_a, decision="shared", rationale="Share.", seen_version=1
+            )
+            concern_acknowledge(concern=concern, by=sspo_a)
+            concern.refresh_from_db()
+            concern_record_police_outcome(
+                concern=concern, by=sspo_a, outcome="advice", rationale="Spoken to."
+            )
+        elif n % 3 == 1:
+            concern_triage(
+                concern=concern, by=spoc_a, decision="in_school", rationale="Ours.", seen_version=1
+            )
+            concern_add_note(concern=concern, by=spoc_a, text="Parent called back.")
+    for n in range(6):
+        incident = make_incident(school=school_a, pupils=[pupil_a])
+        if n % 2 == 0:
+            incident_send_summary(incident=incident, by=sspo_a, text="Summary for the school.")
+    for n in range(5):
+        make_referral(pupil=pupil_a, made_by=sspo_a, status=("made", "completed")[n % 2])
+    for n in range(4):
+        conference = Conference.objects.create(
+            school=school_a,
+            held_on=timezone.localdate() - datetime.timedelta(days=n * 10),
+            agencies="Children's services; CAMHS",
+            attendees="SSPO, SPOC",
+            decisions="Mentoring",
+            rationale="Risk",
+            recorded_by=sspo_a,
+        )
+        conference.pupils.set([pupil_a, sibling] if n % 2 else [pupil_a])
+        for k in range(3):
+            ConferenceAction.objects.create(
+                conference=conference,
+                description=f"Action {k}",
+                owner="Youth service",
+                due_on=timezone.localdate() + datetime.timedelta(days=k),
+            )
+    for n in range(5):
+        enquiry_open(
+            by=sspo_a if n % 2 else spoc_a,
+            school=school_a,
+            about="pupil",
+            pupil=pupil_a,
+            subject=f"About Amelia {n}",
+            text="A question.",
+        )
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "sspo_a", "head_a", "sergeant"])
+def test_a_long_varied_chronology_stays_within_twelve_queries(
+    request, client, who, long_varied_history, pupil_a, django_assert_max_num_queries
+):
+    client.force_login(request.getfixturevalue(who))
+    client.get(url(pupil_a))  # the session's first request does more
+    with django_assert_max_num_queries(12):
+        body = client.get(url(pupil_a)).content.decode()
+    assert body.count("moj-timeline__item") == 25
+    with django_assert_max_num_queries(12):
+        assert client.get(url(pupil_a), {"page": 2}).status_code == 200

@@ -6,6 +6,7 @@ from django.test import RequestFactory
 from agreements.access import police_pupils
 from agreements.services import dsa_revoke, in_force_school_ids
 from schools.models import School
+from ssp.roles import Role
 from ssp.scope import Scope, ScopeMiddleware, scope_of
 
 
@@ -112,17 +113,28 @@ def test_a_scope_reads_the_leads_schools(head_a, staff_a, school_a):
     assert Scope(staff_a).led_school_ids == frozenset()
 
 
-def test_the_visible_schools_say_which_the_person_leads_in_the_same_query(
-    spoc_a, school_a, school_b, django_assert_num_queries
+def test_the_schools_loaded_for_a_page_answer_which_are_in_force_too(
+    sspo_a, school_a, sergeant, django_assert_num_queries
 ):
-    from tests.factories import MembershipFactory
+    scope = Scope(sspo_a)
+    assert [school.pk for school in scope.visible_schools()] == [school_a.pk]
+    with django_assert_num_queries(0):
+        assert scope.in_force_school_ids == [school_a.pk]
+    assert Scope(sspo_a).in_force_school_ids == [school_a.pk]  # asked on its own, the same
+    dsa_revoke(partnership=school_a.partnership, by=sergeant, reason="Leaving the partnership.")
+    scope = Scope(sspo_a)
+    assert [school.pk for school in scope.visible_schools()] == [school_a.pk]
+    with django_assert_num_queries(0):
+        assert scope.in_force_school_ids == []
+    assert Scope(sspo_a).in_force_school_ids == []
 
-    MembershipFactory(user=spoc_a, school=school_b)  # staff there, not a lead
-    assert spoc_a.role is not None  # the role's own query, before counting
+
+def test_a_scope_reads_the_persons_places_once(
+    spoc_a, head_a, school_a, django_assert_num_queries
+):
     scope = Scope(spoc_a)
     with django_assert_num_queries(1):
-        schools = scope.visible_schools()
         assert scope.led_school_ids == {school_a.pk}
-    assert {school.pk for school in schools} == {school_a.pk, school_b.pk}
-    # The same answer as the rule asked on its own.
-    assert Scope(spoc_a).led_school_ids == {school_a.pk}
+        assert scope.held_school_ids(Role.STAFF) == {school_a.pk}  # the SPOC is on the staff
+        assert scope.held_school_ids(Role.HEAD) == frozenset()
+    assert Scope(head_a).held_school_ids(Role.HEAD) == {school_a.pk}
