@@ -48,6 +48,19 @@ def can_invite_to_team(user, team: Team) -> bool:
     return can_invite_officers(user) and user.officer.team_id == team.pk
 
 
+def can_invite(user, *, role: Role, school: School | None = None, team: Team | None = None):
+    """An invitation of `role` to `school` or `team`: the administrator invites anyone; the
+    head their own school's staff; the sergeant officers to their own team."""
+    if can_invite_anyone(user):
+        return True
+    if school is not None:
+        return role == Role.STAFF and can_invite_to_school(user, school)
+    if team is not None:
+        # An officer of the team (of a Youth Engagement Team, that makes them its YET).
+        return role == Role.SSPO and can_invite_to_team(user, team)
+    return False
+
+
 def can_name_spoc(user, school: School) -> bool:
     return can_invite_to_school(user, school) and not user.is_superuser
 
