@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import Kind, notify
-from ssp.scope import scope_of
+from ssp.scope import fresh_scope, scope_of
 from ssp.submissions import once_per_form
 
 from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
@@ -221,6 +221,7 @@ def _locked_partnership(partnership: Partnership, *, by, require) -> Partnership
     (a sergeant who left the team, a head who left the school) and `require`, the verb's
     predicate from access.py, as they are now, not as they were when the page was loaded."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=locked.pk).exists():
         raise PermissionDenied
     if not require(by, locked):
@@ -481,6 +482,7 @@ def document_draft_update(*, document: Document, by, seen_hash: str, **fields) -
     from .access import can_write_documents  # access reads this module
 
     locked = Document.objects.select_for_update().get(pk=document.pk)
+    fresh_scope(by)
     if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
         raise PermissionDenied
     if not can_write_documents(by):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
+from ssp.scope import fresh_scope
 
 from . import access
 from .models import Notification
@@ -138,6 +139,7 @@ def _tell_key_adults(notification: Notification) -> None:
 
 def _locked(user, notification: Notification) -> Notification:
     locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    fresh_scope(user)
     if not access.can_handle(user, locked):
         raise PermissionDenied
     return locked

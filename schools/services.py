@@ -230,6 +230,7 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
     refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    fresh_scope(by)
     if not can_end_assignment(by, assignment):
         raise PermissionDenied  # not (or no longer) the sergeant of the officer's team
     if assignment.ends_on != seen_ends_on:
@@ -285,6 +286,7 @@ def spoc_designate(
     # The school's row, then the question again: a head who left since the page was loaded
     # names nobody.
     school = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
     if not can_name_spoc(by, school):
         raise PermissionDenied
     designation = Membership.Designation.DEPUTY if deputy else Membership.Designation.SPOC
