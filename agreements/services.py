@@ -584,9 +584,9 @@ def _activate_when_signed(partnership: Partnership, *, by) -> None:
 @transaction.atomic
 def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     """Revoke the partnership's current DSA and tell everyone who relied on it."""
-    from .access import can_revoke  # access reads this module
+    from .access import can_sign  # access reads this module
 
-    partnership = _locked_partnership(partnership, by=by, require=can_revoke)
+    partnership = _locked_partnership(partnership, by=by, require=can_sign)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:
         raise ValidationError("There is no signed agreement to revoke.")

@@ -11,9 +11,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
+from schools.access import police_pupils
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
@@ -24,8 +24,7 @@ from .access import (
     can_acknowledge,
     can_add_note,
     can_log_concern,
-    can_open_enquiry_as_police,
-    can_open_enquiry_as_school,
+    can_open_enquiry_at,
     can_record_incident,
     can_record_police_outcome,
     can_reply,
@@ -757,10 +756,9 @@ def enquiry_open(
     # Asked again under the school's lock, afresh: an SSPO whose assignment ended, or a SPOC
     # whose place did, since the form was shown opens nothing.
     school = _locked_school(school, by)
-    police = by.role == Role.SSPO
-    allowed = can_open_enquiry_as_police if police else can_open_enquiry_as_school
-    if not allowed(by, school):
+    if not can_open_enquiry_at(by, school):
         raise PermissionDenied
+    police = _side_of(by) == Side.POLICE
     check = sharing_allowed(school)
     if not check.allowed:
         raise ValidationError({"school": f"No enquiry can be sent: {check.reason}"})

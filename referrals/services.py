@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements.models import Disclosure
 from agreements.services import disclosure_record, sharing_allowed
 from incidents.models import Concern
+from schools.access import police_pupils
 from schools.models import Membership, Pupil, School
 from ssp.notifications import notify
 from ssp.roles import Role
@@ -23,7 +24,6 @@ from .access import (
     can_mark_action_done,
     can_move_referral,
     can_record_conference,
-    police_pupils,
 )
 from .models import Conference, ConferenceAction, Referral, ReferralEvent, Scheme
 

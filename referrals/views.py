@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.forms import search_pupils
 from incidents.models import Concern
+from schools.access import get_pupil_for, police_pupils
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.forms import add_service_errors
 from ssp.keyset import Sort, keyset_page
@@ -32,10 +33,8 @@ from .access import (
     can_record_conference,
     get_action_for,
     get_conference_for,
-    get_police_pupil_or_404,
     get_referral_for,
     get_scheme_for,
-    police_pupils,
 )
 from .forms import (
     ActionForm,
@@ -200,7 +199,7 @@ def school_referral_list(request):
 def referral_new(request, pupil):
     if not can_make_referral(request.user):
         raise PermissionDenied
-    pupil = get_police_pupil_or_404(request.user, pupil)
+    pupil = get_pupil_for(request.user, pupil)
     log_access(
         request,
         action="refer",
@@ -330,7 +329,7 @@ def _pupil_codes(posted: list[str]) -> list[str]:
 def conference_new(request, pupil):
     if not can_record_conference(request.user):
         raise PermissionDenied
-    pupil = get_police_pupil_or_404(request.user, pupil)
+    pupil = get_pupil_for(request.user, pupil)
     log_access(
         request,
         action="conference",

@@ -14,9 +14,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
-from agreements.access import police_pupils
 from incidents.models import Enquiry, EnquiryMessage, Incident, IncidentPupil
 from incidents.services import IncidentFacts, Involvement, enquiry_open, incident_record
+from schools.access import police_pupils
 from schools.models import Assignment, Membership, School, today
 from ssp.scope import ScopeMiddleware
 from tests.factories import revoke_dsa

@@ -12,8 +12,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from referrals import services
-from referrals.access import get_police_pupil_or_404
 from referrals.models import Conference, Referral, ReferralEvent
+from schools.access import get_pupil_for
 from schools.models import Assignment, today
 from ssp.scope import ScopeMiddleware
 from tests.factories import revoke_dsa
@@ -69,7 +69,7 @@ def _in_one_request(user, page):
 @pytest.mark.parametrize("revoke", ["assignment", "dsa"])
 def test_no_referral_once_the_officer_no_longer_reaches_the_pupil(sspo_a, pupil_a, scheme, revoke):
     def page(request):
-        pupil = get_police_pupil_or_404(request.user, pupil_a.code)  # as referral_new does
+        pupil = get_pupil_for(request.user, pupil_a.code)  # as referral_new does
         if revoke == "assignment":
             _end_assignments(sspo_a)
         else:
@@ -85,7 +85,7 @@ def test_no_referral_once_the_officer_no_longer_reaches_the_pupil(sspo_a, pupil_
 @pytest.mark.parametrize("revoke", ["assignment", "dsa"])
 def test_no_conference_once_the_officer_no_longer_reaches_the_pupils(sspo_a, pupil_a, revoke):
     def page(request):
-        pupil = get_police_pupil_or_404(request.user, pupil_a.code)
+        pupil = get_pupil_for(request.user, pupil_a.code)
         if revoke == "assignment":
             _end_assignments(sspo_a)
         else:
@@ -108,7 +108,7 @@ def test_an_officer_who_left_records_no_conference(sspo_a, pupil_a):
 
 def test_the_officer_in_post_refers_and_confers(sspo_a, pupil_a, scheme):
     def page(request):
-        pupil = get_police_pupil_or_404(request.user, pupil_a.code)
+        pupil = get_pupil_for(request.user, pupil_a.code)
         return _refer(request.user, pupil, scheme), _confer(request.user, [pupil])
 
     referral, conference = _in_one_request(sspo_a, page)["result"]
