@@ -3,7 +3,7 @@
 Scope first (the gate: out of scope answers 404), then the verb (403).
 """
 
-from schools.models import Membership, Pupil, School
+from schools.models import Membership, School
 from ssp.access import get_visible_or_404
 from ssp.roles import (
     AGREEMENT_READERS,
@@ -18,19 +18,6 @@ from .models import Disclosure, Document, FeedbackRound, Partnership, Review
 
 # ACCESS.md: SPOCs, deputies and heads read their school's agreements in full (the roles are
 # ssp.roles.AGREEMENT_READERS); staff read only a plain summary of their school's SSP.
-
-
-def police_pupils(user):
-    """The pupils a police user may read: those of their schools whose DSA is in force now.
-
-    A pupil's name, year group and school come from the school's records, so every police
-    read of a pupil (searches, pickers, chronologies) starts here: revoking or a lapse
-    hides them on the next request.
-    """
-    scope = scope_of(user)
-    if not scope.is_police:
-        return Pupil.objects.none()
-    return Pupil.objects.filter(school_id__in=scope.in_force_school_ids)
 
 
 def can_read_sharing_log(user) -> bool:
@@ -95,11 +82,9 @@ def can_sign_for_force(user, partnership: Partnership) -> bool:
 
 
 def can_sign(user, partnership: Partnership) -> bool:
+    """Sign the partnership's protocol or DSA, for the school or the force; whoever may sign
+    may also revoke the DSA (either side withdraws)."""
     return can_sign_for_school(user, partnership) or can_sign_for_force(user, partnership)
-
-
-def can_revoke(user, partnership: Partnership) -> bool:
-    return can_sign(user, partnership)
 
 
 def get_partnership_for(user, code, *, require=None) -> Partnership:
@@ -202,11 +187,9 @@ def can_confirm_awareness(user, partnership: Partnership) -> bool:
 
 
 def can_read_awareness(user, partnership: Partnership) -> bool:
+    """Who has confirmed they know the SSP summary: the head reads it, and reminds those who
+    have not (one rule for both: the reminder goes to the people the page lists)."""
     return user.role == Role.HEAD and _heads(user, partnership)
-
-
-def can_remind_awareness(user, partnership: Partnership) -> bool:
-    return can_read_awareness(user, partnership)
 
 
 # The partnership action plan: the school's leads and its SSPO agree and update it; their

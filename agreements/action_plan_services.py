@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import can_edit_action_plan
@@ -35,6 +36,7 @@ def action_plan_item_add(
     # The partnership's row, then the question again: an ended partnership's plan is kept as
     # it was, even if the page was loaded before it ended.
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
         raise PermissionDenied
     if not can_edit_action_plan(by, partnership):
@@ -68,6 +70,7 @@ def action_plan_item_update(
 ) -> ActionPlanItem:
     """Change an item; the school and the SSPO may both be at it, so one change wins."""
     item = ActionPlanItem.objects.select_for_update().select_related("partnership").get(pk=item.pk)
+    fresh_scope(by)
     if not can_edit_action_plan(by, item.partnership):
         raise PermissionDenied
     if latest_change(item) != seen:

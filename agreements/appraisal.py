@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from schools.models import Membership
 from ssp.notifications import notify
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import can_answer_round, can_open_round, can_write_review
@@ -134,6 +135,7 @@ def feedback_round_open(
 ) -> FeedbackRound:
     """The sergeant asks the school's people for feedback; those open now are told."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
         raise PermissionDenied
     if not can_open_round(by, partnership):
@@ -184,6 +186,7 @@ def feedback_give(
     # The round's row, then the question again: a person who left the school since the
     # page was loaded answers nothing.
     feedback_round = FeedbackRound.objects.select_for_update().get(pk=feedback_round.pk)
+    fresh_scope(by)
     if not FeedbackRound.objects.visible_to(by).filter(pk=feedback_round.pk).exists():
         raise PermissionDenied
     if not can_answer_round(by, feedback_round):
@@ -239,6 +242,7 @@ def review_record(
     The partnership's row lock makes two sergeants writing at once take turns.
     """
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
         raise PermissionDenied
     if not can_write_review(by, partnership):

@@ -18,10 +18,10 @@ from django.utils import timezone
 from schools.models import Membership, School
 from ssp.notifications import notify
 from ssp.roles import SPOCS, Role
-from ssp.scope import scope_of
+from ssp.scope import fresh_scope, scope_of
 from ssp.submissions import once_per_form
 
-from .access import can_confirm_awareness, can_remind_awareness
+from .access import can_confirm_awareness, can_read_awareness
 from .models import AwarenessConfirmation, AwarenessReminder, Document, Partnership, Signature
 
 
@@ -81,6 +81,7 @@ def awareness_confirm(*, partnership: Partnership, document_code, by) -> Awarene
     # The partnership's row, then the question again: someone who left the school since the
     # page was loaded confirms nothing.
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=partnership.pk).exists():
         raise PermissionDenied
     if not can_confirm_awareness(by, partnership):
@@ -133,7 +134,8 @@ def awareness_remind(*, partnership: Partnership, by) -> int:
     locked = (
         Partnership.objects.select_for_update().select_related("school").get(pk=partnership.pk)
     )
-    if not can_remind_awareness(by, locked):
+    fresh_scope(by)
+    if not can_read_awareness(by, locked):
         raise PermissionDenied
     document = current_protocol(locked)
     if document is None:

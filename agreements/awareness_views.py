@@ -16,7 +16,6 @@ from .access import (
     can_confirm_awareness,
     can_read_awareness,
     can_read_summary,
-    can_remind_awareness,
     get_partnership_for,
 )
 from .awareness import (
@@ -96,7 +95,7 @@ def awareness_staff(request, code):
             "document": document,
             "page": page,
             "confirmed": staff.filter(has_confirmed=True).count() if document else 0,
-            "can_remind": can_remind_awareness(request.user, partnership),
+            "can_remind": can_read_awareness(request.user, partnership),
             "reminded_today": reminded_today(partnership),
         },
     )
@@ -105,7 +104,7 @@ def awareness_staff(request, code):
 @require_POST
 @login_required
 def awareness_remind_staff(request, code):
-    partnership = get_partnership_for(request.user, code, require=can_remind_awareness)
+    partnership = get_partnership_for(request.user, code, require=can_read_awareness)
     try:
         count = awareness_remind(partnership=partnership, by=request.user)
     except ValidationError as error:

@@ -30,7 +30,6 @@ from .access import (
     can_read_documents,
     can_read_register,
     can_read_summary,
-    can_revoke,
     can_sign,
     can_write_documents,
     get_document_for,
@@ -142,7 +141,7 @@ def _detail_context(request, partnership: Partnership, *, conflict=False) -> dic
         "leads": services.school_leads(partnership.school),
         "can_move": can_move_partnership(user, partnership)
         and bool(Partnership.MOVES[Partnership.Status(partnership.status)]),
-        "can_revoke": can_revoke(user, partnership) and bool(dsa["school"] or dsa["force"]),
+        "can_revoke": can_sign(user, partnership) and bool(dsa["school"] or dsa["force"]),
         # The administrator reads the register, never the partnership's working records.
         "works_together": user.role != Role.ADMIN,
         "can_open_round": can_open_round(user, partnership),
@@ -329,7 +328,7 @@ def partnership_sign(request, code, document):
 @require_http_methods(["GET", "POST"])
 def partnership_revoke(request, code):
     user = request.user
-    partnership = get_partnership_for(user, code, require=can_revoke)
+    partnership = get_partnership_for(user, code, require=can_sign)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     live = Signature.objects.filter(
         partnership=partnership, document=dsa, revoked_at__isnull=True

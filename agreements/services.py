@@ -11,7 +11,7 @@ from django.utils import timezone
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
-from ssp.scope import scope_of
+from ssp.scope import fresh_scope, scope_of
 from ssp.submissions import once_per_form
 
 from .models import (
@@ -351,6 +351,7 @@ def _locked_partnership(partnership: Partnership, *, by, require) -> Partnership
     (a sergeant who left the team, a head who left the school) and `require`, the verb's
     predicate from access.py, as they are now, not as they were when the page was loaded."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    fresh_scope(by)
     if not Partnership.objects.visible_to(by).filter(pk=locked.pk).exists():
         raise PermissionDenied
     if not require(by, locked):
@@ -611,6 +612,7 @@ def document_draft_update(*, document: Document, by, seen_hash: str, **fields) -
     from .access import can_write_documents  # access reads this module
 
     locked = Document.objects.select_for_update().get(pk=document.pk)
+    fresh_scope(by)
     if not Document.objects.visible_to(by).filter(pk=locked.pk).exists():
         raise PermissionDenied
     if not can_write_documents(by):
@@ -712,9 +714,9 @@ def _activate_when_signed(partnership: Partnership, *, by) -> None:
 @transaction.atomic
 def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     """Revoke the partnership's current DSA and tell everyone who relied on it."""
-    from .access import can_revoke  # access reads this module
+    from .access import can_sign  # access reads this module
 
-    partnership = _locked_partnership(partnership, by=by, require=can_revoke)
+    partnership = _locked_partnership(partnership, by=by, require=can_sign)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:
         raise ValidationError("There is no signed agreement to revoke.")

@@ -13,6 +13,7 @@ from agreements.models import Disclosure, Gateway
 from agreements.services import disclosure_record, disclosures_acknowledge
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from . import access
@@ -153,6 +154,7 @@ def _tell_key_adults(notification: Notification) -> list:
 
 def _locked(user, notification: Notification) -> Notification:
     locked = Notification.objects.select_for_update().get(pk=notification.pk)
+    fresh_scope(user)
     if not access.can_handle(user, locked):
         raise PermissionDenied
     return locked

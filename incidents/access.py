@@ -1,8 +1,12 @@
 """Who may do what with concerns. Scope first (404), then the verb (403)."""
 
-from schools.models import School
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from schools.access import police_pupils
+from schools.models import Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
+from ssp.roles import CASE_OFFICERS, POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
 
 from .models import Concern, Enquiry, Incident, IncidentSummary
 
@@ -57,6 +61,12 @@ def can_add_note(user, concern: Concern) -> bool:
     if user.role == Role.SSPO:
         return True  # only reaches here through visible_to: shared with them, in force
     return _leads_school(user, concern)
+
+
+def can_see_police_events(user, concern: Concern) -> bool:
+    """The police side of a concern (acknowledged, the police outcome) is for the police and
+    the school's leads; the reporter sees the triage only."""
+    return user.role in POLICE_ROLES or user.role in SCHOOL_LEADS
 
 
 def can_see_access_log(user, concern: Concern) -> bool:
@@ -145,16 +155,43 @@ def can_open_enquiry_as_police(user, school: School) -> bool:
     return user.role == Role.SSPO and School.objects.visible_to(user).filter(pk=school.pk).exists()
 
 
+def can_open_enquiry_at(user, school: School) -> bool:
+    """Open a thread at this school: the SSPO as the police side, anyone else as the school's."""
+    if user.role == Role.SSPO:
+        return can_open_enquiry_as_police(user, school)
+    return can_open_enquiry_as_school(user, school)
+
+
+def enquiry_choices(user):
+    """The schools, shared concerns and pupils this person may open an enquiry about; other
+    staff never message the SSPO and the head reads only (403)."""
+    if not can_open_enquiry(user):
+        raise PermissionDenied
+    if user.role == Role.SSPO:
+        schools = School.objects.visible_to(user)
+        concerns = Concern.objects.visible_to(user)
+        pupils = (
+            police_pupils(user)
+            .filter(
+                Q(concern_links__concern__in=concerns)
+                | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
+            )
+            .distinct()
+        )
+    else:
+        schools = enquiry_schools(user)
+        concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
+        pupils = Pupil.objects.visible_to(user).filter(school__in=schools)
+    return schools, concerns, pupils
+
+
 def can_reply(user, enquiry: Enquiry) -> bool:
+    """Write in an open thread, or close it: the same people."""
     if enquiry.status == Enquiry.Status.CLOSED:
         return False
     if user.role == Role.SSPO:
         return True  # only reaches here through visible_to: one of their schools
     return can_open_enquiry_as_school(user, enquiry.school)
-
-
-def can_close_enquiry(user, enquiry: Enquiry) -> bool:
-    return can_reply(user, enquiry)
 
 
 def get_enquiry_for(user, code, *, require=None) -> Enquiry:

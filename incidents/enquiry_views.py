@@ -3,31 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import disclosures_acknowledge
-from schools.models import Pupil, School
 from ssp.audit import audited, log_pupils_shown
 from ssp.keyset import Sort, keyset_page
-from ssp.roles import POLICE_ROLES, Role
+from ssp.roles import POLICE_ROLES
 
 from . import services
 from .access import (
-    can_close_enquiry,
     can_list_enquiries,
     can_open_enquiry,
     can_reply,
-    enquiry_schools,
+    enquiry_choices,
     get_concern_for,
     get_enquiry_for,
 )
 from .forms import EnquiryForm, MessageForm
-from .models import Concern, Enquiry, Incident, Side
+from .models import Enquiry, Side
 
 PAGE_SIZE = 25
 # Enquiries page by cursor (ssp/keyset.py), the latest message first; "waiting for your
@@ -50,24 +46,7 @@ def _audited_enquiry(request, code, *, action="view", require=None) -> Enquiry:
 
 
 def _choices_for(user):
-    """The schools, shared concerns and pupils this person may open an enquiry about."""
-    if not can_open_enquiry(user):
-        raise PermissionDenied  # other staff never message the SSPO; the head reads only
-    if user.role == Role.SSPO:
-        schools = School.objects.visible_to(user)
-        concerns = Concern.objects.visible_to(user)
-        pupils = (
-            police_pupils(user)
-            .filter(
-                Q(concern_links__concern__in=concerns)
-                | Q(incident_links__incident__in=Incident.objects.visible_to(user)),
-            )
-            .distinct()
-        )
-    else:
-        schools = enquiry_schools(user)
-        concerns = Concern.objects.filter(school__in=schools, status=Concern.Status.SHARED)
-        pupils = Pupil.objects.visible_to(user).filter(school__in=schools)
+    schools, concerns, pupils = enquiry_choices(user)
     return schools.order_by("name"), concerns.order_by("-recorded_at"), pupils
 
 
@@ -124,7 +103,7 @@ def _enquiry_context(request, enquiry, *, form=None):
         "enquiry": enquiry,
         "thread": enquiry.messages.select_related("author"),
         "can_reply": can_reply(user, enquiry),
-        "can_close": can_close_enquiry(user, enquiry),
+        "can_close": can_reply(user, enquiry),
         "form": form or MessageForm(),
     }
 
@@ -166,7 +145,7 @@ def enquiry_reply(request, code):
 @login_required
 @require_POST
 def enquiry_close(request, code):
-    enquiry = _audited_enquiry(request, code, action="close", require=can_close_enquiry)
+    enquiry = _audited_enquiry(request, code, action="close", require=can_reply)
     services.enquiry_close(enquiry=enquiry, by=request.user)
     messages.success(request, "Enquiry closed.")
     return redirect("enquiry_detail", code=enquiry.code)

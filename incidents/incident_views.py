@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import disclosures_acknowledge
+from schools.access import police_pupils
 from schools.models import School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.keyset import Sort, keyset_page

@@ -7,23 +7,24 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.access import police_pupils
 from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
+from schools.access import police_pupils
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import (
     can_acknowledge,
     can_add_note,
     can_log_concern,
-    can_open_enquiry_as_police,
-    can_open_enquiry_as_school,
+    can_open_enquiry_at,
     can_record_incident,
     can_record_police_outcome,
     can_reply,
@@ -105,7 +106,7 @@ def concern_log(
     with _files_removed_unless_saved() as written, transaction.atomic():
         # The school row is locked while the reporter's place there is asked about again: a
         # membership ended after the form was shown (and before this POST) logs nothing.
-        school = School.objects.select_for_update().get(pk=school.pk)
+        school = _locked_school(school, by)
         if not can_log_concern(by, school):
             raise PermissionDenied
         if not involved:
@@ -414,9 +415,19 @@ def enquiry_purpose(user) -> str:
 # --- The police side of a shared concern ---------------------------------------------
 
 
+def _locked_school(school: School, by) -> School:
+    """Lock the school's row, then forget what this request knew of `by`'s reach (the page
+    asked before the lock was held): the caller's predicate reads it again."""
+    locked = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
+    return locked
+
+
 def _locked_concern(concern: Concern, by) -> Concern:
-    # visible_to is DISTINCT for officers, which FOR UPDATE refuses: lock, then check scope.
+    # visible_to is DISTINCT for officers, which FOR UPDATE refuses: lock, then check scope,
+    # read again now that the row is held.
     locked = Concern.objects.select_for_update().get(pk=concern.pk)
+    fresh_scope(by)
     if not Concern.objects.visible_to(by).filter(pk=concern.pk).exists():
         raise PermissionDenied
     return locked
@@ -538,6 +549,9 @@ def incident_record(
     concern: Concern | None = None,
 ) -> Incident:
     """Record an incident for one of the officer's schools, from a shared concern or not."""
+    # The school row is locked while the officer's reach is asked about again, read afresh:
+    # an assignment ended or a DSA revoked since the form was shown records nothing.
+    school = _locked_school(school, by)
     if not can_record_incident(by, school):
         raise PermissionDenied
     if concern is not None:
@@ -582,12 +596,21 @@ def incident_record(
     return incident
 
 
+def _locked_incident(incident: Incident, by) -> Incident:
+    """Lock the incident, then ask whether `by` still reaches it, read afresh."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    fresh_scope(by)
+    if not Incident.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise Http404  # out of their reach now: as if it did not exist
+    return locked
+
+
 @transaction.atomic
 def incident_update(
     *, incident: Incident, by, police_reference: str, outcome: str, close: bool, seen_version: int
 ) -> Incident:
     """Record the force's reference and the outcome; closing is final."""
-    incident = Incident.objects.visible_to(by).select_for_update(of=("self",)).get(pk=incident.pk)
+    incident = _locked_incident(incident, by)
     if not can_update_incident(by, incident):
         raise PermissionDenied
     if incident.version != seen_version:
@@ -620,7 +643,7 @@ class IncidentChanged(Exception):
 @transaction.atomic
 def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSummary:
     """Send the school's SPOC what they need to know: a police to school disclosure."""
-    incident = Incident.objects.visible_to(by).select_for_update(of=("self",)).get(pk=incident.pk)
+    incident = _locked_incident(incident, by)
     if not can_update_incident(by, incident):
         raise PermissionDenied
     if not text.strip():
@@ -720,16 +743,27 @@ def _school_enquirers(school):
     return _school_leads(school)
 
 
+def _locked_enquiry(enquiry: Enquiry, by) -> Enquiry:
+    """Lock the thread, then ask whether `by` still reaches it, read afresh."""
+    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    fresh_scope(by)
+    if not Enquiry.objects.visible_to(by).filter(pk=locked.pk).exists():
+        raise Http404  # out of their reach now: as if it did not exist
+    return locked
+
+
 @once_per_form(Enquiry)
 @transaction.atomic
 def enquiry_open(
     *, by, school, about: str, subject: str, text: str, concern=None, pupil=None
 ) -> Enquiry:
     """Open a thread: the SSPO with one of their schools, or the SPOC with their SSPO."""
-    police = by.role == Role.SSPO
-    allowed = can_open_enquiry_as_police if police else can_open_enquiry_as_school
-    if not allowed(by, school):
+    # Asked again under the school's lock, afresh: an SSPO whose assignment ended, or a SPOC
+    # whose place did, since the form was shown opens nothing.
+    school = _locked_school(school, by)
+    if not can_open_enquiry_at(by, school):
         raise PermissionDenied
+    police = _side_of(by) == Side.POLICE
     check = sharing_allowed(school)
     if not check.allowed:
         raise ValidationError({"school": f"No enquiry can be sent: {check.reason}"})
@@ -763,7 +797,7 @@ def enquiry_open(
 @transaction.atomic
 def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     """Append a message. A message from the side that was asked answers the thread."""
-    enquiry = Enquiry.objects.visible_to(by).select_for_update(of=("self",)).get(pk=enquiry.pk)
+    enquiry = _locked_enquiry(enquiry, by)
     if not can_reply(by, enquiry):
         raise PermissionDenied
     side = _side_of(by)
@@ -836,7 +870,7 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
 
 @transaction.atomic
 def enquiry_close(*, enquiry: Enquiry, by) -> Enquiry:
-    enquiry = Enquiry.objects.visible_to(by).select_for_update(of=("self",)).get(pk=enquiry.pk)
+    enquiry = _locked_enquiry(enquiry, by)
     if not can_reply(by, enquiry):
         raise PermissionDenied
     if Enquiry.Status.CLOSED not in Enquiry.MOVES[Enquiry.Status(enquiry.status)]:

@@ -21,7 +21,7 @@ from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.keyset import Sort, keyset_page
 from ssp.models import AccessLog
-from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, is_police
 from ssp.uploads import SizeCapUploadHandler
 
 from . import services
@@ -32,11 +32,11 @@ from .access import (
     can_list_shared_concerns,
     can_list_triage_queue,
     can_log_concern,
-    can_open_enquiry_as_police,
-    can_open_enquiry_as_school,
+    can_open_enquiry_at,
     can_record_incident,
     can_record_police_outcome,
     can_see_access_log,
+    can_see_police_events,
     can_triage,
     get_concern_for,
 )
@@ -204,7 +204,8 @@ POLICE_EVENT_KINDS = (ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_O
 
 def _police_actions(user, concern) -> dict:
     """What the viewer may do on the police side of this concern, as booleans."""
-    police = user.role == Role.SSPO and concern.status == Concern.Status.SHARED
+    # Each predicate names who may (the SSPO it was shared with); the status is the record's.
+    police = concern.status == Concern.Status.SHARED
     return {
         "can_acknowledge": police
         and can_acknowledge(user, concern)
@@ -215,19 +216,14 @@ def _police_actions(user, concern) -> dict:
         "can_create_incident": police
         and concern.acknowledged_at is not None
         and can_record_incident(user, concern.school),
-        "can_open_enquiry": (
-            can_open_enquiry_as_police(user, concern.school)
-            if user.role == Role.SSPO
-            else can_open_enquiry_as_school(user, concern.school)
-        ),
+        "can_open_enquiry": can_open_enquiry_at(user, concern.school),
     }
 
 
 def _events_for(user, concern):
     events = concern.events.select_related("actor")
-    if user.role in POLICE_ROLES or user.role in SCHOOL_LEADS:
+    if can_see_police_events(user, concern):
         return events
-    # The police side of a concern is for the SPOC and head; the reporter sees the triage.
     return events.exclude(kind__in=POLICE_EVENT_KINDS)
 
 
@@ -241,7 +237,7 @@ def _detail_context(
     back_url, back_label = reverse("home"), "Home"
     if can_triage(user, concern):
         back_url, back_label = reverse("triage_queue"), "Triage queue"
-    elif user.role in POLICE_ROLES:
+    elif is_police(user):
         back_url, back_label = reverse("shared_with_me"), "Shared concerns"
     elif concern.reported_by_id == user.pk:
         back_url, back_label = reverse("my_concerns"), "Your concerns"

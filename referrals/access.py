@@ -2,15 +2,13 @@
 
 A police officer reaches a pupil only through the schools they hold now, and only while the
 school's partnership and data sharing agreement are live: the pupil's name comes from the
-school's records.
+school's records: schools.access.police_pupils, and get_pupil_for for one pupil. Only an SSPO
+refers or holds a conference, which every caller asks first (can_make_referral,
+can_record_conference).
 """
 
 from django.shortcuts import get_object_or_404
 
-# The one rule for the pupils police reach (their schools in force); only an SSPO refers or
-# holds a conference, which every caller asks first (can_make_referral, can_record_conference).
-from agreements.access import police_pupils
-from schools.models import Pupil
 from ssp.access import get_visible_or_404
 from ssp.roles import CASE_OFFICERS, POLICE_ROLES, SCHOOL_LEADS, Role
 
@@ -87,7 +85,3 @@ def get_conference_for(user, code, *, require=None) -> Conference:
 
 def get_action_for(conference: Conference, code) -> ConferenceAction:
     return get_object_or_404(conference.actions, code=code)
-
-
-def get_police_pupil_or_404(user, code) -> Pupil:
-    return get_object_or_404(police_pupils(user).select_related("school"), code=code)

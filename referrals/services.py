@@ -10,9 +10,11 @@ from agreements.access import receives
 from agreements.models import Disclosure
 from agreements.services import disclosure_record, sharing_allowed
 from incidents.models import Concern
-from schools.models import Membership, Pupil
+from schools.access import police_pupils
+from schools.models import Membership, Pupil, School
 from ssp.notifications import notify
 from ssp.roles import Role
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import (
@@ -23,7 +25,6 @@ from .access import (
     can_mark_action_done,
     can_move_referral,
     can_record_conference,
-    police_pupils,
 )
 from .models import Conference, ConferenceAction, Referral, ReferralEvent, Scheme
 
@@ -60,6 +61,13 @@ def _tell_school(referral: Referral, by) -> None:
     )
 
 
+def _lock_school(school_id: int, by) -> None:
+    """Lock the school's row, then forget what this request knew of `by`'s reach: the
+    caller's predicates read it again from the database."""
+    School.objects.select_for_update().get(pk=school_id)
+    fresh_scope(by)
+
+
 @once_per_form(Scheme)
 @transaction.atomic
 def scheme_save(*, by, scheme: Scheme | None = None, **fields) -> Scheme:
@@ -72,6 +80,7 @@ def scheme_save(*, by, scheme: Scheme | None = None, **fields) -> Scheme:
         scheme = Scheme(force_id=by.officer.team.force_id)
     else:
         scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+        fresh_scope(by)
         # Asked again under the lock: a sergeant moved to another force since the page was
         # loaded no longer sees the scheme.
         if not Scheme.objects.visible_to(by).filter(pk=scheme.pk).exists():
@@ -104,6 +113,10 @@ def referral_make(
     follow_up_on: date | None = None,
     concern: Concern | None = None,
 ) -> Referral:
+    # The pupil's school is locked while the officer's reach is asked about again, read
+    # afresh: the page fetched the pupil through this request's scope before the lock, and an
+    # assignment ended or a DSA revoked since then refers no one.
+    _lock_school(pupil.school_id, by)
     if not can_make_referral(by):
         raise PermissionDenied
     if not police_pupils(by).filter(pk=pupil.pk).exists():
@@ -155,6 +168,9 @@ def referral_move(
 ) -> Referral:
     """Move a referral on. One move wins; a stale or disallowed one is refused."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    fresh_scope(by)
+    if not Referral.objects.visible_to(by).filter(pk=referral.pk).exists():
+        raise PermissionDenied
     if not can_move_referral(by, referral):
         raise PermissionDenied
     if referral.version != seen_version:
@@ -228,11 +244,14 @@ def conference_record(
     decisions: str,
     rationale: str,
 ) -> Conference:
-    if not can_record_conference(by):
-        raise PermissionDenied
     if not pupils:
         raise ValidationError({"pupils": "Choose at least one pupil."})
     schools = {p.school_id for p in pupils}
+    # Locked, then asked again afresh (see referral_make): pupils of one school only, so one
+    # lock; a mixed choice is refused below either way.
+    _lock_school(min(schools), by)
+    if not can_record_conference(by):
+        raise PermissionDenied
     allowed = police_pupils(by).filter(pk__in=[p.pk for p in pupils]).count()
     if len(schools) != 1 or allowed != len(pupils):
         raise ValidationError({"pupils": "Choose pupils of one of your schools."})
@@ -288,6 +307,7 @@ def conference_add_action(
     # Locked, then asked again: an officer whose school or agreement went since the page was
     # loaded adds nothing.
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    fresh_scope(by)
     if not Conference.objects.visible_to(by).filter(pk=conference.pk).exists():
         raise PermissionDenied
     if not can_add_action(by, conference):
@@ -303,6 +323,9 @@ def conference_add_action(
 @transaction.atomic
 def conference_action_done(*, action: ConferenceAction, by) -> ConferenceAction:
     action = ConferenceAction.objects.select_for_update().get(pk=action.pk)
+    fresh_scope(by)
+    if not Conference.objects.visible_to(by).filter(pk=action.conference_id).exists():
+        raise PermissionDenied
     if not can_mark_action_done(by, action.conference):
         raise PermissionDenied
     if action.is_done:

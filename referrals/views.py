@@ -14,6 +14,7 @@ from agreements.models import Disclosure
 from agreements.services import disclosures_acknowledge
 from incidents.forms import search_pupils
 from incidents.models import Concern
+from schools.access import get_pupil_for, police_pupils
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.forms import add_service_errors
 from ssp.keyset import Sort, keyset_page
@@ -35,10 +36,8 @@ from .access import (
     can_record_conference,
     get_action_for,
     get_conference_for,
-    get_police_pupil_or_404,
     get_referral_for,
     get_scheme_for,
-    police_pupils,
 )
 from .forms import (
     ActionForm,
@@ -217,7 +216,7 @@ def school_referral_list(request):
 def referral_new(request, pupil):
     if not can_make_referral(request.user):
         raise PermissionDenied
-    pupil = get_police_pupil_or_404(request.user, pupil)
+    pupil = get_pupil_for(request.user, pupil)
     log_access(
         request,
         action="refer",
@@ -351,7 +350,7 @@ def _pupil_codes(posted: list[str]) -> list[str]:
 def conference_new(request, pupil):
     if not can_record_conference(request.user):
         raise PermissionDenied
-    pupil = get_police_pupil_or_404(request.user, pupil)
+    pupil = get_pupil_for(request.user, pupil)
     log_access(
         request,
         action="conference",

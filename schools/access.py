@@ -48,6 +48,24 @@ def can_invite_to_team(user, team: Team) -> bool:
     return can_invite_officers(user) and user.officer.team_id == team.pk
 
 
+def can_invite(user, *, role: Role, school: School | None = None, team: Team | None = None):
+    """An invitation of `role` to `school` or `team`: the administrator invites anyone; the
+    head their own school's staff; the sergeant officers to their own team."""
+    if can_invite_anyone(user):
+        return True
+    if school is not None:
+        return role == Role.STAFF and can_invite_to_school(user, school)
+    if team is not None:
+        # An officer of the team (of a Youth Engagement Team, that makes them its YET).
+        return role == Role.SSPO and can_invite_to_team(user, team)
+    return False
+
+
+def can_see_school_people(user, school: School) -> bool:
+    """The school page's list of its people: for the school's leads."""
+    return user.role in SCHOOL_LEADS
+
+
 def can_name_spoc(user, school: School) -> bool:
     return can_invite_to_school(user, school) and not user.is_superuser
 
@@ -150,6 +168,14 @@ def get_assignment_to_end(user, code) -> Assignment:
 ACTIVITY_READERS = SCHOOL_LEADS
 
 
+def activity_log_schools(user):
+    """The schools whose activity log a person reads: the same rule as Activity.visible_to
+    (a school's leads their schools; officers the schools they hold, serve or supervise)."""
+    if user.role in ACTIVITY_READERS:
+        return School.objects.held_as(user, *ACTIVITY_READERS)
+    return School.objects.filter(pk__in=School.objects.visible_ids(user))
+
+
 def can_read_activity_log(user) -> bool:
     return user.role in ACTIVITY_READERS or user.role in POLICE_ROLES
 
@@ -247,9 +273,16 @@ def can_keep_term_dates(user, school: School) -> bool:
     return school.pk in scope_of(user).led_school_ids
 
 
-def can_correct_pupil(user, pupil: Pupil) -> bool:
-    """A pupil's record is corrected by the leads of the pupil's own school."""
-    return can_manage_pupils(user, pupil.school)
+def get_pupil_to_correct(user, code) -> Pupil:
+    """A pupil of the person's own school (else 404); the leads of the pupil's school correct
+    its record (else 403): the same rule as adding one (can_manage_pupils). The roll's pages
+    are the school's own: police, who read some pupils elsewhere, find nothing here."""
+    if scope_of(user).is_police:
+        raise Http404
+    pupil = get_pupil_for(user, code)
+    if not can_manage_pupils(user, pupil.school):
+        raise PermissionDenied
+    return pupil
 
 
 def can_see_upn(user, pupil: Pupil) -> bool:
@@ -259,13 +292,33 @@ def can_see_upn(user, pupil: Pupil) -> bool:
     return scope.role in SCHOOL_ROLES and pupil.school_id in scope.visible_school_ids
 
 
-def get_pupil_for(user, code, *, require=None) -> Pupil:
-    """The one gate of a pupil's record: Pupil.visible_to (the school's own people; anyone
-    else 404), then the predicate (403). Police reach pupils only through the pupils of
-    their schools in force (agreements.access.police_pupils)."""
-    return get_visible_or_404(
-        user, Pupil.objects.select_related("school"), require=require, code=code
-    )
+def police_pupils(user):
+    """The pupils a police user may read: those of their schools whose DSA is in force now.
+
+    A pupil's name, year group and school come from the school's records, so every police
+    read of a pupil (searches, pickers, chronologies) starts here: revoking or a lapse
+    hides them on the next request. One pupil by its code: get_pupil_for.
+    """
+    scope = scope_of(user)
+    if not scope.is_police:
+        return Pupil.objects.none()
+    return Pupil.objects.filter(school_id__in=scope.in_force_school_ids)
+
+
+def get_pupil_for(user, code, *, require=None, annotate=None) -> Pupil:
+    """The one gate of a pupil's record, for everyone who reads one by its code: the school's
+    own people through Pupil.visible_to, police through police_pupils (their schools whose
+    DSA is in force). Outside that, 404 as if the pupil did not exist; then the predicate
+    (403). A page may say what to load with the pupil (`annotate`), never narrow or widen
+    the rule."""
+    scope = scope_of(user)
+    pupils = police_pupils(user) if scope.is_police else Pupil.objects.visible_to(user)
+    if annotate:
+        pupils = pupils.annotate(**annotate)
+    pupil = get_object_or_404(pupils.select_related("school"), code=code)
+    if require is not None and not require(user, pupil):
+        raise PermissionDenied
+    return pupil
 
 
 def get_roll_intake_for(user, code) -> Intake:
@@ -323,15 +376,13 @@ def gias_intakes_visible_to(user):
     return intakes.none()
 
 
-def get_gias_intake_for(user, code, *, require=None) -> Intake:
+def get_gias_intake_for(user, code) -> Intake:
+    """An import the person may see (else 404); only the importer works on it (else 403): a
+    sergeant sees their force's imports listed on the register but opens none."""
     intake = get_object_or_404(
         gias_intakes_visible_to(user).select_related("force", "created_by", "applied_by"),
         code=code,
     )
-    if require is not None and not require(user, intake):
+    if not can_import_gias(user):
         raise PermissionDenied
     return intake
-
-
-def can_act_on_gias_intake(user, intake: Intake) -> bool:
-    return can_import_gias(user)

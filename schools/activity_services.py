@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ssp.notifications import notify
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import (
@@ -88,6 +89,7 @@ def _check_details(status: str, on: datetime.date, details: dict) -> None:
 def activity_record(*, by, school: School, kind: str, on: datetime.date, **details) -> Activity:
     """Record something delivered at a school, as the SSPO or the YET officer did it."""
     school = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
     if not can_record_activity(by, school):
         raise PermissionDenied
     _check_details(Activity.Status.DELIVERED, on, details)
@@ -109,6 +111,7 @@ def activity_record(*, by, school: School, kind: str, on: datetime.date, **detai
 def activity_correct(*, activity: Activity, by, seen: int, on: datetime.date, **details):
     """The recorder corrects their entry; the history keeps what it said before."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    fresh_scope(by)
     if not can_correct_activity(by, activity):
         raise PermissionDenied
     if latest_change(activity) != seen:
@@ -131,6 +134,7 @@ def activity_close(
 ) -> Activity:
     """A scheduled session was delivered (with how many pupils) or cancelled (and why)."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    fresh_scope(by)
     if not can_close_activity(by, activity):
         raise PermissionDenied
     if not activity.can_move_to(status):
@@ -172,6 +176,7 @@ def session_request_make(
     *, by, school: School, topic: str, year_groups: list[str], preferred_dates: str, notes=""
 ) -> SessionRequest:
     school = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
     if not can_request_session(by, school):
         raise PermissionDenied
     session_request = SessionRequest(
@@ -195,6 +200,7 @@ def session_request_make(
 
 def _locked_request(session_request: SessionRequest, by, allowed, seen_version: int):
     locked = SessionRequest.objects.select_for_update().get(pk=session_request.pk)
+    fresh_scope(by)
     if not allowed(by, locked):
         raise PermissionDenied
     if locked.version != seen_version:

@@ -13,7 +13,7 @@ from ssp.roles import POLICE_ROLES
 
 from . import activity_services as services
 from .access import (
-    ACTIVITY_READERS,
+    activity_log_schools,
     can_answer_session_request,
     can_close_activity,
     can_correct_activity,
@@ -63,9 +63,7 @@ def _query_without_page(request) -> str:
 
 def _log_schools(user):
     """The schools whose log a person reads: the same rule as Activity.visible_to."""
-    if user.role in ACTIVITY_READERS:
-        return School.objects.held_as(user, *ACTIVITY_READERS).order_by("name")
-    return School.objects.filter(pk__in=School.objects.visible_ids(user)).order_by("name")
+    return activity_log_schools(user).order_by("name")
 
 
 def _recording_schools(user):

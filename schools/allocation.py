@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.text import slugify
 
 from ssp.notifications import notify
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import can_allocate, can_allocate_school
@@ -154,6 +155,7 @@ def _require_force_allocator(by, force_id) -> None:
 
 def _locked_school_to_allocate(school: School, by) -> School:
     locked = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
     if not School.objects.allocatable_by(by).filter(pk=locked.pk).exists():
         raise PermissionDenied
     if not can_allocate_school(by, locked):

@@ -19,7 +19,6 @@ from ssp.celery import app as celery_app
 from ssp.uploads import SizeCapUploadHandler
 
 from .access import (
-    can_act_on_gias_intake,
     get_gias_intake_for,
     gias_intakes_visible_to,
     require_gias_importer,
@@ -122,7 +121,7 @@ def _initial_choices(force_code) -> dict:
 
 @login_required
 def gias_import_detail(request, code):
-    intake = get_gias_intake_for(request.user, code, require=can_act_on_gias_intake)
+    intake = get_gias_intake_for(request.user, code)
     return render(
         request,
         "schools/gias_import_detail.html",
@@ -159,7 +158,7 @@ def _percent(intake: Intake) -> int:
 @login_required
 def gias_import_progress(request, code):
     """A small JSON view the page polls for its progress bar."""
-    intake = get_gias_intake_for(request.user, code, require=can_act_on_gias_intake)
+    intake = get_gias_intake_for(request.user, code)
     return JsonResponse(
         {
             "status": intake.status,
@@ -173,7 +172,7 @@ def gias_import_progress(request, code):
 @login_required
 @require_POST
 def gias_import_restart(request, code):
-    intake = get_gias_intake_for(request.user, code, require=can_act_on_gias_intake)
+    intake = get_gias_intake_for(request.user, code)
     if intake.status == Intake.Status.UPLOADED and not queue_preview(intake):
         messages.warning(request, "The background worker is still unreachable: try again later.")
     return redirect("gias_import_detail", code=intake.code)
@@ -182,7 +181,7 @@ def gias_import_restart(request, code):
 @login_required
 @require_POST
 def gias_import_apply(request, code):
-    intake = get_gias_intake_for(request.user, code, require=can_act_on_gias_intake)
+    intake = get_gias_intake_for(request.user, code)
     try:
         intake = gias_services.gias_apply(intake=intake, by=request.user)
     except gias_services.StalePreview:
@@ -207,7 +206,7 @@ def gias_import_apply(request, code):
 @login_required
 @require_POST
 def gias_import_abandon(request, code):
-    intake = get_gias_intake_for(request.user, code, require=can_act_on_gias_intake)
+    intake = get_gias_intake_for(request.user, code)
     try:
         gias_services.gias_abandon(intake=intake, by=request.user)
     except IntakeRefused as refusal:

@@ -13,7 +13,7 @@ from ssp.forms import add_service_errors
 from ssp.uploads import SizeCapUploadHandler
 
 from . import pupils as pupil_services
-from .access import can_correct_pupil, get_pupil_for, get_roll_intake_for, get_school_for_pupils
+from .access import get_pupil_to_correct, get_roll_intake_for, get_school_for_pupils
 from .intake import roll, roll_csv
 from .intake.rows import IntakeRefused
 from .models import Intake, Pupil
@@ -123,7 +123,7 @@ def pupil_new(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pupil_correct(request, code):
-    pupil = get_pupil_for(request.user, code, require=can_correct_pupil)
+    pupil = get_pupil_to_correct(request.user, code)
     if request.method == "GET":
         log_access(request, action="read", object_type="pupil", object_code=pupil.code)
     initial = {f: getattr(pupil, f) for f in (*pupil_services.FIELDS, "left_on")}

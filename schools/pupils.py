@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from .access import can_manage_pupils
@@ -61,6 +62,7 @@ def _save(pupil: Pupil, by, fields) -> Pupil:
 def pupil_add(*, school: School, by, **values) -> Pupil:
     """Add one pupil to a school's roll. The UPN must be free among current pupils."""
     School.objects.select_for_update().only("pk").get(pk=school.pk)
+    fresh_scope(by)
     if not can_manage_pupils(by, school):
         raise PermissionDenied
     _check(school=school, values=values, pupil=None)
@@ -79,6 +81,9 @@ def pupil_correct(*, pupil: Pupil, by, left_on: datetime.date | None = None, **v
     """Correct a pupil's details (a history row keeps what they were), or record them as left
     or back on the roll."""
     pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    fresh_scope(by)
+    if not can_manage_pupils(by, pupil.school):
+        raise PermissionDenied  # a lead who left since the form was shown corrects nothing
     values["left_on"] = left_on
     _check(school=pupil.school, values=values, pupil=pupil)
     changed = []

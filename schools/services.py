@@ -16,9 +16,10 @@ from django.utils import timezone
 from ssp.models import AccessLog, User
 from ssp.notifications import notify
 from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
-from .access import can_end_assignment, can_name_spoc
+from .access import can_end_assignment, can_invite, can_name_spoc
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
 OWN_RECORD_REFUSAL = (
@@ -229,6 +230,7 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
     refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    fresh_scope(by)
     if not can_end_assignment(by, assignment):
         raise PermissionDenied  # not (or no longer) the sergeant of the officer's team
     if assignment.ends_on != seen_ends_on:
@@ -284,6 +286,7 @@ def spoc_designate(
     # The school's row, then the question again: a head who left since the page was loaded
     # names nobody.
     school = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
     if not can_name_spoc(by, school):
         raise PermissionDenied
     designation = Membership.Designation.DEPUTY if deputy else Membership.Designation.SPOC
@@ -340,6 +343,17 @@ def invitation_create(
         raise ValidationError("School roles join a school; police roles join a team.")
     if by is not None and by.email.lower() == email.lower():
         raise PermissionDenied(OWN_RECORD_REFUSAL)
+    # The school's (or team's) row is locked while the inviter's right is asked again, read
+    # afresh: a head who left, or a sergeant moved on, since the form was shown invites no one.
+    if school is not None:
+        school = School.objects.select_for_update().get(pk=school.pk)
+    if team is not None:
+        team = Team.objects.select_for_update().get(pk=team.pk)
+    if by is None:
+        raise PermissionDenied
+    fresh_scope(by)
+    if not can_invite(by, role=role, school=school, team=team):
+        raise PermissionDenied
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         token_hash=_token_hash(token),

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from ssp.roles import SCHOOL_LEADS, Role
+from ssp.roles import Role
 
 from . import services
 from .access import (
@@ -22,6 +22,7 @@ from .access import (
     can_keep_term_dates,
     can_manage_pupils,
     can_name_spoc,
+    can_see_school_people,
     get_school_for,
     is_endable_by,
 )
@@ -58,7 +59,7 @@ def school_detail(request, code):
         else ()
     )
     may_import_staff = can_import_staff(request.user, school)
-    if request.user.role in SCHOOL_LEADS:
+    if can_see_school_people(request.user, school):
         # can_end_membership for each row, with its school-wide half asked once.
         people = list(people)
         for membership in people:

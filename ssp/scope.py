@@ -15,6 +15,7 @@ The scope names the rules of the apps below `ssp` (imported where used, as the U
 every app): it is wiring, not a rule of its own.
 """
 
+from contextlib import suppress
 from contextvars import ContextVar
 from functools import cached_property
 
@@ -107,6 +108,27 @@ class Scope:
             .values_list("school_id", flat=True)
         )
 
+    def forget(self) -> None:
+        """Drop every answer worked out so far, and the role worked out on the user, so the
+        next question reads the database again."""
+        for name in ("visible_school_ids", "led_school_ids", "in_force_school_ids"):
+            self.__dict__.pop(name, None)
+        forget_role(self.user)
+
+
+def forget_role(user) -> None:
+    """The role is worked out once per user object (`User.role`) from its officer record and
+    memberships, which Django keeps on the object once read: drop them, so it is read again."""
+    with suppress(AttributeError):  # not worked out yet
+        del user.role  # through attributes: request.user is a lazy object around the user
+    meta = getattr(user, "_meta", None)
+    if meta is None:
+        return
+    for relation in meta.related_objects:
+        if relation.one_to_one and relation.is_cached(user):
+            relation.delete_cached_value(user)
+    getattr(user, "_prefetched_objects_cache", {}).pop("memberships", None)
+
 
 def scope_of(user) -> Scope:
     """The current request's scope when `user` is that request's user, else a fresh one."""
@@ -115,6 +137,19 @@ def scope_of(user) -> Scope:
     if scope is not None and (scope.user is user or getattr(scope.user, "_wrapped", None) is user):
         return scope
     return Scope(user)
+
+
+def fresh_scope(user) -> Scope:
+    """The person's scope read again from the database: for a write re-checking its predicate
+    once it holds its lock. The page that posted has usually asked already in this request
+    (to fetch the record, to list the form's choices), before the lock was taken; a revocation,
+    lapse or ended place committed since must refuse the write, not pass on that answer.
+
+    The request's scope is the one refreshed, so whatever the request shows after the write
+    agrees with what the write was allowed to do."""
+    scope = scope_of(user)
+    scope.forget()
+    return scope
 
 
 class ScopeMiddleware:

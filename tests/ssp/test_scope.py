@@ -3,8 +3,8 @@
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from agreements.access import police_pupils
 from agreements.services import dsa_revoke, in_force_school_ids
+from schools.access import police_pupils
 from schools.models import School
 from ssp.roles import Role
 from ssp.scope import Scope, ScopeMiddleware, scope_of
