@@ -196,12 +196,17 @@ def test_the_sharing_log_walks_by_cursor(client, school_a, spoc_a, sspo_a, head_
     import re
     import uuid
 
-    from agreements.models import Disclosure
+    from agreements.models import Disclosure, Gateway
+    from agreements.services import sharing_allowed
 
+    dsa = sharing_allowed(school_a).document
     pks = [
         Disclosure.objects.create(
             school=school_a,
             partnership=school_a.partnership,
+            document=dsa,
+            gateway=Gateway.CHILDREN_ACT_2004_S11,
+            purpose="Safeguarding",
             direction="to_police",
             kind="concern_shared",
             record_code=uuid.uuid4(),
