@@ -111,7 +111,7 @@ class Scope:
     def forget(self) -> None:
         """Drop every answer worked out so far, and the role worked out on the user, so the
         next question reads the database again."""
-        for name in ("visible_school_ids", "led_school_ids", "in_force_school_ids"):
+        for name in ("visible_school_ids", "led_school_ids", "in_force_school_ids", "memberships"):
             self.__dict__.pop(name, None)
         forget_role(self.user)
 

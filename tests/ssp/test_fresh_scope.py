@@ -71,3 +71,16 @@ def test_the_role_is_read_again_through_the_requests_lazy_user(sspo_a):
 def test_outside_a_request_a_fresh_scope_is_fresh(sspo_a, school_a):
     assert fresh_scope(sspo_a) is not scope_of(sspo_a)  # no request: nothing shared
     assert fresh_scope(sspo_a).visible_school_ids == [school_a.pk]
+
+
+def test_the_schools_a_lead_leads_are_read_again_after_their_place_ends(spoc_a, school_a):
+    from schools.models import Membership
+
+    def view(request):
+        before = scope_of(request.user).led_school_ids
+        Membership.objects.filter(user=spoc_a).update(left_on=today())
+        kept = scope_of(request.user).led_school_ids  # what a stale re-check would see
+        return {"before": before, "kept": kept, "after": fresh_scope(request.user).led_school_ids}
+
+    seen = _serve(spoc_a, view)
+    assert seen == {"before": {school_a.pk}, "kept": {school_a.pk}, "after": frozenset()}
