@@ -111,8 +111,10 @@ class Scope:
     def forget(self) -> None:
         """Drop every answer worked out so far, and the role worked out on the user, so the
         next question reads the database again."""
-        for name in ("visible_school_ids", "led_school_ids", "in_force_school_ids", "memberships"):
-            self.__dict__.pop(name, None)
+        # Every answer is kept in the instance's dict (cached properties, visible_schools):
+        # all of it goes, so an answer added later cannot be left behind.
+        for name in [name for name in self.__dict__ if name != "user"]:
+            del self.__dict__[name]
         forget_role(self.user)
 
 
