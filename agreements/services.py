@@ -716,6 +716,10 @@ def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     """Revoke the partnership's current DSA and tell everyone who relied on it."""
     from .access import can_sign  # access reads this module
 
+    # The school's row first, as every write that re-checks the DSA locks it: a share or a
+    # record made at the same moment either commits before the revocation or waits for it
+    # and is refused.
+    School.objects.select_for_update().get(pk=partnership.school_id)
     partnership = _locked_partnership(partnership, by=by, require=can_sign)
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:

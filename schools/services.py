@@ -230,6 +230,9 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by, seen_ends_on=No
     officer = Officer.objects.select_for_update().get(pk=assignment.officer_id)
     refuse_own_record(by=by, user=officer.user)
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    # The school's row too, as the officer's writes there lock it and re-check: one made at
+    # the same moment commits before the assignment ends or waits and is refused.
+    School.objects.select_for_update().get(pk=assignment.school_id)
     fresh_scope(by)
     if not can_end_assignment(by, assignment):
         raise PermissionDenied  # not (or no longer) the sergeant of the officer's team
@@ -461,6 +464,9 @@ def membership_end(*, membership: Membership, by) -> bool:
     the job. Returns whether the account was closed."""
     from .access import can_end_membership
 
+    # The school's row first, as every write there that re-checks the person's place locks
+    # it (and before the place's row, the order the SPOC's designation takes them in).
+    School.objects.select_for_update().get(pk=membership.school_id)
     membership = (
         Membership.objects.select_for_update()
         .select_related("user", "school")
