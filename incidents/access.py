@@ -6,7 +6,8 @@ from django.db.models import Q
 from schools.access import police_pupils
 from schools.models import Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.roles import CASE_OFFICERS, POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
+from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
+from ssp.scope import scope_of
 
 from .models import Concern, Enquiry, Incident, IncidentSummary
 
@@ -65,8 +66,10 @@ def can_add_note(user, concern: Concern) -> bool:
 
 def can_see_police_events(user, concern: Concern) -> bool:
     """The police side of a concern (acknowledged, the police outcome) is for the police and
-    the school's leads; the reporter sees the triage only."""
-    return user.role in POLICE_ROLES or user.role in SCHOOL_LEADS
+    the leads of the concern's school; the reporter sees the triage only. (Police reach the
+    concern only through visible_to: shared with them, their schools, the DSA in force.)"""
+    scope = scope_of(user)
+    return scope.is_police or concern.school_id in scope.led_school_ids
 
 
 def can_see_access_log(user, concern: Concern) -> bool:

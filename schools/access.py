@@ -62,8 +62,9 @@ def can_invite(user, *, role: Role, school: School | None = None, team: Team | N
 
 
 def can_see_school_people(user, school: School) -> bool:
-    """The school page's list of its people: for the school's leads."""
-    return user.role in SCHOOL_LEADS
+    """The school page's list of its people: for the school's own leads (a head who is also
+    on another school's staff does not list that school's people)."""
+    return school.pk in scope_of(user).led_school_ids
 
 
 def can_name_spoc(user, school: School) -> bool:
