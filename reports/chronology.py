@@ -38,6 +38,8 @@ class Entry:
     detail: str
     target: tuple[str, object]  # the record's page: URL name and code, reversed when shown
     date_only: bool = False
+    # The record's own words, as its page shows them to this viewer (empty where it shows none).
+    text: str = ""
 
     @property
     def link(self) -> str:
@@ -80,13 +82,26 @@ def _concern_entries(user, pupil) -> list[Entry]:
         "concern__reference",
         "concern__kind",
         "concern__category",
+        "concern__narrative",
         "concern__happened_at",
         "concern__recorded_at",
         "concern__reported_by__first_name",
         "concern__reported_by__last_name",
     )
     entries, concerns = [], {}
-    for pk, role, code, reference, kind, category, happened, recorded, first, last in links:
+    for (
+        pk,
+        role,
+        code,
+        reference,
+        kind,
+        category,
+        narrative,
+        happened,
+        recorded,
+        first,
+        last,
+    ) in links:
         concerns[pk] = (code, reference)
         entries.append(
             Entry(
@@ -97,6 +112,7 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 detail=f"{ConcernPupil.Role(role).label}. Logged by "
                 f"{f'{first} {last}'.strip()} ({reference}).",
                 target=("concern_detail", code),
+                text=narrative,
             )
         )
     # The triage decision says it was shared; the share's own event would repeat it. The
@@ -105,9 +121,15 @@ def _concern_entries(user, pupil) -> list[Entry]:
     if user.role != Role.STAFF:
         kinds += [ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_OUTCOME]
     events = ConcernEvent.objects.filter(concern_id__in=concerns, kind__in=kinds).values_list(
-        "concern_id", "kind", "at", "to_status", "actor__first_name", "actor__last_name"
+        "concern_id",
+        "kind",
+        "at",
+        "to_status",
+        "rationale",
+        "actor__first_name",
+        "actor__last_name",
     )
-    for pk, kind, at, to_status, first, last in events:
+    for pk, kind, at, to_status, rationale, first, last in events:
         code, reference = concerns[pk]
         title = (
             f"Triage: {Concern.Status(to_status).label if to_status else ''}"
@@ -122,6 +144,7 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 title=title,
                 detail=f"By {f'{first} {last}'.strip()} ({reference}).",
                 target=("concern_detail", code),
+                text=rationale,
             )
         )
     return entries
@@ -143,6 +166,8 @@ def _referral_entries(user, pupil) -> list[Entry]:
                 title=f"Referral to {referral.scheme.name}",
                 detail=f"{purpose}Status: {status} ({referral.reference}).",
                 target=("referral_detail", referral.code),
+                # The reason is the police's; the school's page shows the summary only.
+                text=referral.reason if police else "",
             )
         )
     return entries
@@ -159,6 +184,7 @@ def _conference_entries(user, pupil) -> list[Entry]:
             detail=f"Agencies: {c.agencies}",
             target=("conference_detail", c.code),
             date_only=True,
+            text=c.decisions,
         )
         for c in conferences
     ]
@@ -179,6 +205,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
                 detail=f"{link.get_role_display()}. {link.incident.get_status_display()} "
                 f"({link.incident.reference}).",
                 target=("incident_detail", link.incident.code),
+                text=link.incident.narrative,
             )
             for link in links
         ]
@@ -196,6 +223,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
             title="Incident summary from the police",
             detail=f"Sent by {summary.sent_by.get_full_name()}.",
             target=("incident_summary_detail", summary.code),
+            text=summary.text,
         )
         for summary in summaries
     ]
