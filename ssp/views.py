@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedRedirect
@@ -12,6 +13,15 @@ from .models import Notification
 from .notifications import is_local_link, unread_count
 
 PAGE_SIZE = 25
+
+
+def accessibility(request):
+    """The accessibility statement the 2018 regulations ask for, open to everyone."""
+    return render(
+        request,
+        "ssp/accessibility.html",
+        {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL},
+    )
 
 
 @login_required
