@@ -144,7 +144,9 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 title=title,
                 detail=f"By {f'{first} {last}'.strip()} ({reference}).",
                 target=("concern_detail", code),
-                text=rationale,
+                # The school's reasons for its decision; the police side's notes carry their
+                # own references (an incident's), which the school's chronology never shows.
+                text=rationale if kind == ConcernEvent.Kind.TRIAGED else "",
             )
         )
     return entries

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's passkey list loads humanize: without it the Security page's passkeys answer 500.
+    "django.contrib.humanize",
     "django.forms",
     "allauth",
     "allauth.account",
