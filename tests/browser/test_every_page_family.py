@@ -10,8 +10,12 @@ import json
 
 import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.conf import settings
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.views.defaults import bad_request, server_error
 
 from agreements.models import FeedbackRound
 from encompass import services as encompass
@@ -59,12 +63,18 @@ def check(page, paths: list[str], *, status=200) -> None:
     for path in paths:
         response = page.goto(path)
         assert response.status == status, f"{path} answered {response.status}"
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            violations = all_violations(page)
-            if violations:
-                found[f"{path} at {width}px"] = violations
+        found.update(at_both_widths(page, path))
     assert found == {}, json.dumps(found, indent=1)
+
+
+def at_both_widths(page, label: str) -> dict:
+    found = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        violations = all_violations(page)
+        if violations:
+            found[f"{label} at {width}px"] = violations
+    return found
 
 
 def the(request, *names):
@@ -266,3 +276,24 @@ def test_sergeant_pages(request, page, sergeant, safer_team, school_a, encompass
 def test_administrator_pages(page, admin_user):
     sign_in(page, admin_user)
     check(page, [reverse("invite_anyone"), reverse("accessibility")])
+
+
+def test_error_pages_no_url_leads_to(page, db):
+    """The server error, bad request and refused-form pages, as Django's handlers draw them,
+    put into a page of the portal (so its styles load) and checked like any other."""
+    factory = RequestFactory()
+    drawn = {
+        "500": server_error(factory.get("/")),
+        "400": bad_request(factory.get("/"), Exception("bad")),
+        "403 (form refused)": import_string(settings.CSRF_FAILURE_VIEW)(
+            factory.post("/"), reason="no token"
+        ),
+    }
+    page.goto(reverse("accessibility"))
+    found = {}
+    for label, response in drawn.items():
+        html = response.content.decode()
+        assert '<footer class="govuk-footer"' in html, label
+        page.set_content(html)
+        found.update(at_both_widths(page, label))
+    assert found == {}, json.dumps(found, indent=1)

@@ -94,6 +94,9 @@ def test_the_pdf_is_tagged_pdf_ua_with_a_language_and_a_title(client, history, s
 
 def test_the_pdf_carries_each_entrys_text_as_the_page_shows_it(client, history, spoc_a, pupil_a):
     text = text_of(pdf_of(client, spoc_a, pupil_a))
+    # It opens with the school and the pupil: no template comment or markup leaks into it.
+    assert text.startswith(f"{pupil_a.school.name} · SSP Portal chronology"), text[:200]
+    assert "{#" not in text and "<" not in text
     for words in (SHARED, HANDLED, WAITING, "A blade: share.", "Pastoral."):
         assert words in text
     assert pupil_a.upn in text
