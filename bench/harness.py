@@ -59,9 +59,11 @@ class Page:
     name: str
     path: str
     cookies: list  # one signed-in session per client thread, as for separate people
+    # (None for a machine client, which signs each request with `headers` instead)
     rows: int = 0  # rows (or list items, or timeline entries) on the last response
     medians: dict = field(default_factory=dict)
     row: re.Pattern = ROW  # what counts as one row of this page
+    headers: dict = field(default_factory=dict)  # sent with every request (an API bearer)
 
 
 def main(doc, run) -> int:
@@ -412,7 +414,10 @@ def get(port, page, client=0) -> float:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
     try:
         started = time.perf_counter()
-        conn.request("GET", page.path, headers={"Cookie": page.cookies[client]})
+        headers = dict(page.headers)
+        if page.cookies[client]:
+            headers["Cookie"] = page.cookies[client]
+        conn.request("GET", page.path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         elapsed = time.perf_counter() - started
@@ -485,11 +490,12 @@ def capture(page) -> list:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    cookie_name, key = page.cookies[0].split("=", 1)
-    assert cookie_name == settings.SESSION_COOKIE_NAME
-    client.cookies[cookie_name] = key
+    if page.cookies[0]:
+        cookie_name, key = page.cookies[0].split("=", 1)
+        assert cookie_name == settings.SESSION_COOKIE_NAME
+        client.cookies[cookie_name] = key
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(page.path)
+        response = client.get(page.path, headers=page.headers)
     if response.status_code != 200:
         raise BenchError(f"{page.path} answered {response.status_code} in process")
     return captured.captured_queries

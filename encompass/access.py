@@ -6,6 +6,8 @@ The school's key adults (the SPOC and deputy SPOC) and its head read, match, ack
 plan support for their own school's notifications. Nobody else reaches them.
 """
 
+from schools.access import can_keep_term_dates as can_keep_term_dates
+from schools.access import get_school_for as get_school_for
 from schools.models import School
 from ssp.access import get_visible_or_404
 from ssp.roles import SCHOOL_LEADS, Role
@@ -22,7 +24,19 @@ def get_notification_or_404(user, code, *, require=None):
 
 
 def can_list(user) -> bool:
-    return getattr(user, "role", None) in SCHOOL_LEADS
+    """The school's leads list their school's notifications; the sergeant their team's, as
+    receipts."""
+    return getattr(user, "role", None) in SCHOOL_LEADS or can_send(user)
+
+
+def can_send(user) -> bool:
+    return getattr(user, "role", None) == SENDER
+
+
+def handled_by(user):
+    """The notifications a person handles in full (can_handle, as a queryset): their
+    school's, for its leads. The police side never: it reads receipts only."""
+    return Notification.objects.filter(school_id__in=scope_of(user).led_school_ids)
 
 
 def schools_sendable_by(user):

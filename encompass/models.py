@@ -65,6 +65,10 @@ class NotificationQuerySet(models.QuerySet):
             return self.filter(school__in=School.objects.visible_to(user))
         return self.none()
 
+    def awaiting_acknowledgement(self):
+        """Not yet acknowledged, the nearest deadline first."""
+        return self.filter(acknowledged_at__isnull=True).order_by("deadline", "pk")
+
     def unacknowledged_past_deadline(self, now=None):
         now = now or timezone.now()
         return self.filter(

@@ -4,16 +4,17 @@ refused at the last moment."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
+from ssp.submissions import once_per_form
 
 from . import access
-from .models import Notification
+from .models import Notification, TermDate
 from .schooldays import next_school_day_start
 
 # What a sender supplies; the rest (school, deadline, match) the portal works out.
@@ -198,3 +199,62 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+@once_per_form(Notification)
+def send(*, by, school: School, details: dict) -> Notification:
+    """The force's Encompass team sends from the form: the same intake as the force's client
+    (`receive`), once per rendered form however often it is posted."""
+    notification, _created = receive(school=school, details=details, sender=by)
+    return notification
+
+
+# --- Term dates ---------------------------------------------------------------------------
+
+
+@once_per_form(TermDate)
+def term_date_add(
+    *, by, school: School, kind: str, starts_on: dt.date, ends_on: dt.date, label: str = ""
+) -> TermDate:
+    """A term or a holiday the school keeps. A span ends on or after it starts and overlaps
+    no other of its kind (a holiday may fall inside a term: half-term takes days out of it).
+    The school row is locked, so two spans added at once cannot overlap each other."""
+    if kind not in TermDate.Kind.values:
+        raise ValidationError({"kind": "Choose a term or a holiday."})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "The last day must be on or after the first day."})
+    with transaction.atomic():
+        locked = School.objects.select_for_update().get(pk=school.pk)
+        if not access.can_keep_term_dates(by, locked):
+            raise PermissionDenied
+        clash = (
+            TermDate.objects.filter(
+                school=locked, kind=kind, starts_on__lte=ends_on, ends_on__gte=starts_on
+            )
+            .order_by("starts_on")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "starts_on": f"These dates overlap the {clash.get_kind_display().lower()} "
+                    f"{clash.starts_on:%-d %B %Y} to {clash.ends_on:%-d %B %Y}."
+                }
+            )
+        term_date = TermDate(
+            school=locked, kind=kind, label=label.strip(), starts_on=starts_on, ends_on=ends_on
+        )
+        term_date._history_user = by
+        term_date.save()
+    return term_date
+
+
+def term_date_remove(*, by, term_date: TermDate) -> None:
+    with transaction.atomic():
+        locked = TermDate.objects.select_for_update().filter(pk=term_date.pk).first()
+        if locked is None:
+            return  # removed a moment ago by someone else: what they wanted is done
+        if not access.can_keep_term_dates(by, locked.school):
+            raise PermissionDenied
+        locked._history_user = by
+        locked.delete()

@@ -11,6 +11,7 @@ from agreements.models import Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
 from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, Role
+from ssp.scope import scope_of
 
 
 class Category(models.TextChoices):
@@ -82,8 +83,8 @@ class ConcernQuerySet(models.QuerySet):
         """
         if getattr(user, "role", None) not in SCHOOL_LEADS:
             return self.none()
-        led = School.objects.held_as(user, *SCHOOL_LEADS)
-        return self.filter(school_id__in=list(led.values_list("pk", flat=True)))
+        # School.objects.held_as(user, *SCHOOL_LEADS), worked out once per request.
+        return self.filter(school_id__in=sorted(scope_of(user).led_school_ids))
 
     def awaiting_triage(self):
         return self.filter(status=Concern.Status.NEW)

@@ -9,11 +9,13 @@ record, the SSPO what was shared with them, the sergeant their team's.
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements.access import police_pupils
+from encompass.models import Notification
 from incidents.models import (
     Category,
     Concern,
@@ -26,7 +28,7 @@ from incidents.models import (
 )
 from referrals.models import Conference, Referral
 from schools.models import Pupil
-from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
+from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
         pupils = police_pupils(user)  # narrowed below by what the entries show
     else:
         raise Http404
+    if user.role in SCHOOL_LEADS:
+        # Whether any Encompass notification is there to show, asked with the pupil: most
+        # pupils have none, and their chronology then costs no query more.
+        pupils = pupils.annotate(
+            has_encompass=Exists(
+                Notification.objects.visible_to(user).filter(pupil=OuterRef("pk"))
+            )
+        )
     pupil = pupils.select_related("school").filter(code=code).first()
     if pupil is None:
         raise Http404
@@ -246,12 +256,37 @@ def _enquiry_entries(user, pupil) -> list[Entry]:
     ]
 
 
+def _encompass_entries(user, pupil) -> list[Entry]:
+    """The school side only: its leads, who handle the notification. The police read
+    receipts of what they sent, not a school's record of the child (encompass/access.py)."""
+    if user.role not in SCHOOL_LEADS or not getattr(pupil, "has_encompass", True):
+        return []
+    notifications = Notification.objects.visible_to(user).filter(pupil=pupil)
+    return [
+        Entry(
+            happened_at=n.incident_at,
+            recorded_at=n.received_at,
+            kind="encompass",
+            title="Operation Encompass notification",
+            detail=(
+                f"Acknowledged {timezone.localtime(n.acknowledged_at):%-d %B %Y %H:%M}."
+                if n.acknowledged_at
+                else "Not yet acknowledged."
+            )
+            + f" ({n.police_reference}).",
+            target=("encompass:detail", n.code),
+        )
+        for n in notifications
+    ]
+
+
 SOURCES = [
     _concern_entries,
     _incident_entries,
     _referral_entries,
     _conference_entries,
     _enquiry_entries,
+    _encompass_entries,
 ]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from agreements.access import can_open_round, can_read_sharing_log
 from agreements.awareness import awareness_due, head_duties
 from agreements.models import FeedbackRound
+from encompass import access as encompass_access
 from incidents.models import Concern
 from referrals.access import can_record_conference
 from schools.access import can_see_upn
@@ -55,6 +56,9 @@ def _schools_at_a_glance(user):
 
 
 CHRONOLOGY_PAGE = 25
+# The home lists this many Encompass notifications awaiting acknowledgement; the rest are a
+# link away.
+ENCOMPASS_ON_HOME = 10
 CASELOAD_PURPOSE = "Safeguarding and diversion: the caseload of the officer's assigned schools"
 
 
@@ -109,6 +113,13 @@ def home(request):
         )
         # Triage is the SPOC's and deputy's daily work; a head sees the queue when it waits.
         context["show_queue"] = role != Role.HEAD or bool(context["awaiting_triage"])
+        # Operation Encompass notifications still to read, the nearest deadline first (one
+        # query: the schools led came with the schools above).
+        waiting = encompass_access.handled_by(user).awaiting_acknowledgement()
+        encompass_waiting = list(waiting.select_related("school")[: ENCOMPASS_ON_HOME + 1])
+        context["encompass_waiting"] = encompass_waiting[:ENCOMPASS_ON_HOME]
+        context["encompass_more"] = len(encompass_waiting) > ENCOMPASS_ON_HOME
+        context["now"] = timezone.now()
     if role in AWARENESS_CONFIRMERS:
         context["awareness_due"] = awareness_due(user)
     if role == Role.HEAD:

@@ -241,6 +241,12 @@ def can_manage_pupils(user, school: School) -> bool:
     return School.objects.held_as(user, *SCHOOL_LEADS).filter(pk=school.pk).exists()
 
 
+def can_keep_term_dates(user, school: School) -> bool:
+    """The school's leads (its key adults and head) keep its term dates (Operation
+    Encompass deadlines count school days from them)."""
+    return school.pk in scope_of(user).led_school_ids
+
+
 def can_correct_pupil(user, pupil: Pupil) -> bool:
     """A pupil's record is corrected by the leads of the pupil's own school."""
     return can_manage_pupils(user, pupil.school)

@@ -19,6 +19,7 @@ from .access import (
     can_invite_officers,
     can_invite_to_school,
     can_invite_to_team,
+    can_keep_term_dates,
     can_manage_pupils,
     can_name_spoc,
     get_school_for,
@@ -76,6 +77,7 @@ def school_detail(request, code):
             "can_name_spoc": can_name_spoc(request.user, school),
             "can_import_staff": may_import_staff,
             "can_manage_pupils": may_manage_pupils,
+            "can_keep_term_dates": can_keep_term_dates(request.user, school),
             "roll_imports": roll_imports,
         },
     )

@@ -18,7 +18,7 @@ every app): it is wiring, not a rule of its own.
 from contextvars import ContextVar
 from functools import cached_property
 
-from .roles import POLICE_ROLES, SCHOOL_LEADS, Role
+from .roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, Role
 
 _current: ContextVar["Scope | None"] = ContextVar("ssp_scope", default=None)
 
@@ -55,11 +55,23 @@ class Scope:
         """The visible schools as rows, with what a page shows of them; one query, which
         also answers visible_school_ids for the rest of the request. The page may only say
         what to load with them, never narrow or widen the rule."""
-        from schools.models import School
+        from django.db.models import Exists, OuterRef
+
+        from schools.models import Membership, School
 
         queryset = School.objects.visible_to(self.user)
+        school_person = self.role in SCHOOL_ROLES
+        if school_person:
+            # Which of them the person leads, in the same query: the rule of led_school_ids
+            # (School.objects.held_as), asked of each row. Every school someone leads is a
+            # school they may see, so the rows answer led_school_ids too.
+            held = Membership.objects.current().holding(self.user, *SCHOOL_LEADS)
+            queryset = queryset.annotate(led_by_viewer=Exists(held.filter(school=OuterRef("pk"))))
         schools = list(queryset.select_related(*select_related).prefetch_related(*prefetch))
         self.__dict__.setdefault("visible_school_ids", [school.pk for school in schools])
+        if school_person:
+            led = frozenset(school.pk for school in schools if school.led_by_viewer)
+            self.__dict__.setdefault("led_school_ids", led)
         return schools
 
     @cached_property

@@ -164,6 +164,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A request publishing to a frozen Redis waits one of these, then leaves the row to the sweep.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULER = "ssp.celery:ScheduleFile"
 # The beat schedule lives here, in code (django-celery-beat does not support Django 6.1).
 # Rows a request could not hand to the broker wait for the sweep: it runs every few seconds
 # so an immediate-risk alert goes out within seconds of Redis returning, not minutes.

@@ -110,3 +110,19 @@ def test_nothing_private_is_left_on_the_user_object(spoc_a, school_a):
 def test_a_scope_reads_the_leads_schools(head_a, staff_a, school_a):
     assert Scope(head_a).led_school_ids == {school_a.pk}
     assert Scope(staff_a).led_school_ids == frozenset()
+
+
+def test_the_visible_schools_say_which_the_person_leads_in_the_same_query(
+    spoc_a, school_a, school_b, django_assert_num_queries
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=spoc_a, school=school_b)  # staff there, not a lead
+    assert spoc_a.role is not None  # the role's own query, before counting
+    scope = Scope(spoc_a)
+    with django_assert_num_queries(1):
+        schools = scope.visible_schools()
+        assert scope.led_school_ids == {school_a.pk}
+    assert {school.pk for school in schools} == {school_a.pk, school_b.pk}
+    # The same answer as the rule asked on its own.
+    assert Scope(spoc_a).led_school_ids == {school_a.pk}
