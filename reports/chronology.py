@@ -275,6 +275,7 @@ def _encompass_entries(user, pupil) -> list[Entry]:
             )
             + f" ({n.police_reference}).",
             target=("encompass:detail", n.code),
+            text=n.circumstances,  # the leads read the notice in full on its page
         )
         for n in notifications
     ]

@@ -160,6 +160,14 @@ def test_school_lead_pages(request, page, spoc_a, sspo_a, school_a, pupil_a, enc
     enquiry, referral, conference, asked, incident = the(
         request, "enquiry_a", "referral_a", "conference_a", "request_a", "incident_a"
     )
+    encompass.term_date_add(
+        by=spoc_a,
+        school=school_a,
+        kind="holiday",
+        label="Half term",
+        starts_on=timezone.localdate() + dt.timedelta(days=20),
+        ends_on=timezone.localdate() + dt.timedelta(days=27),
+    )
     summary = incident_send_summary(
         incident=incident, by=sspo_a, text="Knife seized; the pupil was spoken to."
     )
@@ -170,6 +178,7 @@ def test_school_lead_pages(request, page, spoc_a, sspo_a, school_a, pupil_a, enc
             reverse("notifications"),
             reverse("encompass:list"),
             reverse("encompass:detail", args=[encompass_notice.code]),
+            reverse("encompass:term_dates", args=[school_a.code]),
             reverse("enquiry_list"),
             reverse("enquiry_new"),
             reverse("enquiry_detail", args=[enquiry.code]),
@@ -248,6 +257,8 @@ def test_sergeant_pages(request, page, sergeant, safer_team, school_a, encompass
         page,
         [
             reverse("api_client_approvals"),
+            reverse("encompass:list"),
+            reverse("encompass:send"),
             reverse("encompass:detail", args=[encompass_notice.code]),
             reverse("invite_officer"),
             reverse("document_list"),

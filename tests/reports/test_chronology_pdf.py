@@ -5,19 +5,23 @@ veraPDF is not in the package registries, so the checks read what a screen reade
 catalogue's flags, the structure tree, the XMP identification and the extracted text.
 """
 
+import datetime as dt
 import io
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
+from encompass import services as encompass
 from incidents.services import concern_triage
 from tests.factories import step_up
 
 SHARED = "Showed a kitchen knife in his bag at the bus stop."
 HANDLED = "Name-calling in the corridor after maths, twice this week."
 WAITING = "Came in without a coat again and would not say why."
+CIRCUMSTANCES = "Argument between adults at home; one was arrested."
 
 
 @pytest.fixture
@@ -105,11 +109,37 @@ def test_the_pdf_carries_each_entrys_text_as_the_page_shows_it(client, history, 
         assert words in page
 
 
-def test_the_police_pdf_leaves_out_what_the_school_kept(client, history, sspo_a, pupil_a):
+@pytest.fixture
+def encompass_notice(history, sergeant, school_a, pupil_a):
+    notice, _ = encompass.receive(
+        school=school_a,
+        sender=sergeant,
+        details={
+            "child_first_name": pupil_a.first_name,
+            "child_last_name": pupil_a.last_name,
+            "child_date_of_birth": pupil_a.date_of_birth,
+            "police_reference": "DA/2026/0042",
+            "incident_at": timezone.now() - dt.timedelta(hours=10),
+            "incident_location": "Home address",
+            "child_presence": "present",
+            "child_whereabouts": "Upstairs bedroom",
+            "voice_of_child": "Said they were scared.",
+            "circumstances": CIRCUMSTANCES,
+            "other_information": "",
+        },
+    )
+    assert notice.pupil == pupil_a
+    return notice
+
+
+def test_the_police_pdf_leaves_out_what_the_school_kept(
+    client, history, encompass_notice, sspo_a, spoc_a, pupil_a
+):
+    assert CIRCUMSTANCES in text_of(pdf_of(client, spoc_a, pupil_a))  # the school's record
     text = text_of(pdf_of(client, sspo_a, pupil_a))
     assert SHARED in text and "A blade: share." in text
     assert "Seen with older boys near the park." in text  # the police's own referral reason
-    for hidden in (HANDLED, "Pastoral.", WAITING, pupil_a.upn):
+    for hidden in (HANDLED, "Pastoral.", WAITING, pupil_a.upn, CIRCUMSTANCES):
         assert hidden not in text
 
 

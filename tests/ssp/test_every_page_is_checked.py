@@ -90,6 +90,7 @@ NOT_PAGES = {
     "conference_action_done": "POST",
     "encompass:acknowledge": "POST",
     "encompass:match": "POST",
+    "encompass:term_date_remove": "POST",
     "sharing_log_csv": "CSV download",
     "overview_partnerships_csv": "CSV download",
     "overview_concerns_csv": "CSV download",
