@@ -14,7 +14,7 @@ from ssp.roles import (
 )
 from ssp.scope import scope_of
 
-from .models import Document, FeedbackRound, Partnership, Review
+from .models import Disclosure, Document, FeedbackRound, Partnership, Review
 
 # ACCESS.md: SPOCs, deputies and heads read their school's agreements in full (the roles are
 # ssp.roles.AGREEMENT_READERS); staff read only a plain summary of their school's SSP.
@@ -37,6 +37,17 @@ def can_read_sharing_log(user) -> bool:
     # ACCESS.md: the SPOC (who makes every share), the deputy and the head for their school,
     # SSPOs for their schools, sergeants for the team.
     return user.role in SCHOOL_LEADS or user.role in CASE_OFFICERS
+
+
+def receives(user) -> str | None:
+    """Which direction of disclosure a person is the recipient's side of, by opening it:
+    the school's leads what the police send, the SSPO what the school sends. Anyone else
+    (a sergeant supervising, staff, the YET) opening a disclosed record acknowledges nothing."""
+    if user.role in SCHOOL_LEADS:
+        return Disclosure.Direction.TO_SCHOOL
+    if user.role == Role.SSPO:
+        return Disclosure.Direction.TO_POLICE
+    return None
 
 
 def _heads(user, partnership: Partnership) -> bool:

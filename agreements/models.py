@@ -583,11 +583,45 @@ class DisclosureQuerySet(models.QuerySet):
         return self.none()
 
 
+class Gateway(models.TextChoices):
+    """The legal gateway a disclosure is made through: the statute (or scheme) that lets one
+    side give the other this information. Operation Encompass is the only one not under the
+    partnership's data sharing agreement."""
+
+    CRIME_AND_DISORDER_S115 = "cda1998_s115", "Crime and Disorder Act 1998 s115"
+    CHILDREN_ACT_2004_S11 = "ca2004_s11", "Children Act 2004 s11"
+    CHILDREN_ACT_2004_S10 = "ca2004_s10", "Children Act 2004 s10"
+    CHILDREN_ACT_1989_S47 = "ca1989_s47", "Children Act 1989 s47"
+    CHILDREN_ACT_1989_S17 = "ca1989_s17", "Children Act 1989 s17"
+    EDUCATION_ACT_2002_S175 = "ea2002_s175", "Education Act 2002 s175"
+    OPERATION_ENCOMPASS = "encompass", "Operation Encompass (police to school, not under the DSA)"
+
+
+# How a DSA's free-text lawful bases name each gateway: a pattern that, found in the text
+# (any case), says the agreement relies on it. Operation Encompass is never under the DSA.
+GATEWAY_MENTIONS = {
+    Gateway.CRIME_AND_DISORDER_S115: r"crime and disorder act|\bs\.?\s?115\b",
+    Gateway.CHILDREN_ACT_2004_S11: r"children act 2004,? s\.?\s?11\b",
+    Gateway.CHILDREN_ACT_2004_S10: r"children act 2004,? s\.?\s?10\b",
+    Gateway.CHILDREN_ACT_1989_S47: r"\bs\.?\s?47\b",
+    Gateway.CHILDREN_ACT_1989_S17: r"\bs\.?\s?17\b",
+    Gateway.EDUCATION_ACT_2002_S175: r"\bs\.?\s?175\b",
+}
+
+# The gateways a share under the DSA may use: every one but Operation Encompass.
+DSA_GATEWAYS = [
+    (value, label) for value, label in Gateway.choices if value != Gateway.OPERATION_ENCOMPASS
+]
+
+
 class Disclosure(models.Model):
     """The information-sharing log: one row per disclosure between school and police.
 
-    What (a kind and the record's code, never its content), from whom, to whom, when,
-    under which agreement and on what lawful basis.
+    What (a kind and the record's code, never its content), from whom, to whom (by name and
+    capacity at the time), when; the DSA version and clause it was made under, the legal
+    gateway and the purpose; and when the recipient first opened it. Rows recorded before
+    gateways, purposes and clauses were kept have only their fixed lawful-basis string and
+    are marked so (`recorded_before_basis`).
     """
 
     class Direction(models.TextChoices):
@@ -600,21 +634,76 @@ class Disclosure(models.Model):
         ENQUIRY_MESSAGE = "enquiry_message", "Police message in an enquiry"
         INCIDENT_SUMMARY = "incident_summary", "Incident summary sent to the school"
         REFERRAL_UPDATE = "referral_update", "Referral update"
+        CONFERENCE_MINUTES = "conference_minutes", "Case conference minutes read"
+        ENCOMPASS = "encompass", "Operation Encompass notification"
 
     SAFEGUARDING_BASIS = (
         "UK GDPR Art. 6(1)(e) public task and Art. 9(2)(g) substantial public interest "
         "(DPA 2018 Sch. 1 para 18, safeguarding of children)"
     )
 
+    # Each kind's usual gateway, purpose and the DSA clause it falls under: the defaults,
+    # in one place. The SPOC sharing a concern sees them and may choose another gateway
+    # and word the purpose; every other disclosure is made by a service with these.
+    DEFAULTS = {
+        Kind.CONCERN_SHARED: (
+            Gateway.CHILDREN_ACT_2004_S11,
+            "Safeguarding: a concern about a pupil shared with the school's SSPO",
+            "What may be shared: concerns the SPOC decides to share",
+        ),
+        Kind.ENQUIRY_ANSWER: (
+            Gateway.CRIME_AND_DISORDER_S115,
+            "Answering the SSPO's enquiry",
+            "What may be shared: answers to the SSPO's enquiries",
+        ),
+        Kind.ENQUIRY_MESSAGE: (
+            Gateway.CRIME_AND_DISORDER_S115,
+            "The SSPO's enquiry of the school",
+            "What may be shared: answers to the SSPO's enquiries",
+        ),
+        Kind.INCIDENT_SUMMARY: (
+            Gateway.CHILDREN_ACT_2004_S11,
+            "Telling the school what it needs to keep its pupils safe after an incident",
+            "What may be shared: summaries of police action",
+        ),
+        Kind.REFERRAL_UPDATE: (
+            Gateway.CHILDREN_ACT_2004_S11,
+            "Keeping the school informed of a pupil's referral",
+            "What may be shared: summaries of police action",
+        ),
+        Kind.CONFERENCE_MINUTES: (
+            Gateway.CHILDREN_ACT_2004_S11,
+            "A multi-agency case conference's minutes, read by the other side",
+            "What may be shared: case conference minutes and actions",
+        ),
+        Kind.ENCOMPASS: (
+            Gateway.OPERATION_ENCOMPASS,
+            "Silent support at school for a child exposed to domestic abuse",
+            "",
+        ),
+    }
+
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="disclosures")
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     direction = models.CharField(max_length=10, choices=Direction.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     record_code = models.UUIDField(help_text="The record disclosed, by its public code.")
-    disclosed_by = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
-    disclosed_to = models.ForeignKey("ssp.User", on_delete=models.PROTECT, related_name="+")
+    disclosed_by = models.ForeignKey(
+        "ssp.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    disclosed_by_client = models.UUIDField(
+        null=True, blank=True, help_text="The force's machine client that sent it, by its code."
+    )
+    disclosed_to = models.ForeignKey(
+        "ssp.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recipient = models.CharField(
+        max_length=200, blank=True, help_text="The recipient's name and capacity at the time."
+    )
     agreement = models.CharField(max_length=120)
     document = models.ForeignKey(
         Document,
@@ -624,13 +713,90 @@ class Disclosure(models.Model):
         blank=True,
         help_text="The DSA version in force when the disclosure was made.",
     )
+    clause = models.CharField(
+        max_length=200, blank=True, help_text="The DSA's clause the disclosure falls under."
+    )
+    gateway = models.CharField(max_length=20, choices=Gateway.choices, blank=True)
+    purpose = models.CharField(max_length=300, blank=True)
     lawful_basis = models.CharField(max_length=300, default=SAFEGUARDING_BASIS)
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the recipient's side first opened it."
+    )
+    acknowledged_by = models.ForeignKey(
+        "ssp.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_before_basis = models.BooleanField(
+        default=False,
+        help_text="Recorded before gateways, purposes and clauses were kept: only the "
+        "lawful-basis string.",
+    )
 
     objects = DisclosureQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["school", "-at"])]
+        indexes = [
+            models.Index(fields=["school", "-at"]),
+            # Opening a record acknowledges what was disclosed of it and not yet opened.
+            models.Index(
+                fields=["record_code"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="disclosure_unacknowledged",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recorded_before_basis=True) | (~Q(gateway="") & ~Q(purpose="")),
+                name="disclosure_has_gateway_and_purpose",
+            ),
+            # Under the DSA (a version and its partnership), or under Operation Encompass
+            # from police to school and never under the DSA.
+            models.CheckConstraint(
+                condition=Q(recorded_before_basis=True)
+                | (
+                    Q(gateway=Gateway.OPERATION_ENCOMPASS, direction="to_school")
+                    & Q(document__isnull=True)
+                )
+                | (
+                    ~Q(gateway=Gateway.OPERATION_ENCOMPASS)
+                    & Q(
+                        document__isnull=False,
+                        partnership__isnull=False,
+                        disclosed_to__isnull=False,
+                    )
+                ),
+                name="disclosure_under_dsa_or_encompass",
+            ),
+            models.CheckConstraint(
+                condition=Q(disclosed_by__isnull=False, disclosed_by_client__isnull=True)
+                | Q(disclosed_by__isnull=True, disclosed_by_client__isnull=False),
+                name="disclosure_has_one_sender",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="disclosure_acknowledged_by_someone",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+    # What the sharing log and its CSV show (select_related the people first).
+
+    @property
+    def sender_name(self) -> str:
+        if self.disclosed_by_id is None:
+            return "The force's system (API client)"
+        return self.disclosed_by.get_full_name()
+
+    @property
+    def recipient_name(self) -> str:
+        """As recorded at the time; rows from before name the person as they are now."""
+        if self.recipient:
+            return self.recipient
+        return self.disclosed_to.get_full_name() if self.disclosed_to_id else ""
+
+    @property
+    def dsa_version(self) -> str:
+        return f"v{self.document.version}" if self.document_id else ""

@@ -1,4 +1,5 @@
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,10 +10,19 @@ from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
 from ssp.notifications import Kind, notify
+from ssp.roles import Role
 from ssp.scope import scope_of
 from ssp.submissions import once_per_form
 
-from .models import Disclosure, Document, Partnership, PartnershipEvent, Signature
+from .models import (
+    GATEWAY_MENTIONS,
+    Disclosure,
+    Document,
+    Gateway,
+    Partnership,
+    PartnershipEvent,
+    Signature,
+)
 
 
 @dataclass(frozen=True)
@@ -172,27 +182,147 @@ def agreement_label(check: SharingCheck) -> str:
     return f"Data sharing agreement v{dsa.version}, in force until {dsa.expires_on:%-d %B %Y}"
 
 
+def disclosure_defaults(kind: str, document: Document | None) -> tuple[str, str, str]:
+    """A kind of disclosure's gateway, purpose and DSA clause, as a share would be made now.
+
+    The gateway is the kind's usual one, unless the DSA version's lawful bases name other
+    gateways and not that one: then the first the DSA names. The clause carries the version.
+    """
+    gateway, purpose, clause = Disclosure.DEFAULTS[kind]
+    if document is not None and gateway != Gateway.OPERATION_ENCOMPASS:
+        named = _gateways_named(document)
+        if named and gateway not in named:
+            gateway = named[0]
+        clause = f"DSA v{document.version}, {clause}"
+    return gateway, purpose, clause
+
+
+def _gateways_named(document: Document) -> list[str]:
+    text = document.lawful_bases
+    return [g for g, named in GATEWAY_MENTIONS.items() if re.search(named, text, re.IGNORECASE)]
+
+
+def _capacity(user, school: School) -> str:
+    """Who received it, as they were then: name, rank and collar number or role at the school."""
+    if user is None:
+        return f"The key adult at {school.name} (none named yet)"
+    officer = getattr(user, "officer", None)
+    if officer is not None:
+        collar = f" ({officer.collar_number})" if officer.collar_number else ""
+        return (
+            f"{user.get_full_name()}{collar}, {Role(user.role).label if user.role else 'officer'}"
+        )
+    role = Role(user.role).label if user.role else "member of staff"
+    return f"{user.get_full_name()}, {role}, {school.name}"
+
+
 def disclosure_record(
-    *, school: School, direction: str, kind: str, record_code, by, to
+    *,
+    school: School,
+    direction: str,
+    kind: str,
+    record_code,
+    by=None,
+    client=None,
+    to,
+    gateway: str = "",
+    purpose: str = "",
+    acknowledged: bool = False,
 ) -> Disclosure:
-    """Log one disclosure. Refuses if the school's agreement does not allow sharing now."""
-    check = sharing_allowed(school)
-    if not check.allowed:
-        raise ValidationError(f"Nothing can be shared: {check.reason}")
+    """Log one disclosure: under the DSA in force, or under Operation Encompass.
+
+    Every gateway but Operation Encompass needs the school's DSA in force now and records
+    its version and clause; Operation Encompass is police to school, never under the DSA,
+    and is recorded whether or not the school has a partnership. Gateway and purpose left
+    out take the kind's defaults (`disclosure_defaults`). `acknowledged`: the recipient has
+    it open as it is disclosed (conference minutes, recorded as the other side reads them).
+    `by` is the person who disclosed; `client` the force's machine client, instead.
+    """
+    if (by is None) == (client is None):
+        raise ValueError("A disclosure has one sender: a person or the force's client.")
+    encompass = kind == Disclosure.Kind.ENCOMPASS
+    if (gateway == Gateway.OPERATION_ENCOMPASS) != encompass and gateway:
+        raise ValidationError(
+            {"gateway": "Only an Operation Encompass notification goes under Operation Encompass."}
+        )
+    if encompass:
+        if direction != Disclosure.Direction.TO_SCHOOL:
+            raise ValidationError("Operation Encompass goes from the police to a school.")
+        default_gateway, default_purpose, clause = disclosure_defaults(kind, None)
+        partnership, document = None, None
+        agreement = "Not under the DSA: Operation Encompass"
+    else:
+        check = sharing_allowed(school)
+        if not check.allowed:
+            raise ValidationError(f"Nothing can be shared: {check.reason}")
+        default_gateway, default_purpose, clause = disclosure_defaults(kind, check.document)
+        partnership, document = check.partnership, check.document
+        agreement = agreement_label(check)
+    if gateway and gateway not in Gateway.values:
+        raise ValidationError({"gateway": "Choose the legal gateway from the list."})
+    purpose = " ".join(purpose.split())
+    if len(purpose) > 300:
+        raise ValidationError({"purpose": "Say the purpose in 300 characters or fewer."})
+    now = timezone.now()
     disclosure = Disclosure(
+        at=now,
         school=school,
-        partnership=check.partnership,
+        partnership=partnership,
         direction=direction,
         kind=kind,
         record_code=record_code,
         disclosed_by=by,
+        disclosed_by_client=client,
         disclosed_to=to,
-        agreement=agreement_label(check),
-        document=check.document,
+        recipient=_capacity(to, school),
+        agreement=agreement,
+        document=document,
+        clause=clause,
+        gateway=gateway or default_gateway,
+        purpose=purpose or default_purpose,
+        acknowledged_at=now if acknowledged else None,
+        acknowledged_by=to if acknowledged else None,
     )
     disclosure._history_user = by
     disclosure.save()
     return disclosure
+
+
+@transaction.atomic
+def disclosures_acknowledge(*, by, record_codes, kinds, at=None) -> int:
+    """The recipient's side opened these records: the time of the first opening is kept on
+    each disclosure of them not yet acknowledged, once (a later opening changes nothing).
+
+    Called by the views that show a disclosed record once they have let the person see it
+    (`at`: the moment of an acknowledgement the record keeps itself, as Encompass's does).
+    Only the receiving side acknowledges (never the sender's own reads). The rows are locked
+    and saved one by one, so history keeps who acknowledged; two first openings at once
+    acknowledge once (the second finds the row acknowledged when its lock is granted).
+    """
+    from .access import receives  # access reads this module
+
+    direction = receives(by)
+    if direction is None:
+        return 0
+    unopened = (
+        Disclosure.objects.select_for_update()
+        .filter(
+            record_code__in=record_codes,
+            kind__in=list(kinds),
+            direction=direction,
+            acknowledged_at__isnull=True,
+        )
+        .exclude(disclosed_by=by)
+    )
+    at = at or timezone.now()
+    count = 0
+    for disclosure in unopened:
+        disclosure.acknowledged_at = at
+        disclosure.acknowledged_by = by
+        disclosure._history_user = by
+        disclosure.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        count += 1
+    return count
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def _sharing_log(user):
         raise PermissionDenied
     return (
         Disclosure.objects.visible_to(user)
-        .select_related("school", "disclosed_by", "disclosed_to")
+        .select_related("school", "document", "disclosed_by", "disclosed_to", "acknowledged_by")
         .order_by("-at", "-pk")
     )
 
@@ -41,10 +41,17 @@ def sharing_log_csv(request):
             d.get_direction_display(),
             d.get_kind_display(),
             d.record_code,
-            d.disclosed_by.get_full_name(),
-            d.disclosed_to.get_full_name(),
+            d.sender_name,
+            d.recipient_name,
             d.agreement,
             d.lawful_basis,
+            d.dsa_version,
+            d.clause,
+            d.get_gateway_display(),
+            d.purpose,
+            d.acknowledged_at.isoformat() if d.acknowledged_at else "",
+            d.acknowledged_by.get_full_name() if d.acknowledged_by_id else "",
+            "yes" if d.recorded_before_basis else "no",
         )
         for d in _sharing_log(request.user).iterator()
     )
@@ -63,6 +70,13 @@ def sharing_log_csv(request):
             "to",
             "agreement",
             "lawful basis",
+            "dsa version",
+            "clause",
+            "legal gateway",
+            "purpose",
+            "opened by the recipient at",
+            "opened by",
+            "recorded before gateways were kept",
         ],
         rows=rows,
         what="sharing_log",

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.models import Disclosure, Gateway
+from agreements.services import disclosure_record, disclosures_acknowledge
 from schools.models import Membership, Pupil, School
 from ssp.notifications import Kind, notify
 from ssp.submissions import once_per_form
@@ -97,7 +99,18 @@ def receive(
             if len(found) == 1:
                 notification.pupil = found[0]
                 notification.save(update_fields=["pupil"])
-            _tell_key_adults(notification)
+            key_adults = _tell_key_adults(notification)
+            # A police to school disclosure under Operation Encompass, not the SSP's DSA.
+            disclosure_record(
+                school=school,
+                direction=Disclosure.Direction.TO_SCHOOL,
+                kind=Disclosure.Kind.ENCOMPASS,
+                record_code=notification.code,
+                by=sender,
+                client=client_code,
+                to=key_adults[0] if key_adults else None,
+                gateway=Gateway.OPERATION_ENCOMPASS,
+            )
     except IntegrityError:
         # Two replays of one key at once: the other one won; return its notification.
         if client_code is not None and idempotency_key:
@@ -117,7 +130,7 @@ def _link(notification: Notification) -> str:
     return reverse("encompass:detail", args=[notification.code])
 
 
-def _tell_key_adults(notification: Notification) -> None:
+def _tell_key_adults(notification: Notification) -> list:
     # Nothing of the child or the incident leaves the portal: the e-mail says only that
     # there is a notification to read before the school day starts.
     recipients = [
@@ -135,6 +148,7 @@ def _tell_key_adults(notification: Notification) -> None:
         reference=_reference(notification),
         kind=Kind.ENCOMPASS,
     )
+    return recipients
 
 
 def _locked(user, notification: Notification) -> Notification:
@@ -167,6 +181,13 @@ def acknowledge(*, user, notification: Notification, support_plan: str) -> Notif
         locked.acknowledged_by = user
         locked.support_plan = support_plan
         locked.save(update_fields=["acknowledged_at", "acknowledged_by", "support_plan"])
+        # The key adult's acknowledgement is the recipient's, in the sharing log.
+        disclosures_acknowledge(
+            by=user,
+            record_codes=[locked.code],
+            kinds=[Disclosure.Kind.ENCOMPASS],
+            at=locked.acknowledged_at,
+        )
     return locked
 
 

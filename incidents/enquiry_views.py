@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.access import police_pupils
+from agreements.models import Disclosure
+from agreements.services import disclosures_acknowledge
 from schools.models import Pupil, School
 from ssp.audit import audited, log_pupils_shown
 from ssp.keyset import Sort, keyset_page
@@ -130,6 +132,12 @@ def _enquiry_context(request, enquiry, *, form=None):
 @login_required
 def enquiry_detail(request, code):
     enquiry = _audited_enquiry(request, code)
+    # Opening the thread acknowledges the other side's messages in it, each once.
+    disclosures_acknowledge(
+        by=request.user,
+        record_codes=enquiry.messages.values("code"),
+        kinds=[Disclosure.Kind.ENQUIRY_ANSWER, Disclosure.Kind.ENQUIRY_MESSAGE],
+    )
     return render(request, "incidents/enquiry_detail.html", _enquiry_context(request, enquiry))
 
 

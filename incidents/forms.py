@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from agreements.models import DSA_GATEWAYS
 from schools.models import Pupil
 from ssp.forms import GovukDateField, needed_when_shown
 from ssp.submissions import SubmissionField
@@ -308,6 +309,23 @@ class ShareForm(forms.Form):
             (Concern.Status.SHARED, "Share with the Safer Schools Police Officer"),
             (Concern.Status.EARLY_INTERVENTION, "Refer for early intervention"),
         ],
+    )
+    gateway = forms.ChoiceField(
+        label="Legal gateway",
+        choices=DSA_GATEWAYS,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the legal gateway the concern is shared through",
+            "invalid_choice": "Choose the legal gateway the concern is shared through",
+        },
+        help_text="The law that lets the school give the police this information. The data "
+        "sharing agreement's usual one is chosen.",
+    )
+    purpose = forms.CharField(
+        label="Purpose of the share",
+        max_length=300,
+        error_messages={"required": "Say what the officer needs the concern for"},
+        help_text="What the officer needs it for, as the sharing log will record it.",
     )
     rationale = _reasons("The officer reads your reasons with the concern.")
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -14,6 +14,8 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.access import police_pupils
+from agreements.models import Disclosure
+from agreements.services import disclosures_acknowledge
 from schools.models import School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.keyset import Sort, keyset_page
@@ -388,5 +390,9 @@ def summary_detail(request, code):
         object_type="incident_summary",
         code=code,
         police_purpose=lambda _: services.incident_purpose(request.user),
+    )
+    # The school opening the summary the police sent acknowledges it, once.
+    disclosures_acknowledge(
+        by=request.user, record_codes=[summary.code], kinds=[Disclosure.Kind.INCIDENT_SUMMARY]
     )
     return render(request, "incidents/summary_detail.html", {"summary": summary})

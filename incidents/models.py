@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from agreements.models import Document, Partnership
+from agreements.models import Disclosure, Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
 from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, Role
@@ -336,10 +336,8 @@ class Attachment(models.Model):
 class Share(models.Model):
     """A disclosure from school to police: what, by whom, to whom, when, under what."""
 
-    LAWFUL_BASIS = (
-        "UK GDPR Art. 6(1)(e) public task and Art. 9(2)(g) substantial public interest "
-        "(DPA 2018 Sch. 1 para 18, safeguarding of children)"
-    )
+    # The UK GDPR conditions; the legal gateway and purpose are the sharing log's.
+    LAWFUL_BASIS = Disclosure.SAFEGUARDING_BASIS
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="shares")

@@ -284,11 +284,14 @@ def concern_triage(
     rationale: str,
     seen_version: int,
     may_share: bool = True,
+    gateway: str = "",
+    purpose: str = "",
 ) -> Concern:
     """Decide what happens to a concern. One decision wins; a stale one is refused.
 
     With `may_share=False` (the person has not confirmed what goes to whom) a decision that
-    would share the concern with the SSPO is refused rather than made.
+    would share the concern with the SSPO is refused rather than made. A share goes through
+    the legal `gateway` for the `purpose` the SPOC confirmed (the DSA's defaults if none).
     """
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if not can_triage(by, concern):
@@ -346,6 +349,8 @@ def concern_triage(
             record_code=concern.code,
             by=by,
             to=share.shared_with,
+            gateway=gateway,
+            purpose=purpose,
         )
         ConcernEvent.objects.create(
             concern=concern,

@@ -11,7 +11,13 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agreements.services import agreement_label, sharing_allowed
+from agreements.models import Disclosure
+from agreements.services import (
+    agreement_label,
+    disclosure_defaults,
+    disclosures_acknowledge,
+    sharing_allowed,
+)
 from schools.models import Pupil, School
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.keyset import Sort, keyset_page
@@ -269,6 +275,10 @@ def _detail_context(
 @login_required
 def concern_detail(request, code):
     concern = _audited_concern(request, code)
+    # The officer opening the concern shared with them acknowledges the share, once.
+    disclosures_acknowledge(
+        by=request.user, record_codes=[concern.code], kinds=[Disclosure.Kind.CONCERN_SHARED]
+    )
     return render(request, "incidents/concern_detail.html", _detail_context(request, concern))
 
 
@@ -313,10 +323,14 @@ def concern_share(request, code):
     draft = request.session.get(SHARE_DRAFT) or {}
     if draft.get("code") != str(concern.code):
         draft = {}
+    check = sharing_allowed(concern.school)
+    gateway, purpose, clause = disclosure_defaults(Disclosure.Kind.CONCERN_SHARED, check.document)
     form = ShareForm(
         request.POST if posted else None,
         initial={
             "decision": draft.get("decision", Concern.Status.SHARED),
+            "gateway": gateway,
+            "purpose": purpose,
             "rationale": draft.get("rationale", ""),
             "version": draft.get("version", concern.version),
         },
@@ -324,7 +338,6 @@ def concern_share(request, code):
     decision = form["decision"].value()
     if decision not in services.SENDS_TO_POLICE:
         decision = Concern.Status.SHARED
-    check = sharing_allowed(concern.school)
     shares = services.decision_shares(concern, decision, check) and concern.can_move_to(decision)
     if posted and form.is_valid():
         seen = form.cleaned_data["version"]
@@ -345,6 +358,7 @@ def concern_share(request, code):
             "why_not": "" if shares else _why_not_shared(concern, check),
             "sspo": check.sspo if check.allowed else None,
             "agreement": agreement_label(check) if check.allowed else "",
+            "clause": clause,
             "lawful_basis": Share.LAWFUL_BASIS,
             "involved": concern.involved.select_related("pupil").order_by("pupil__last_name"),
             "attachments": concern.attachments.all(),
@@ -392,6 +406,8 @@ def _decide(request, concern, form, *, decision, seen, may_share):
             rationale=form.cleaned_data["rationale"],
             seen_version=seen,
             may_share=may_share,
+            gateway=form.cleaned_data.get("gateway", ""),
+            purpose=form.cleaned_data.get("purpose", ""),
         )
     except services.ConcernChanged:
         if _repeated(concern, request.user, decision, seen):

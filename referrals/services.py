@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements.access import receives
 from agreements.models import Disclosure
 from agreements.services import disclosure_record, sharing_allowed
 from incidents.models import Concern
@@ -250,6 +251,33 @@ def conference_record(
     conference.save()
     conference.pupils.set(pupils)
     return conference
+
+
+@transaction.atomic
+def conference_minutes_read(*, conference: Conference, by) -> Disclosure | None:
+    """Case conference minutes are the police's record (an SSPO records them); the school
+    reading them is a disclosure from police to school. The first read by the school's side
+    records it, acknowledged by that read; later reads, and the police's own, record nothing.
+
+    Only while the agreement allows sharing, as with a referral's updates.
+    """
+    if receives(by) != Disclosure.Direction.TO_SCHOOL:
+        return None
+    locked = Conference.objects.select_for_update().get(pk=conference.pk)
+    kind = Disclosure.Kind.CONFERENCE_MINUTES
+    if Disclosure.objects.filter(kind=kind, record_code=locked.code).exists():
+        return None
+    if not sharing_allowed(locked.school).allowed:
+        return None
+    return disclosure_record(
+        school=locked.school,
+        direction=Disclosure.Direction.TO_SCHOOL,
+        kind=kind,
+        record_code=locked.code,
+        by=locked.recorded_by,
+        to=by,
+        acknowledged=True,
+    )
 
 
 @once_per_form(ConferenceAction)

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from agreements.models import Disclosure
+from agreements.services import disclosures_acknowledge
 from incidents.forms import search_pupils
 from incidents.models import Concern
 from ssp.audit import audited, log_access, log_pupils_shown
@@ -242,6 +244,10 @@ def _referral_context(request, referral, *, move_form=None, conflict=False):
 @login_required
 def referral_detail(request, code):
     referral = _audited(request, get_referral_for, code, object_type="referral")
+    # The school opening the referral acknowledges the updates the police sent of it.
+    disclosures_acknowledge(
+        by=request.user, record_codes=[referral.code], kinds=[Disclosure.Kind.REFERRAL_UPDATE]
+    )
     return render(request, "referrals/referral_detail.html", _referral_context(request, referral))
 
 
@@ -387,6 +393,7 @@ def _conference_context(request, conference, *, action_form=None):
 @login_required
 def conference_detail(request, code):
     conference = _audited(request, get_conference_for, code, object_type="conference")
+    services.conference_minutes_read(conference=conference, by=request.user)
     context = _conference_context(request, conference)
     return render(request, "referrals/conference_detail.html", context)
 

@@ -36,7 +36,14 @@ def test_opening_and_confirming_a_share(request, client, concern_a, sspo_a, sspo
     read, write = ALLOWED.get(person, (404, 404))
     assert client.get(url).status_code == read
     response = client.post(
-        url, {"decision": "shared", "rationale": "Matrix", "version": concern_a.version}
+        url,
+        {
+            "decision": "shared",
+            "gateway": "ca2004_s11",
+            "purpose": "Safeguarding",
+            "rationale": "Matrix",
+            "version": concern_a.version,
+        },
     )
     assert response.status_code == write
     concern_a.refresh_from_db()

@@ -35,6 +35,8 @@ def confirm(client, concern, decision="shared", rationale=REASONS, version=None)
         reverse("concern_share", args=[concern.code]),
         {
             "decision": decision,
+            "gateway": "ca2004_s11",
+            "purpose": "Safeguarding the pupils named",
             "rationale": rationale,
             "version": concern.version if version is None else version,
         },

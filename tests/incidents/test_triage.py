@@ -34,7 +34,8 @@ def triage(
     response = client.post(reverse("concern_triage", args=[concern.code]), data)
     share_page = reverse("concern_share", args=[concern.code])
     if confirm and response.status_code == 302 and response["Location"] == share_page:
-        return client.post(share_page, data)
+        basis = {"gateway": "ca2004_s11", "purpose": "Safeguarding the pupils named"}
+        return client.post(share_page, {**data, **basis})
     return response
 
 
