@@ -40,6 +40,8 @@ class Entry:
     detail: str
     target: tuple[str, object]  # the record's page: URL name and code, reversed when shown
     date_only: bool = False
+    # The record's own words, as its page shows them to this viewer (empty where it shows none).
+    text: str = ""
 
     @property
     def link(self) -> str:
@@ -84,13 +86,26 @@ def _concern_entries(user, pupil) -> list[Entry]:
         "concern__reference",
         "concern__kind",
         "concern__category",
+        "concern__narrative",
         "concern__happened_at",
         "concern__recorded_at",
         "concern__reported_by__first_name",
         "concern__reported_by__last_name",
     )
     entries, concerns = [], {}
-    for pk, role, code, reference, kind, category, happened, recorded, first, last in links:
+    for (
+        pk,
+        role,
+        code,
+        reference,
+        kind,
+        category,
+        narrative,
+        happened,
+        recorded,
+        first,
+        last,
+    ) in links:
         concerns[pk] = (code, reference)
         entries.append(
             Entry(
@@ -101,6 +116,7 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 detail=f"{ConcernPupil.Role(role).label}. Logged by "
                 f"{f'{first} {last}'.strip()} ({reference}).",
                 target=("concern_detail", code),
+                text=narrative,
             )
         )
     # The triage decision says it was shared; the share's own event would repeat it. The
@@ -109,9 +125,15 @@ def _concern_entries(user, pupil) -> list[Entry]:
     if user.role != Role.STAFF:
         kinds += [ConcernEvent.Kind.ACKNOWLEDGED, ConcernEvent.Kind.POLICE_OUTCOME]
     events = ConcernEvent.objects.filter(concern_id__in=concerns, kind__in=kinds).values_list(
-        "concern_id", "kind", "at", "to_status", "actor__first_name", "actor__last_name"
+        "concern_id",
+        "kind",
+        "at",
+        "to_status",
+        "rationale",
+        "actor__first_name",
+        "actor__last_name",
     )
-    for pk, kind, at, to_status, first, last in events:
+    for pk, kind, at, to_status, rationale, first, last in events:
         code, reference = concerns[pk]
         title = (
             f"Triage: {Concern.Status(to_status).label if to_status else ''}"
@@ -126,6 +148,9 @@ def _concern_entries(user, pupil) -> list[Entry]:
                 title=title,
                 detail=f"By {f'{first} {last}'.strip()} ({reference}).",
                 target=("concern_detail", code),
+                # The school's reasons for its decision; the police side's notes carry their
+                # own references (an incident's), which the school's chronology never shows.
+                text=rationale if kind == ConcernEvent.Kind.TRIAGED else "",
             )
         )
     return entries
@@ -147,6 +172,8 @@ def _referral_entries(user, pupil) -> list[Entry]:
                 title=f"Referral to {referral.scheme.name}",
                 detail=f"{purpose}Status: {status} ({referral.reference}).",
                 target=("referral_detail", referral.code),
+                # The reason is the police's; the school's page shows the summary only.
+                text=referral.reason if police else "",
             )
         )
     return entries
@@ -163,6 +190,7 @@ def _conference_entries(user, pupil) -> list[Entry]:
             detail=f"Agencies: {c.agencies}",
             target=("conference_detail", c.code),
             date_only=True,
+            text=c.decisions,
         )
         for c in conferences
     ]
@@ -183,6 +211,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
                 detail=f"{link.get_role_display()}. {link.incident.get_status_display()} "
                 f"({link.incident.reference}).",
                 target=("incident_detail", link.incident.code),
+                text=link.incident.narrative,
             )
             for link in links
         ]
@@ -200,6 +229,7 @@ def _incident_entries(user, pupil) -> list[Entry]:
             title="Incident summary from the police",
             detail=f"Sent by {summary.sent_by.get_full_name()}.",
             target=("incident_summary_detail", summary.code),
+            text=summary.text,
         )
         for summary in summaries
     ]
@@ -239,6 +269,7 @@ def _encompass_entries(user, pupil) -> list[Entry]:
             )
             + f" ({n.police_reference}).",
             target=("encompass:detail", n.code),
+            text=n.circumstances,  # the leads read the notice in full on its page
         )
         for n in notifications
     ]

@@ -237,7 +237,11 @@ def pupil_chronology_pdf(request, code):
         },
         request=request,
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged PDF/UA-1: a screen reader reads its headings, paragraphs and table in order,
+    # in the language and under the title the template gives it.
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="chronology-{pupil.code}-{timezone.localdate():%Y-%m-%d}.pdf"'

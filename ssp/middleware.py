@@ -21,6 +21,8 @@ ENROLMENT_URL_NAMES = frozenset(
         "mfa_view_recovery_codes",
         "mfa_generate_recovery_codes",
         "mfa_download_recovery_codes",
+        # Anyone may read how to report a problem, also someone stuck before enrolling.
+        "accessibility",
     }
 )
 

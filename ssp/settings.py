@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's passkey list loads humanize: without it the Security page's passkeys answer 500.
+    "django.contrib.humanize",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -428,6 +430,10 @@ _MAIL_OPTIONS = (
 )
 MAILERS = {"default": {"BACKEND": _MAIL_BACKEND, "OPTIONS": _MAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SSP Portal <no-reply@localhost>")
+# Where the accessibility statement asks people to report a problem or ask for another format.
+ACCESSIBILITY_CONTACT_EMAIL = env.str(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="accessibility@localhost"
+)
 
 # One JSON object per line on stdout in production (LOG_FORMAT=json), plain text in the demo.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

@@ -24,6 +24,7 @@ urlpatterns = [
         name="account_change_password",
     ),
     path("healthz", health.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("api/", include("api.urls")),
     path("api-clients/", api_pages.client_approvals, name="api_client_approvals"),
     path("api-clients/<uuid:code>/", api_pages.client_decide, name="api_client_decide"),

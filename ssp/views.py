@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedRedirect
@@ -13,6 +14,15 @@ from .notifications import is_local_link, unread_count
 PAGE_SIZE = 25
 # Pages by cursor (ssp/keyset.py): a deep page costs what the first does, and nothing counts.
 NEWEST = {"newest": Sort("Newest first", ("created_at", "pk"))}
+
+
+def accessibility(request):
+    """The accessibility statement the 2018 regulations ask for, open to everyone."""
+    return render(
+        request,
+        "ssp/accessibility.html",
+        {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL},
+    )
 
 
 @login_required

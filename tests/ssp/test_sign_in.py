@@ -312,3 +312,10 @@ def test_passkey_sign_in_is_offered_on_the_sign_in_page(client, db):
 def test_the_admin_home_offers_invitations(client, admin_user):
     sign_in(client, admin_user)
     assert reverse("invite_anyone") in client.get("/admin/").content.decode()
+
+
+def test_the_security_pages_list_of_passkeys_opens(client, staff_a):
+    # allauth's template loads django.contrib.humanize; without the app it answered 500.
+    client.force_login(staff_a)
+    response = client.get(reverse("mfa_list_webauthn"))
+    assert response.status_code == 200
