@@ -22,6 +22,7 @@ from encompass import services as encompass
 from incidents.services import concern_add_note, incident_send_summary
 from schools.models import Assignment
 from tests.api.conftest import register  # noqa: F401 (a fixture)
+from tests.encompass.test_notifications import details
 from tests.factories import DocumentFactory
 from tests.incidents.conftest import (  # noqa: F401 (fixtures)
     acknowledged_concern_a,
@@ -88,19 +89,13 @@ def encompass_notice(sergeant, sspo_a, school_a, spoc_a, pupil_a):
     notice, _ = encompass.receive(
         school=school_a,
         sender=sergeant,
-        details={
-            "child_first_name": pupil_a.first_name,
-            "child_last_name": pupil_a.last_name,
-            "child_date_of_birth": pupil_a.date_of_birth,
-            "police_reference": "DA/2026/0042",
-            "incident_at": timezone.now() - dt.timedelta(hours=10),
-            "incident_location": "Home address",
-            "child_presence": "present",
-            "child_whereabouts": "Upstairs bedroom",
-            "voice_of_child": "Said they were scared.",
-            "circumstances": "Argument between adults; one arrested.",
-            "other_information": "",
-        },
+        details=details(
+            child_first_name=pupil_a.first_name,
+            child_last_name=pupil_a.last_name,
+            child_date_of_birth=pupil_a.date_of_birth,
+            police_reference="DA/2026/0042",
+            incident_at=timezone.now() - dt.timedelta(hours=10),
+        ),
     )
     return notice
 

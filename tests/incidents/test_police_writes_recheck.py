@@ -10,16 +10,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.test import RequestFactory
 from django.utils import timezone
 
 from incidents.models import Enquiry, EnquiryMessage, Incident, IncidentPupil
 from incidents.services import IncidentFacts, Involvement, enquiry_open, incident_record
 from schools.access import police_pupils
 from schools.models import Assignment, Membership, School, today
-from ssp.scope import ScopeMiddleware
 from tests.factories import revoke_dsa
+from tests.one_request import in_one_request
 
 
 def _end_assignments(officer_user):
@@ -99,23 +97,6 @@ def test_the_spoc_and_the_officer_in_post_open_enquiries(sspo_a, spoc_a, school_
 # Within one request --------------------------------------------------------------------------
 
 
-def _in_one_request(user, page):
-    """Serve one request of `user`: `page(request)` runs with the request's scope, as a view."""
-    seen = {}
-
-    def get_response(request):
-        try:
-            seen["result"] = page(request)
-        except (PermissionDenied, ValidationError) as refusal:
-            seen["refused"] = refusal
-        return HttpResponse()
-
-    request = RequestFactory().post("/")
-    request.user = user
-    ScopeMiddleware(get_response)(request)
-    return seen
-
-
 def test_a_dsa_revoked_after_the_page_asked_names_no_pupil_in_an_incident(
     sspo_a, school_a, pupil_a
 ):
@@ -125,7 +106,7 @@ def test_a_dsa_revoked_after_the_page_asked_names_no_pupil_in_an_incident(
         revoke_dsa(school_a.partnership)  # committed before the write takes its lock
         return _record(request.user, school_a, [pupil_a])
 
-    seen = _in_one_request(sspo_a, page)
+    seen = in_one_request(sspo_a, page, method="post")
     assert isinstance(seen.get("refused"), ValidationError)
     assert _nothing_recorded()
 
@@ -136,6 +117,6 @@ def test_an_assignment_ended_after_the_page_asked_opens_no_enquiry(sspo_a, spoc_
         _end_assignments(sspo_a)
         return _open(request.user, school_a)
 
-    seen = _in_one_request(sspo_a, page)
+    seen = in_one_request(sspo_a, page, method="post")
     assert isinstance(seen.get("refused"), PermissionDenied)
     assert _nothing_opened()

@@ -6,17 +6,15 @@ already asked in the same request (it fetched the pupil through the request's sc
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.test import RequestFactory
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from referrals import services
 from referrals.models import Conference, Referral, ReferralEvent
 from schools.access import get_pupil_for
 from schools.models import Assignment, today
-from ssp.scope import ScopeMiddleware
 from tests.factories import revoke_dsa
+from tests.one_request import in_one_request
 
 
 def _end_assignments(user):
@@ -49,23 +47,6 @@ def _confer(by, pupils):
     )
 
 
-def _in_one_request(user, page):
-    """One request of `user` through the scope middleware; `page(request)` runs as the view."""
-    seen = {}
-
-    def get_response(request):
-        try:
-            seen["result"] = page(request)
-        except (PermissionDenied, ValidationError) as refusal:
-            seen["refused"] = refusal
-        return HttpResponse()
-
-    request = RequestFactory().post("/")
-    request.user = user
-    ScopeMiddleware(get_response)(request)
-    return seen
-
-
 @pytest.mark.parametrize("revoke", ["assignment", "dsa"])
 def test_no_referral_once_the_officer_no_longer_reaches_the_pupil(sspo_a, pupil_a, scheme, revoke):
     def page(request):
@@ -76,7 +57,7 @@ def test_no_referral_once_the_officer_no_longer_reaches_the_pupil(sspo_a, pupil_
             revoke_dsa(pupil_a.school.partnership)
         return _refer(request.user, pupil, scheme)
 
-    seen = _in_one_request(sspo_a, page)
+    seen = in_one_request(sspo_a, page, method="post")
     assert "refused" in seen and "result" not in seen
     assert not Referral.objects.exists()
     assert not ReferralEvent.objects.exists()
@@ -92,7 +73,7 @@ def test_no_conference_once_the_officer_no_longer_reaches_the_pupils(sspo_a, pup
             revoke_dsa(pupil_a.school.partnership)
         return _confer(request.user, [pupil])
 
-    seen = _in_one_request(sspo_a, page)
+    seen = in_one_request(sspo_a, page, method="post")
     assert "refused" in seen and "result" not in seen
     assert not Conference.objects.exists()
 
@@ -111,6 +92,6 @@ def test_the_officer_in_post_refers_and_confers(sspo_a, pupil_a, scheme):
         pupil = get_pupil_for(request.user, pupil_a.code)
         return _refer(request.user, pupil, scheme), _confer(request.user, [pupil])
 
-    referral, conference = _in_one_request(sspo_a, page)["result"]
+    referral, conference = in_one_request(sspo_a, page, method="post")["result"]
     assert Referral.objects.get().pk == referral.pk
     assert list(Conference.objects.get(pk=conference.pk).pupils.all()) == [pupil_a]

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from encompass import services as encompass
 from incidents.services import concern_triage
+from tests.encompass.test_notifications import details
 from tests.factories import step_up
 
 SHARED = "Showed a kitchen knife in his bag at the bus stop."
@@ -114,19 +115,14 @@ def encompass_notice(history, sergeant, school_a, pupil_a):
     notice, _ = encompass.receive(
         school=school_a,
         sender=sergeant,
-        details={
-            "child_first_name": pupil_a.first_name,
-            "child_last_name": pupil_a.last_name,
-            "child_date_of_birth": pupil_a.date_of_birth,
-            "police_reference": "DA/2026/0042",
-            "incident_at": timezone.now() - dt.timedelta(hours=10),
-            "incident_location": "Home address",
-            "child_presence": "present",
-            "child_whereabouts": "Upstairs bedroom",
-            "voice_of_child": "Said they were scared.",
-            "circumstances": CIRCUMSTANCES,
-            "other_information": "",
-        },
+        details=details(
+            child_first_name=pupil_a.first_name,
+            child_last_name=pupil_a.last_name,
+            child_date_of_birth=pupil_a.date_of_birth,
+            police_reference="DA/2026/0042",
+            incident_at=timezone.now() - dt.timedelta(hours=10),
+            circumstances=CIRCUMSTANCES,
+        ),
     )
     assert notice.pupil == pupil_a
     return notice

@@ -4,28 +4,19 @@ object included, even when that object is the request's lazy user."""
 
 import datetime
 
-from django.http import HttpResponse
-from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from schools.models import Assignment, School, today
 from ssp.models import User
 from ssp.roles import Role
-from ssp.scope import ScopeMiddleware, fresh_scope, scope_of
+from ssp.scope import fresh_scope, scope_of
+from tests.one_request import in_one_request
 
 
-def _serve(user, view):
-    seen = {}
-
-    def get_response(request):
-        seen.update(view(request))
-        return HttpResponse()
-
-    request = RequestFactory().get("/")
-    request.user = user
-    ScopeMiddleware(get_response)(request)
-    return seen
+def _serve(user, view) -> dict:
+    """What the view returned, served in one request of `user`."""
+    return in_one_request(user, view)["result"]
 
 
 def test_the_request_scope_keeps_its_answer_until_a_write_reads_it_again(sspo_a, school_a):

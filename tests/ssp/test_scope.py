@@ -1,27 +1,16 @@
 """The per-request scope: worked out once per request, never kept on the user object."""
 
-from django.http import HttpResponse
-from django.test import RequestFactory
-
 from agreements.services import dsa_revoke, in_force_school_ids
 from schools.access import police_pupils
 from schools.models import School
 from ssp.roles import Role
-from ssp.scope import Scope, ScopeMiddleware, scope_of
+from ssp.scope import Scope, scope_of
+from tests.one_request import in_one_request
 
 
-def _serve(user, view):
-    """One request of `user` through the scope middleware; returns what the view saw."""
-    seen = {}
-
-    def get_response(request):
-        seen.update(view(request))
-        return HttpResponse()
-
-    request = RequestFactory().get("/")
-    request.user = user
-    ScopeMiddleware(get_response)(request)
-    return seen
+def _serve(user, view) -> dict:
+    """What the view returned, served in one request of `user`."""
+    return in_one_request(user, view)["result"]
 
 
 def test_a_request_has_one_scope_that_every_caller_with_its_user_reaches(sspo_a, school_a):
