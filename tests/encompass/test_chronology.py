@@ -100,3 +100,20 @@ def test_an_unmatched_notification_is_in_no_chronology(client, sergeant, sspo_a,
     services.match_pupil(user=spoc_a, notification=notification, pupil=two)
     assert "Operation Encompass" in chronology(client, spoc_a, two).content.decode()
     assert "Operation Encompass" not in chronology(client, spoc_a, one).content.decode()
+
+
+def test_the_notification_links_the_key_adult_to_the_pupils_chronology(client, matched, spoc_a):
+    pupil, notification = matched
+    client.force_login(spoc_a)
+    body = client.get(reverse("encompass:detail", args=[notification.code])).content.decode()
+    link = reverse("pupil_chronology", args=[pupil.code])
+    assert f'href="{link}"' in body
+    assert "DA/CHRONO/1" in client.get(link).content.decode()
+
+
+def test_the_sergeants_receipt_names_no_pupil(client, matched, sergeant):
+    pupil, notification = matched
+    client.force_login(sergeant)
+    body = client.get(reverse("encompass:detail", args=[notification.code])).content.decode()
+    assert reverse("pupil_chronology", args=[pupil.code]) not in body
+    assert pupil.last_name not in body
