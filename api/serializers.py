@@ -70,7 +70,8 @@ class IncidentV1(serializers.Serializer):
     source_concern_id = serializers.UUIDField(allow_null=True)
 
     def to_representation(self, instance):
-        return incident_export(instance)
+        # The views hand over exports already built in bulk (incident_exports).
+        return instance if isinstance(instance, dict) else incident_export(instance)
 
 
 class IncidentChanges(serializers.Serializer):
