@@ -29,7 +29,7 @@ from referrals.access import get_referral_for
 from referrals.models import Referral
 
 from . import serializers
-from .audit import fetch_logged, log_api_read
+from .audit import fetch_logged, log_api_read, log_api_reads
 from .authentication import ClientPrincipal
 from .models import Scope
 from .throttling import ClientRateThrottle
@@ -97,11 +97,10 @@ def _exports(user, pks) -> list[dict]:
 
 def _log_incidents(request, exports) -> None:
     """Every incident returned and every child named in it: the documents as sent."""
-    log_api_read(request, object_type="incident", codes=[e["incident_id"] for e in exports])
-    log_api_read(
+    log_api_reads(
         request,
-        object_type="pupil",
-        codes=[p["person_id"] for e in exports for p in e["persons"]],
+        [("incident", e["incident_id"]) for e in exports]
+        + [("pupil", p["person_id"]) for e in exports for p in e["persons"]],
     )
 
 
