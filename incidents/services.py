@@ -712,7 +712,7 @@ _EXPORT_COLUMNS = (
 
 
 def incident_exports(incidents) -> dict[int, dict]:
-    """incident_export for every incident of a queryset, by primary key, in two queries.
+    """incident_export for every incident of a queryset, by primary key, in three queries.
 
     Plain values, not model instances: a page of the API's feed builds a hundred of these,
     and instances (with their school, author, officer, concern and pupils) cost more than
@@ -723,27 +723,34 @@ def incident_exports(incidents) -> dict[int, dict]:
     locations = {k: str(v) for k, v in Incident._meta.get_field("location").flatchoices}
     rows = list(incidents.order_by().values(*_EXPORT_COLUMNS))
     persons = {row["pk"]: [] for row in rows}
-    links = (
-        IncidentPupil.objects.filter(incident_id__in=persons)
-        .order_by("pupil__last_name", "pk")
-        .values_list(
-            "incident_id",
-            "role",
-            "pupil__code",
-            "pupil__first_name",
-            "pupil__last_name",
-            "pupil__date_of_birth",
-            "pupil__year_group",
+    links = list(
+        IncidentPupil.objects.filter(incident_id__in=persons).values_list(
+            "pk", "incident_id", "role", "pupil_id"
         )
     )
-    for incident_id, role, code, first_name, last_name, born, year_group in links:
+    # The pupils on their own, by primary key: joined to the links, PostgreSQL would rather
+    # hash the whole roll than look up a page's hundred or two children.
+    pupils = (
+        Pupil.objects.filter(pk__in={pupil_id for *_, pupil_id in links})
+        .order_by("last_name")
+        .values_list("pk", "code", "first_name", "last_name", "date_of_birth", "year_group")
+    )
+    # Children by last name as the database collates it, then in the order they were linked:
+    # the same order as ORDER BY pupil__last_name, pk.
+    place, first_of_name, person = {}, {}, {}
+    for position, (pk, code, first_name, last_name, born, year_group) in enumerate(pupils):
+        place[pk] = first_of_name.setdefault(last_name, position)
+        person[pk] = (str(code), first_name, last_name, born.isoformat(), year_group)
+    links.sort(key=lambda link: (place[link[3]], link[0]))
+    for _, incident_id, role, pupil_id in links:
+        code, first_name, last_name, born, year_group = person[pupil_id]
         persons[incident_id].append(
             {
-                "person_id": str(code),
+                "person_id": code,
                 "role": role,
                 "first_name": first_name,
                 "last_name": last_name,
-                "date_of_birth": born.isoformat(),
+                "date_of_birth": born,
                 "year_group": year_group,
             }
         )

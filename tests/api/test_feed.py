@@ -194,3 +194,19 @@ def test_a_persons_feed_read_is_logged_under_their_name(
     }
     assert {r.role for r in rows} == {"sspo"} and all(r.purpose for r in rows)
     assert {r.api_client for r in rows} == {None}
+
+
+def test_an_incidents_children_come_by_last_name_then_in_the_order_they_were_added(
+    force_client, bearer, make_incident, school_a
+):
+    pupils = [
+        PupilFactory(school=school_a, first_name=first, last_name=last)
+        for first, last in [("Zoe", "Smith"), ("Amy", "Adams"), ("Bea", "Smith"), ("Cy", "smyth")]
+    ]
+    make_incident(school=school_a, pupils=pupils)
+    (document,) = bearer(force_client[1]).get(CHANGES).json()["results"]
+    names = [(p["first_name"], p["last_name"]) for p in document["persons"]]
+    assert names[0] == ("Amy", "Adams")
+    # Same last name: the order they were added in, every time (Zoe before Bea).
+    assert names.index(("Zoe", "Smith")) + 1 == names.index(("Bea", "Smith"))
+    assert len(names) == 4
