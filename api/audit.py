@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from ssp.audit import _row, client_ip
+from ssp.audit import _row, client_ip, log_records
 from ssp.models import AccessLog
 
 from .authentication import ClientPrincipal
@@ -25,13 +25,12 @@ def _who(request) -> dict:
 
 def log_api_read(request, *, object_type: str, codes, outcome=AccessLog.Outcome.ALLOWED):
     """One row per record returned (or asked for and refused), in one query."""
-    who = _who(request)
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            **who, action="api_read", object_type=object_type, object_code=code, outcome=outcome
-        )
-        for code in dict.fromkeys(codes)
-    )
+    log_api_reads(request, [(object_type, code) for code in codes], outcome=outcome)
+
+
+def log_api_reads(request, records, *, outcome=AccessLog.Outcome.ALLOWED):
+    """One row per (object_type, code) returned, of any types, in one query."""
+    log_records(_who(request), action="api_read", outcome=outcome, records=records)
 
 
 def fetch_logged(request, gate, *, object_type: str, code):

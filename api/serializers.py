@@ -1,7 +1,8 @@
 """The API's documents. Never a UPN, for anyone: the force's systems key on person_id.
 
 The incident document is the export's own `ssp-portal/incident/v1` (incidents.services.
-incident_export); the serializer below only describes it for the OpenAPI schema.
+incident_exports, which builds a page of them in bulk); the serializer below only describes
+it for the OpenAPI schema.
 """
 
 from drf_spectacular.utils import extend_schema_field
@@ -70,7 +71,8 @@ class IncidentV1(serializers.Serializer):
     source_concern_id = serializers.UUIDField(allow_null=True)
 
     def to_representation(self, instance):
-        return incident_export(instance)
+        # The views hand over exports already built in bulk (incident_exports).
+        return instance if isinstance(instance, dict) else incident_export(instance)
 
 
 class IncidentChanges(serializers.Serializer):

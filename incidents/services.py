@@ -678,58 +678,126 @@ EXPORT_SCHEMA = "ssp-portal/incident/v1"
 
 def incident_export(incident: Incident) -> dict:
     """The structured record for the force's records system. Never a UPN, never imagery."""
-    involved = incident.involved.select_related("pupil").order_by("pupil__last_name")
-    if "involved" in getattr(incident, "_prefetched_objects_cache", {}):
-        # A list (the API's) prefetched them, ordered the same way: no query per incident.
-        involved = incident.involved.all()
-    return {
-        "schema": EXPORT_SCHEMA,
-        "incident_id": str(incident.code),
-        "portal_reference": incident.reference,
-        "police_reference": incident.police_reference or None,
-        "status": incident.status,
-        "category": {"code": incident.category, "label": incident.get_category_display()},
-        "recordable": incident.category in POLICE_RELEVANT_CODES,
-        "occurred_at": incident.happened_at.isoformat(),
-        "recorded_at": incident.recorded_at.isoformat(),
-        "location": {
-            "type": incident.location,
-            "label": incident.get_location_display(),
-            "detail": incident.place,
-            "school_name": incident.school.name,
-            "school_urn": incident.school.urn,
-        },
-        "narrative": incident.narrative,
-        "facts": {
-            "item_kind": incident.item_kind or None,
-            "item_seized": incident.item_seized,
-            "item_handed_to": incident.item_handed_to or None,
-            "drugs_description": incident.drugs_description or None,
-            "drugs_quantity": incident.drugs_quantity or None,
-            "injury_nature": incident.injury_nature or None,
-            "device_status": incident.device_status or None,
-            "device_reference": incident.device_reference or None,
-        },
-        "persons": [
+    return incident_exports(Incident.objects.filter(pk=incident.pk))[incident.pk]
+
+
+_EXPORT_COLUMNS = (
+    "pk",
+    "code",
+    "reference",
+    "police_reference",
+    "status",
+    "category",
+    "happened_at",
+    "recorded_at",
+    "location",
+    "place",
+    "school__name",
+    "school__urn",
+    "narrative",
+    "item_kind",
+    "item_seized",
+    "item_handed_to",
+    "drugs_description",
+    "drugs_quantity",
+    "injury_nature",
+    "device_status",
+    "device_reference",
+    "outcome",
+    "recorded_by__first_name",
+    "recorded_by__last_name",
+    "recorded_by__officer__collar_number",
+    "concern__code",
+)
+
+
+def incident_exports(incidents) -> dict[int, dict]:
+    """incident_export for every incident of a queryset, by primary key, in three queries.
+
+    Plain values, not model instances: a page of the API's feed builds a hundred of these,
+    and instances (with their school, author, officer, concern and pupils) cost more than
+    the query. The caller has scoped the queryset; this reads only what it is given.
+    """
+    # As get_category_display and get_location_display read them.
+    categories = {k: str(v) for k, v in Incident._meta.get_field("category").flatchoices}
+    locations = {k: str(v) for k, v in Incident._meta.get_field("location").flatchoices}
+    rows = list(incidents.order_by().values(*_EXPORT_COLUMNS))
+    persons = {row["pk"]: [] for row in rows}
+    links = list(
+        IncidentPupil.objects.filter(incident_id__in=persons).values_list(
+            "pk", "incident_id", "role", "pupil_id"
+        )
+    )
+    # The pupils on their own, by primary key: joined to the links, PostgreSQL would rather
+    # hash the whole roll than look up a page's hundred or two children.
+    pupils = (
+        Pupil.objects.filter(pk__in={pupil_id for *_, pupil_id in links})
+        .order_by("last_name")
+        .values_list("pk", "code", "first_name", "last_name", "date_of_birth", "year_group")
+    )
+    # Children by last name as the database collates it, then in the order they were linked:
+    # the same order as ORDER BY pupil__last_name, pk.
+    place, first_of_name, person = {}, {}, {}
+    for position, (pk, code, first_name, last_name, born, year_group) in enumerate(pupils):
+        place[pk] = first_of_name.setdefault(last_name, position)
+        person[pk] = (str(code), first_name, last_name, born.isoformat(), year_group)
+    links.sort(key=lambda link: (place[link[3]], link[0]))
+    for _, incident_id, role, pupil_id in links:
+        code, first_name, last_name, born, year_group = person[pupil_id]
+        persons[incident_id].append(
             {
-                "person_id": str(link.pupil.code),
-                "role": link.role,
-                "first_name": link.pupil.first_name,
-                "last_name": link.pupil.last_name,
-                "date_of_birth": link.pupil.date_of_birth.isoformat(),
-                "year_group": link.pupil.year_group,
+                "person_id": code,
+                "role": role,
+                "first_name": first_name,
+                "last_name": last_name,
+                "date_of_birth": born,
+                "year_group": year_group,
             }
-            for link in involved
-        ],
-        "outcome": incident.outcome or None,
-        "recorded_by": {
-            "name": incident.recorded_by.get_full_name(),
-            "collar_number": getattr(
-                getattr(incident.recorded_by, "officer", None), "collar_number", ""
-            ),
-        },
-        "source_concern_id": str(incident.concern.code) if incident.concern_id else None,
-    }
+        )
+    exports = {}
+    for row in rows:
+        # As User.get_full_name has it, and "" for an author who is no officer.
+        author = f"{row['recorded_by__first_name']} {row['recorded_by__last_name']}".strip()
+        exports[row["pk"]] = {
+            "schema": EXPORT_SCHEMA,
+            "incident_id": str(row["code"]),
+            "portal_reference": row["reference"],
+            "police_reference": row["police_reference"] or None,
+            "status": row["status"],
+            "category": {
+                "code": row["category"],
+                "label": categories.get(row["category"], row["category"]),
+            },
+            "recordable": row["category"] in POLICE_RELEVANT_CODES,
+            "occurred_at": row["happened_at"].isoformat(),
+            "recorded_at": row["recorded_at"].isoformat(),
+            "location": {
+                "type": row["location"],
+                "label": locations.get(row["location"], row["location"]),
+                "detail": row["place"],
+                "school_name": row["school__name"],
+                "school_urn": row["school__urn"],
+            },
+            "narrative": row["narrative"],
+            "facts": {
+                "item_kind": row["item_kind"] or None,
+                "item_seized": row["item_seized"],
+                "item_handed_to": row["item_handed_to"] or None,
+                "drugs_description": row["drugs_description"] or None,
+                "drugs_quantity": row["drugs_quantity"] or None,
+                "injury_nature": row["injury_nature"] or None,
+                "device_status": row["device_status"] or None,
+                "device_reference": row["device_reference"] or None,
+            },
+            "persons": persons[row["pk"]],
+            "outcome": row["outcome"] or None,
+            "recorded_by": {
+                "name": author,
+                "collar_number": row["recorded_by__officer__collar_number"] or "",
+            },
+            "source_concern_id": str(row["concern__code"]) if row["concern__code"] else None,
+        }
+    return exports
 
 
 # --- Enquiries through the SPOC --------------------------------------------------------

@@ -150,3 +150,63 @@ def test_a_session_without_an_authenticator_reads_nothing(client, school_a, inci
     response = client.get("/api/v1/incidents/")
     assert response.status_code == 302
     assert incident_a.reference not in response.content.decode()
+
+
+def test_a_feed_page_logs_exactly_the_incidents_and_children_it_returns(
+    force_client, bearer, make_incident, school_a, school_b, sspo_b, monkeypatch
+):
+    from api import views
+    from ssp.models import AccessLog
+
+    monkeypatch.setattr(views, "CHANGES_PAGE", 3)
+    pupils = [PupilFactory(school=school_a) for _ in range(4)]
+    make_incident(school=school_a, pupils=pupils[:2])
+    make_incident(school=school_a, pupils=pupils[1:3])  # a child in two: logged once
+    make_incident(school=school_a)
+    make_incident(school=school_a, pupils=pupils[3:])  # on the next page
+    make_incident(school=school_b, by=sspo_b, pupils=[PupilFactory(school=school_b)])
+    client, token = force_client
+    page = bearer(token).get(CHANGES).json()
+    returned = {("incident", r["incident_id"]) for r in page["results"]} | {
+        ("pupil", p["person_id"]) for r in page["results"] for p in r["persons"]
+    }
+    assert len(page["results"]) == 3 and len(returned) == 6
+    rows = AccessLog.objects.filter(api_client=client.code)
+    assert sorted((r.object_type, str(r.object_code)) for r in rows) == sorted(returned)
+    assert {(r.action, r.outcome, r.purpose, r.user_id) for r in rows} == {
+        ("api_read", AccessLog.Outcome.ALLOWED, client.purpose, None)
+    }
+    assert len({r.at for r in rows}) == 1 and all(r.ip_address for r in rows)
+
+
+def test_a_persons_feed_read_is_logged_under_their_name(
+    client, sspo_a, make_incident, school_a, pupil_a
+):
+    from ssp.models import AccessLog
+
+    incident = make_incident(school=school_a, pupils=[pupil_a])
+    client.force_login(sspo_a)
+    assert client.get(CHANGES).status_code == 200
+    rows = AccessLog.objects.filter(user=sspo_a, action="api_read")
+    assert {(r.object_type, r.object_code) for r in rows} == {
+        ("incident", incident.code),
+        ("pupil", pupil_a.code),
+    }
+    assert {r.role for r in rows} == {"sspo"} and all(r.purpose for r in rows)
+    assert {r.api_client for r in rows} == {None}
+
+
+def test_an_incidents_children_come_by_last_name_then_in_the_order_they_were_added(
+    force_client, bearer, make_incident, school_a
+):
+    pupils = [
+        PupilFactory(school=school_a, first_name=first, last_name=last)
+        for first, last in [("Zoe", "Smith"), ("Amy", "Adams"), ("Bea", "Smith"), ("Cy", "smyth")]
+    ]
+    make_incident(school=school_a, pupils=pupils)
+    (document,) = bearer(force_client[1]).get(CHANGES).json()["results"]
+    names = [(p["first_name"], p["last_name"]) for p in document["persons"]]
+    assert names[0] == ("Amy", "Adams")
+    # Same last name: the order they were added in, every time (Zoe before Bea).
+    assert names.index(("Zoe", "Smith")) + 1 == names.index(("Bea", "Smith"))
+    assert len(names) == 4
