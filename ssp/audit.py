@@ -84,6 +84,23 @@ def log_records(who: dict, *, action: str, outcome: str, records) -> None:
     if not records:
         return
     user = who["user"]
+    if connection.vendor != "postgresql":
+        # The demo's SQLite has no arrays to unnest: the same rows, one instance each.
+        AccessLog.objects.bulk_create(
+            AccessLog(
+                user=user,
+                role=who["role"],
+                action=action,
+                ip_address=who["ip_address"],
+                outcome=outcome,
+                purpose=who["purpose"],
+                api_client=who.get("api_client") or None,
+                object_type=kind,
+                object_code=code,
+            )
+            for kind, code in records
+        )
+        return
     column = {f.name: connection.ops.quote_name(f.column) for f in AccessLog._meta.concrete_fields}
     names = ("at", "user", "role", "action", "ip_address", "outcome", "purpose", "api_client")
     sql = (
