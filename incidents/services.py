@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from agreements.models import Disclosure
 from agreements.services import agreement_label, disclosure_record, sharing_allowed
 from schools.access import police_pupils
 from schools.models import Membership, Pupil, School
+from ssp.access import lock_visible_or_404
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
 from ssp.scope import fresh_scope
@@ -596,21 +596,12 @@ def incident_record(
     return incident
 
 
-def _locked_incident(incident: Incident, by) -> Incident:
-    """Lock the incident, then ask whether `by` still reaches it, read afresh."""
-    locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    fresh_scope(by)
-    if not Incident.objects.visible_to(by).filter(pk=locked.pk).exists():
-        raise Http404  # out of their reach now: as if it did not exist
-    return locked
-
-
 @transaction.atomic
 def incident_update(
     *, incident: Incident, by, police_reference: str, outcome: str, close: bool, seen_version: int
 ) -> Incident:
     """Record the force's reference and the outcome; closing is final."""
-    incident = _locked_incident(incident, by)
+    incident = lock_visible_or_404(by, incident)
     if not can_update_incident(by, incident):
         raise PermissionDenied
     if incident.version != seen_version:
@@ -643,7 +634,7 @@ class IncidentChanged(Exception):
 @transaction.atomic
 def incident_send_summary(*, incident: Incident, by, text: str) -> IncidentSummary:
     """Send the school's SPOC what they need to know: a police to school disclosure."""
-    incident = _locked_incident(incident, by)
+    incident = lock_visible_or_404(by, incident)
     if not can_update_incident(by, incident):
         raise PermissionDenied
     if not text.strip():
@@ -811,15 +802,6 @@ def _school_enquirers(school):
     return _school_leads(school)
 
 
-def _locked_enquiry(enquiry: Enquiry, by) -> Enquiry:
-    """Lock the thread, then ask whether `by` still reaches it, read afresh."""
-    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
-    fresh_scope(by)
-    if not Enquiry.objects.visible_to(by).filter(pk=locked.pk).exists():
-        raise Http404  # out of their reach now: as if it did not exist
-    return locked
-
-
 @once_per_form(Enquiry)
 @transaction.atomic
 def enquiry_open(
@@ -865,7 +847,7 @@ def enquiry_open(
 @transaction.atomic
 def enquiry_reply(*, enquiry: Enquiry, by, text: str) -> EnquiryMessage:
     """Append a message. A message from the side that was asked answers the thread."""
-    enquiry = _locked_enquiry(enquiry, by)
+    enquiry = lock_visible_or_404(by, enquiry)
     if not can_reply(by, enquiry):
         raise PermissionDenied
     side = _side_of(by)
@@ -938,7 +920,7 @@ def _append(*, enquiry: Enquiry, by, side: str, text: str) -> EnquiryMessage:
 
 @transaction.atomic
 def enquiry_close(*, enquiry: Enquiry, by) -> Enquiry:
-    enquiry = _locked_enquiry(enquiry, by)
+    enquiry = lock_visible_or_404(by, enquiry)
     if not can_reply(by, enquiry):
         raise PermissionDenied
     if Enquiry.Status.CLOSED not in Enquiry.MOVES[Enquiry.Status(enquiry.status)]:

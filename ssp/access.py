@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+
+from .scope import fresh_scope
 
 Predicate = Callable[..., bool]
 
@@ -23,3 +26,16 @@ def get_visible_or_404(
     if require is not None and not require(user, obj):
         raise PermissionDenied
     return obj
+
+
+def lock_visible_or_404(user, record: Model) -> Model:
+    """The record's row, locked, if `user` still reaches it: for a write re-checking under
+    its lock. Their reach is read afresh (the page asked before the lock was held); out of it
+    now answers 404, as if the record did not exist. (visible_to may be DISTINCT, which FOR
+    UPDATE refuses: so lock first, then ask.)"""
+    model = type(record)
+    locked = model.objects.select_for_update().get(pk=record.pk)
+    fresh_scope(user)
+    if not model.objects.visible_to(user).filter(pk=locked.pk).exists():
+        raise Http404
+    return locked
