@@ -29,12 +29,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 RUN useradd --create-home --uid 1000 ssp
 WORKDIR /app
 COPY pyproject.toml LICENSE ./
+# Every package pyproject.toml includes, so that `pip install .` installs the whole portal
+# (tests/ssp/test_packaged_apps.py holds this list to pyproject's).
 COPY ssp ./ssp
 COPY schools ./schools
 COPY agreements ./agreements
 COPY incidents ./incidents
 COPY referrals ./referrals
 COPY reports ./reports
+COPY api ./api
+COPY encompass ./encompass
+COPY records ./records
 RUN pip install --no-cache-dir .
 COPY . .
 COPY --from=assets /app/static/dist ./static/dist
