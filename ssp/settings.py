@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "encompass",
     "api",
+    "records",
 ]
 
 MIDDLEWARE = [
