@@ -281,6 +281,12 @@ class MembershipQuerySet(models.QuerySet):
         """The SPOC and the deputy SPOC."""
         return self.of(school, *SPOCS)
 
+    def records_owners_of(self, school):
+        """Who answers for the school's records: the head and the data-protection lead."""
+        return self.of(school).filter(
+            Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True)
+        )
+
     def staff_of(self, school):
         """Everyone there but the head (the SPOC and deputy are staff too)."""
         return self.of(school, Role.STAFF)
@@ -309,6 +315,9 @@ class Membership(models.Model):
     designation = models.CharField(
         max_length=10, choices=Designation.choices, default=Designation.NONE, blank=True
     )
+    # Named by the head: answers for the school's records with the head (retention review,
+    # legal hold, disposal, subject access; ACCESS.md). At most one current one per school.
+    is_data_protection_lead = models.BooleanField("data-protection lead", default=False)
     joined_on = models.DateField(default=today)
     left_on = models.DateField(null=True, blank=True)
 
@@ -326,6 +335,11 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=Q(designation="") | Q(is_slt=True) | Q(position="head"),
                 name="spoc_must_be_slt",
+            ),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=Q(is_data_protection_lead=True, left_on__isnull=True),
+                name="one_data_protection_lead_per_school",
             ),
         ]
 
