@@ -23,8 +23,21 @@ ENROLMENT_URL_NAMES = frozenset(
         "mfa_download_recovery_codes",
         # Anyone may read how to report a problem, also someone stuck before enrolling.
         "accessibility",
+        # Setting up an authenticator takes time too: "Stay signed in" works meanwhile.
+        "session_keep_alive",
     }
 )
+
+
+def session_clock(request) -> dict:
+    """When a signed-in session ends, for the page's warning (static/js/app.mjs): it ends
+    `idle_seconds` after the last contact with the server, and at `ends_at` (seconds since
+    the epoch) in any case."""
+    started = request.session.get(SESSION_STARTED_KEY) or timezone.now().timestamp()
+    return {
+        "idle_seconds": settings.SESSION_COOKIE_AGE,
+        "ends_at": int(started + settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()),
+    }
 
 
 class SessionLifetimeMiddleware:

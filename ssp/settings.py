@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ssp.views.unread_notifications",
+                "ssp.views.session_clock_context",
             ],
         },
     },

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("healthz", health.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("api/", include("api.urls")),
     path("api-clients/", api_pages.client_approvals, name="api_client_approvals"),
     path("api-clients/<uuid:code>/", api_pages.client_decide, name="api_client_decide"),

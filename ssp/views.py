@@ -3,11 +3,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import DisallowedRedirect
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from .keyset import Sort, keyset_page
+from .middleware import SESSION_SEEN_KEY, session_clock
 from .models import Notification
 from .notifications import is_local_link, unread_count
 
@@ -70,6 +72,25 @@ def notifications_read_all(request):
         plural = "" if count == 1 else "s"
         messages.success(request, f"{count} notification{plural} marked as read.")
     return redirect("notifications")
+
+
+@require_POST
+def session_keep_alive(request):
+    """ "Stay signed in" on the warning before the idle limit, and typing on a page: the
+    session's idle limit starts again from now. The 8-hour limit stays where it is (the
+    middleware in front of this has already ended a session past it)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    request.session[SESSION_SEEN_KEY] = timezone.now().timestamp()  # saved: a new expiry
+    return JsonResponse({"signed_in": True, **session_clock(request)})
+
+
+def session_clock_context(request) -> dict:
+    """The warning's clock (see session_clock), on every page drawn for a signed-in person."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return {}
+    return {"session_clock": session_clock(request)}
 
 
 def unread_notifications(request) -> dict:

@@ -81,3 +81,10 @@ def test_the_administration_pages_link_to_it_too(client, admin_user):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200
     assert footer_links_to_the_statement(response.content.decode())
+
+
+def test_the_statement_says_how_the_timeout_warning_helps_and_what_it_cannot_do(client, db):
+    page = client.get("/accessibility/").content.decode()
+    assert "be warned 2 minutes before you are signed out" in page
+    assert "without a warning first" not in page
+    assert "this time cannot be made longer" in page

@@ -62,6 +62,7 @@ IN_FLOWS = {
 # JSON, redirects, and the pages the accessibility statement names as not checked.
 NOT_PAGES = {
     "healthz": "JSON for the load balancer",
+    "session_keep_alive": "JSON for the timeout warning (its dialog: test_session_timeout.py)",
     "api_schema": "the API's OpenAPI document",
     "api_docs": "Swagger UI: named in the accessibility statement as not checked",
     "api_incidents": "API",
