@@ -8,9 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from schools.models import Force, School
+from ssp.history import HistoricalRecords
 
 
 class PartnershipQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Assignment, Force, Membership, Officer, School, Team
+from ssp.access import lock_visible_or_404
 from ssp.notifications import Kind, notify
 from ssp.roles import Role
 from ssp.scope import fresh_scope, scope_of
@@ -346,26 +347,17 @@ def protocol_signed_by_both(partnership: Partnership) -> bool:
     return sides == {Signature.Side.SCHOOL, Signature.Side.FORCE}
 
 
-def _locked_partnership(partnership: Partnership, *, by, require) -> Partnership:
-    """Lock the partnership's row, then ask again whether `by` may act on it: their scope
-    (a sergeant who left the team, a head who left the school) and `require`, the verb's
-    predicate from access.py, as they are now, not as they were when the page was loaded."""
-    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    fresh_scope(by)
-    if not Partnership.objects.visible_to(by).filter(pk=locked.pk).exists():
-        raise PermissionDenied
-    if not require(by, locked):
-        raise PermissionDenied
-    return locked
-
-
 @transaction.atomic
 def partnership_move(*, partnership: Partnership, to: str, by, reason: str, version=None):
     """The sergeant moves a partnership along its lifecycle, with the reason, under a row
     lock."""
     from .access import can_move_partnership  # access reads this module
 
-    locked = _locked_partnership(partnership, by=by, require=can_move_partnership)
+    # Asked again under the lock, as the person is now: a sergeant who left the team no
+    # longer reaches the partnership (404); one who reaches it may still not move it (403).
+    locked = lock_visible_or_404(by, partnership)
+    if not can_move_partnership(by, locked):
+        raise PermissionDenied
     return _move(locked, to=to, by=by, reason=reason, version=version)
 
 
@@ -656,7 +648,9 @@ def agreement_sign(*, partnership: Partnership, document: Document, by) -> Signa
     other side: that it is their turn, or that the version is now signed by both."""
     from .access import can_sign  # access reads this module
 
-    partnership = _locked_partnership(partnership, by=by, require=can_sign)
+    partnership = lock_visible_or_404(by, partnership)
+    if not can_sign(by, partnership):
+        raise PermissionDenied
     side = signing_side(by)
     signature = signature_create(
         partnership=partnership,
@@ -720,7 +714,9 @@ def dsa_revoke(*, partnership: Partnership, by, reason: str) -> int:
     # record made at the same moment either commits before the revocation or waits for it
     # and is refused.
     School.objects.select_for_update().get(pk=partnership.school_id)
-    partnership = _locked_partnership(partnership, by=by, require=can_sign)
+    partnership = lock_visible_or_404(by, partnership)
+    if not can_sign(by, partnership):
+        raise PermissionDenied
     dsa = Document.objects.current_of(partnership.force_id, Document.Kind.DSA).first()
     if dsa is None:
         raise ValidationError("There is no signed agreement to revoke.")

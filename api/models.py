@@ -7,9 +7,9 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from schools.models import Force, Team
+from ssp.history import HistoricalRecords
 
 
 class Scope(models.TextChoices):

@@ -10,7 +10,6 @@ import binascii
 import hashlib
 import json
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -384,10 +383,6 @@ class EncompassNotifications(ApiView):
             raise exceptions.ValidationError(
                 {"school_urn": ["Not a school you may send Operation Encompass notices for."]}
             )
-        if client is not None:
-            # History rows name people; the notification itself names the client that sent
-            # it. The Django request (read by simple_history) carries no principal.
-            request._request.user = AnonymousUser()
         notification, created = encompass_services.receive(
             school=school,
             details=details,

@@ -6,21 +6,13 @@ support. A police→school disclosure under Operation Encompass, not under the S
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from schools.models import Pupil, School
+from ssp.history import HistoricalRecords
 from ssp.roles import SCHOOL_LEADS, Role
-
-
-def _history_user(instance=None, request=None, **kwargs):
-    """The person behind a change; none when the force's machine client made it through the
-    API (its principal is not a user; the notification names the client itself)."""
-    user = getattr(request, "user", None)
-    return user if isinstance(user, get_user_model()) else None
 
 
 class TermDate(models.Model):
@@ -142,7 +134,7 @@ class Notification(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
-    history = HistoricalRecords(get_user=_history_user)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-received_at"]

@@ -1,6 +1,7 @@
-"""Writes to Operation Encompass notifications. Keyword-only; each re-checks its predicate
-under a row lock, so a role or place lost a moment ago, or a second acknowledgement, is
-refused at the last moment."""
+"""Writes to Operation Encompass notifications. Keyword-only; each re-checks under a row
+lock, so a role or place lost a moment ago (the notification is out of reach: 404), a
+predicate that no longer holds (403), or a second acknowledgement, is refused at the last
+moment."""
 
 import datetime as dt
 
@@ -12,8 +13,8 @@ from django.utils import timezone
 from agreements.models import Disclosure, Gateway
 from agreements.services import disclosure_record, disclosures_acknowledge
 from schools.models import Membership, Pupil, School
+from ssp.access import lock_visible_or_404
 from ssp.notifications import Kind, notify
-from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
 from . import access
@@ -152,18 +153,12 @@ def _tell_key_adults(notification: Notification) -> list:
     return recipients
 
 
-def _locked(user, notification: Notification) -> Notification:
-    locked = Notification.objects.select_for_update().get(pk=notification.pk)
-    fresh_scope(user)
-    if not access.can_handle(user, locked):
-        raise PermissionDenied
-    return locked
-
-
 def match_pupil(*, user, notification: Notification, pupil: Pupil) -> Notification:
     """The key adult picks the pupil the notification is about, from their school's roll."""
     with transaction.atomic():
-        locked = _locked(user, notification)
+        locked = lock_visible_or_404(user, notification)
+        if not access.can_handle(user, locked):
+            raise PermissionDenied
         if pupil.school_id != locked.school_id or pupil.left_on is not None:
             raise PermissionDenied
         locked.pupil = pupil
@@ -176,7 +171,9 @@ def acknowledge(*, user, notification: Notification, support_plan: str) -> Notif
     """The key adult has read it and says what support is planned. Once: a second
     acknowledgement (another key adult at the same moment) is told it came too late."""
     with transaction.atomic():
-        locked = _locked(user, notification)
+        locked = lock_visible_or_404(user, notification)
+        if not access.can_handle(user, locked):
+            raise PermissionDenied
         if locked.acknowledged_at is not None:
             raise AlreadyAcknowledged
         locked.acknowledged_at = timezone.now()

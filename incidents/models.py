@@ -5,11 +5,11 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from agreements.models import Document, Partnership
 from agreements.services import in_force_school_ids
 from schools.models import Pupil, School
+from ssp.history import HistoricalRecords
 from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS, SCHOOL_ROLES, Role
 from ssp.scope import scope_of
 

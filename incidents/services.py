@@ -381,7 +381,7 @@ def concern_triage(
 def concern_add_note(*, concern: Concern, by, text: str) -> CorrectionNote:
     # Locked, then asked again: an SSPO whose DSA was revoked since the page was loaded adds
     # nothing to the concern.
-    concern = _locked_concern(concern, by)
+    concern = lock_visible_or_404(by, concern)
     if not can_add_note(by, concern):
         raise PermissionDenied
     if not text.strip():
@@ -423,20 +423,10 @@ def _locked_school(school: School, by) -> School:
     return locked
 
 
-def _locked_concern(concern: Concern, by) -> Concern:
-    # visible_to is DISTINCT for officers, which FOR UPDATE refuses: lock, then check scope,
-    # read again now that the row is held.
-    locked = Concern.objects.select_for_update().get(pk=concern.pk)
-    fresh_scope(by)
-    if not Concern.objects.visible_to(by).filter(pk=concern.pk).exists():
-        raise PermissionDenied
-    return locked
-
-
 @transaction.atomic
 def concern_acknowledge(*, concern: Concern, by) -> Concern:
     """The SSPO has seen the share. Once only: of two at the same moment, one wins."""
-    concern = _locked_concern(concern, by)
+    concern = lock_visible_or_404(by, concern)
     if not can_acknowledge(by, concern):
         raise PermissionDenied
     if concern.acknowledged_at is not None:
@@ -461,7 +451,7 @@ def concern_record_police_outcome(
     *, concern: Concern, by, outcome: str, rationale: str
 ) -> Concern:
     """What the police did with a shared concern. Recorded once, after acknowledgement."""
-    concern = _locked_concern(concern, by)
+    concern = lock_visible_or_404(by, concern)
     if not can_record_police_outcome(by, concern):
         raise PermissionDenied
     _record_outcome(concern=concern, by=by, outcome=outcome, rationale=rationale)
@@ -555,7 +545,7 @@ def incident_record(
     if not can_record_incident(by, school):
         raise PermissionDenied
     if concern is not None:
-        concern = _locked_concern(concern, by)
+        concern = lock_visible_or_404(by, concern)
         if concern.school_id != school.pk:
             raise ValidationError({"concern": "The concern is at another school."})
         if concern.acknowledged_at is None:

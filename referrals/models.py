@@ -4,11 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from agreements.models import Partnership
 from incidents.models import Concern
 from schools.models import Force, Pupil, School
+from ssp.history import HistoricalRecords
 from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
 
 

@@ -6,10 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 from stdnum.gb import upn as stdnum_upn
 
 from schools.upn import upn_problem
+from ssp.history import HistoricalRecords
 from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
 from ssp.scope import scope_of
 

@@ -4,8 +4,8 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
 
+from .history import HistoricalRecords
 from .roles import Role, role_of
 
 

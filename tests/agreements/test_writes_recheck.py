@@ -3,10 +3,13 @@
 A page is loaded while the person may act; before they post, their place ends (a head
 leaves the school, a sergeant leaves the force). The service itself refuses, whatever the
 view did, and nothing changes. The views ask too: the same post over HTTP answers 404.
+Where the partnership has left the person's reach the service answers 404 as well (Http404,
+as if it did not exist); in reach but not allowed, 403 (PermissionDenied).
 """
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,7 +58,7 @@ def test_a_head_who_left_after_loading_the_signing_page_signs_nothing(
     url = reverse("partnership_sign", args=[school_a.partnership.code, dsa_v2.code])
     assert client.get(url).status_code == 200
     gone = leaves(head_a)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.agreement_sign(partnership=school_a.partnership, document=dsa_v2, by=gone)
     assert client.post(url, {"confirm": "on", "code": "123456"}).status_code == 404
     assert not _live(dsa_v2).exists()
@@ -69,7 +72,7 @@ def test_the_head_who_stays_still_signs_through_the_service(head_a, school_a, ds
 
 
 def test_a_head_of_another_school_cannot_sign_for_this_one(head_b, school_a, dsa_v2):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):  # another school's partnership is out of their reach
         services.agreement_sign(partnership=school_a.partnership, document=dsa_v2, by=head_b)
     assert not _live(dsa_v2).exists()
 
@@ -81,7 +84,7 @@ def test_a_sergeant_who_left_revokes_nothing(client, sergeant, school_a, sspo_a)
     dsa = Document.objects.current_of(school_a.force_id, Document.Kind.DSA).get()
     signed = _live(dsa).count()
     gone = leaves(sergeant)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.dsa_revoke(partnership=school_a.partnership, by=gone, reason="Leaving.")
     assert client.post(url, {"reason": "Leaving."}).status_code == 404
     assert _live(dsa).count() == signed == 2
@@ -90,7 +93,7 @@ def test_a_sergeant_who_left_revokes_nothing(client, sergeant, school_a, sspo_a)
 def test_a_sergeant_who_left_moves_no_partnership(sergeant, school_a, sspo_a):
     partnership = school_a.partnership
     gone = leaves(sergeant)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.partnership_move(
             partnership=partnership, to="suspended", by=gone, reason="Review."
         )

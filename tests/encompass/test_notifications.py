@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from encompass import services
@@ -149,8 +150,12 @@ def test_the_key_adult_acknowledges_once(sent, spoc_a, head_a):
 
 
 def test_the_sergeant_and_staff_cannot_acknowledge(sent, sergeant, staff_a, spoc_b):
-    for user in (sergeant, staff_a, spoc_b):
-        with pytest.raises(PermissionDenied):
+    # The sergeant reaches the notification (its receipt) but may not act on it: 403. Staff
+    # and another school's SPOC do not reach it at all: as if it did not exist, 404.
+    with pytest.raises(PermissionDenied):
+        services.acknowledge(user=sergeant, notification=sent, support_plan="x")
+    for user in (staff_a, spoc_b):
+        with pytest.raises(Http404):
             services.acknowledge(user=user, notification=sent, support_plan="x")
     sent.refresh_from_db()
     assert sent.acknowledged_at is None

@@ -1,8 +1,9 @@
 """A correction note asks again, under the concern's lock, whether its author may still add
-it: an SSPO whose school's agreement was revoked after loading the page adds nothing."""
+it: an SSPO whose school's agreement was revoked after loading the page adds nothing, and is
+answered as if the concern did not exist (404): it has left their reach."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from incidents.models import CorrectionNote
@@ -17,7 +18,7 @@ def test_no_note_from_the_officer_once_the_agreement_is_revoked(
     client.force_login(sspo_a)
     assert client.get(reverse("concern_detail", args=[shared_concern_a.code])).status_code == 200
     revoke_dsa(school_a.partnership)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         concern_add_note(
             concern=shared_concern_a, by=User.objects.get(pk=sspo_a.pk), text="Seen again."
         )
