@@ -57,6 +57,25 @@ def holdings() -> dict[str, Holding]:
     return {h.kind: h for h in held_about_pupils(Pupil.objects.none())}
 
 
+def kinds_in_order() -> list[str]:
+    """Every kind, each before the kinds its `after` names (the pupil last)."""
+    known = holdings()
+    done: list[str] = []
+
+    def visit(kind, path=()):
+        if kind in done or kind not in known:
+            return
+        if kind in path:
+            raise ValueError(f"The kinds' `after` go round in a circle at {kind!r}.")
+        for before in (k for k, h in known.items() if kind in h.after):
+            visit(before, (*path, kind))
+        done.append(kind)
+
+    for kind in known:
+        visit(kind)
+    return done
+
+
 def dispose(
     *, kind: str, codes: Iterable, by, rule: str, batch_size: int = BATCH_SIZE
 ) -> DisposalCertificate:
