@@ -171,18 +171,18 @@ class DisposalFile(models.Model):
 class DisposalCertificateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The school's head and data-protection lead see their school's certificates; the
-        sergeant their team's. Nobody else."""
-        from schools.models import Membership
-        from ssp.roles import Role
+        sergeant their team's. Nobody else (records/access.py says who answers for what)."""
+        from .access import can_manage_police_records, can_manage_school_records
 
-        led = (
-            Membership.objects.current()
-            .filter(user=user)
-            .filter(Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True))
-        )
-        mine = Q(school__in=led.values("school"))
-        if getattr(user, "role", None) == Role.SERGEANT:
-            mine |= Q(team=user.officer.team_id)
+        schools = [
+            school
+            for school in School.objects.filter(memberships__user=user).distinct()
+            if can_manage_school_records(user, school)
+        ]
+        mine = Q(school__in=schools)
+        officer = getattr(user, "officer", None)
+        if officer is not None and can_manage_police_records(user, officer.team):
+            mine |= Q(team=officer.team_id)
         return self.filter(mine)
 
 
