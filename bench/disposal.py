@@ -170,6 +170,7 @@ def seed(rng, cast, deadline) -> list:
 
 
 def make(rng, cast, school, count, when, pupils, deadline) -> list:
+    suffix = "D" if pupils else "C"  # due or current
     from django.core.files.base import ContentFile
     from django.db import transaction
     from simple_history.utils import bulk_create_with_history
@@ -188,7 +189,7 @@ def make(rng, cast, school, count, when, pupils, deadline) -> list:
                 at = when()
                 concerns.append(
                     Concern(
-                        reference=f"B-{len(codes) + len(concerns):07d}-{'D' if pupils else 'C'}",
+                        reference=f"B-{len(codes) + len(concerns):07d}-{suffix}",
                         school=school,
                         reported_by_id=rng.choice(staff[1:]),
                         category="welfare",

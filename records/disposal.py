@@ -38,6 +38,7 @@ from simple_history.models import HistoricalChanges
 
 from schools.models import Pupil, School
 from ssp.held import Controller, Holding, held_about_pupils, mentions_of
+from ssp.models import AccessLog
 from ssp.roles import Role
 
 from .access import can_manage_police_records, can_manage_school_records
@@ -132,9 +133,50 @@ def _check_owner(run: DisposalRun, holding: Holding, schools: list[School], by) 
     run.team = team
 
 
+ACCESS_LOG = "access_log"
+
+
+def dispose_access_log(*, before, by, rule: str, batch_size: int = BATCH_SIZE):
+    """The access log's own retention: its rows from before `before`, whatever they are
+    about (they name records by code only, and stay when a record goes). The administrator
+    configures retention, and the rows hold no case data, so the administrator runs it."""
+    if not by.is_superuser:
+        raise PermissionDenied
+    run = DisposalRun.objects.create(
+        kind=ACCESS_LOG,
+        label="Access log rows",
+        controller="portal",
+        rule=rule,
+        by=by,
+        before=before,
+        batch_size=batch_size,
+    )
+    return resume(run)
+
+
+def _access_log_batch(run: DisposalRun) -> bool:
+    with transaction.atomic():
+        if not _claim(run):
+            return False
+        rows = AccessLog.objects.filter(
+            pk__in=list(
+                AccessLog.objects.filter(at__lt=run.before)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: run.batch_size]
+            )
+        )
+        gone = rows._raw_delete(rows.db)
+        _release(run, Counter(), {"disposed": gone, "held": 0, "kept": 0} if gone else {})
+    return bool(gone)
+
+
 def resume(run: DisposalRun) -> DisposalCertificate:
     """Carry a run on to its end, batch by batch; safe to call again after any crash."""
     _remove_files(run)
+    if run.kind == ACCESS_LOG:
+        while _access_log_batch(run):
+            pass
+        return _finish(run)
     holding = holdings()[run.kind]
     kinds = {h.model for h in holdings().values()}
     while _batch(run, holding, kinds):
