@@ -395,6 +395,14 @@ def _lose_pointer(model, field, ids, tally) -> None:
 def _forget_mentions(codes: list, kinds: set, tally) -> None:
     if not codes:
         return
+    # A lifted hold on a disposed record would keep its code and reason: it goes too (a hold
+    # in force kept the record, so none is found here).
+    lifted = list(
+        LegalHold.objects.filter(record_code__in=codes, lifted_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    _remove_rows(LegalHold, lifted, kinds, tally, [], [])
     for mention in mentions_of(codes):
         if mention.forget is not None:
             tally[mention.label] += mention.forget(mention.rows)

@@ -120,6 +120,10 @@ def test_a_legal_hold_on_the_record_or_its_pupil_holds_it_back(
 
     assert (certificate.disposed, certificate.held) == (1, 2)
     assert set(Concern.objects.values_list("pk", flat=True)) == {on_record.pk, on_pupil.pk}
+    # the lifted hold on the disposed record kept its code and reason: it went with it
+    assert not LegalHold.objects.filter(pk=lifted.pk).exists()
+    assert not LegalHold.history.filter(id=lifted.pk).exists()
+    assert LegalHold.objects.in_force().count() == 2
 
 
 @pytest.mark.parametrize("who", ["staff_a", "spoc_a", "head_b", "sergeant", "sspo_a"])
