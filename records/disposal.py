@@ -20,7 +20,7 @@ in force covers (the record, or a pupil it is about) is left alone and counted a
 The work is a `DisposalRun`: its items (row ids) are taken `batch_size` at a time, each batch
 in its own short transaction that locks only the rows it removes (and its own run row), so
 the pages people use are never waited on for long; a crash loses at most the batch in hand,
-which rolls back whole, and `resume(run)` carries on. Deletes go past the ORM's collector on
+which rolls back whole, and `resume(run=run)` carries on. Deletes go past the ORM's collector on
 purpose: simple-history would otherwise write a "deleted" history row copying every field.
 What stays is a `DisposalCertificate`: counts only.
 """
@@ -84,7 +84,7 @@ def dispose(
     certificate shows it), by `by`: a records owner of the records' school (school records,
     one school at a time) or the sergeant of a team of the records' force (police records)."""
     run = start(kind=kind, codes=codes, by=by, rule=rule, batch_size=batch_size)
-    return resume(run)
+    return resume(run=run)
 
 
 @transaction.atomic
@@ -151,7 +151,7 @@ def dispose_access_log(*, before, by, rule: str, batch_size: int = BATCH_SIZE):
         before=before,
         batch_size=batch_size,
     )
-    return resume(run)
+    return resume(run=run)
 
 
 def _access_log_batch(run: DisposalRun) -> bool:
@@ -170,7 +170,7 @@ def _access_log_batch(run: DisposalRun) -> bool:
     return bool(gone)
 
 
-def resume(run: DisposalRun) -> DisposalCertificate:
+def resume(*, run: DisposalRun) -> DisposalCertificate:
     """Carry a run on to its end, batch by batch; safe to call again after any crash."""
     _remove_files(run)
     if run.kind == ACCESS_LOG:

@@ -233,7 +233,7 @@ def test_setting_the_variable_in_another_transaction_does_not_open_the_door(worl
     _refused("DELETE FROM incidents_concernevent WHERE concern_id = %s", [concern.pk], name_it)
     assert ConcernEvent.objects.filter(concern=concern).exists()
     # and the run itself still finishes
-    assert disposal.resume(run).disposed == 1
+    assert disposal.resume(run=run).disposed == 1
 
 
 def test_the_access_log_stays_when_a_record_goes_and_names_no_one(world, head_a, client):
