@@ -1,1 +1,1 @@
-from tests.incidents.conftest import make_concern  # noqa: F401  (the fixture, shared)
+from tests.incidents.conftest import make_concern, make_incident  # noqa: F401  (the fixtures, shared)
