@@ -203,10 +203,17 @@ def renderers() -> dict:
     return RENDERERS
 
 
-def school_holdings(pupils) -> list:
-    """The school's holdings about the pupils; a school kind without a renderer is an error."""
-    holdings = [h for h in held_about_pupils(pupils) if h.controller == Controller.SCHOOL]
-    missing = sorted({h.kind for h in holdings} - set(renderers()))
+def received() -> dict:
+    from .sar_kinds import RECEIVED
+
+    return RECEIVED
+
+
+def _holdings(pupil: Pupil) -> list:
+    """Every app's holdings about the pupil; a school kind without a renderer is an error."""
+    holdings = held_about_pupils(Pupil.objects.filter(pk=pupil.pk))
+    school = {h.kind for h in holdings if h.controller == Controller.SCHOOL}
+    missing = sorted(school - set(renderers()))
     if missing:
         raise ImproperlyConfigured(
             f"No subject access renderer for the school's records of kind {', '.join(missing)}:"
@@ -215,24 +222,44 @@ def school_holdings(pupils) -> list:
     return holdings
 
 
-def police_kinds(pupil: Pupil) -> list[str]:
+def _rendered(holding):
+    """(kind, label, renderer) for what the export writes of a holding, or None."""
+    if holding.controller == Controller.SCHOOL:
+        return holding.kind, holding.label, renderers()[holding.kind]
+    return received().get(holding.kind)
+
+
+DISCLOSURES = "Information-sharing log entries about these records"
+
+
+def covered(pupil: Pupil) -> list[str]:
+    """What an export about the pupil covers, kind by kind (for the page)."""
+    labels = [found[1] for h in _holdings(pupil) if (found := _rendered(h))]
+    return [*labels, DISCLOSURES]
+
+
+def police_kinds(holdings) -> list[str]:
     """The labels of the kinds the force holds about the pupil (one EXISTS query each)."""
-    pupils = Pupil.objects.filter(pk=pupil.pk)
-    return [
-        h.label
-        for h in held_about_pupils(pupils)
-        if h.controller == Controller.POLICE and h.rows.exists()
-    ]
+    return [h.label for h in holdings if h.controller == Controller.POLICE and h.rows.exists()]
 
 
 def build(*, pupil: Pupil, by, reason: str) -> Export:
-    pupils = Pupil.objects.filter(pk=pupil.pk)
+    holdings = _holdings(pupil)
     parties = Parties(pupil)
     sections, files = [], []
-    for holding in school_holdings(pupils):
-        records, bundled = renderers()[holding.kind](holding.rows, parties)
+    for holding in holdings:
+        if (found := _rendered(holding)) is None:
+            continue
+        kind, label, render = found
+        records, bundled = render(holding.rows, parties)
         files.extend(bundled)
-        sections.append(Section(kind=holding.kind, label=holding.label, records=records))
+        sections.append(Section(kind=kind, label=label, records=records))
+    codes = {record.code for record, _ in _walk(sections) if record.code}
+    for holding in holdings:
+        if holding.controller == Controller.POLICE:
+            codes |= {str(code) for code in holding.rows.values_list("code", flat=True)}
+    records, _ = _disclosures(codes, parties)
+    sections.append(Section(kind="disclosure_log", label=DISCLOSURES, records=records))
     # Free text is marked once every third party of the export is known: a narrative may name
     # a pupil who is linked to another record of the subject's.
     for record, top in _walk(sections):
@@ -246,10 +273,16 @@ def build(*, pupil: Pupil, by, reason: str) -> Export:
         produced_at=timezone.now(),
         reason=reason,
         sections=sections,
-        police_kinds=police_kinds(pupil),
+        police_kinds=police_kinds(holdings),
         third_parties=sorted(parties.found.values(), key=lambda p: int(p.ref[1:])),
         files=files,
     )
+
+
+def _disclosures(codes, parties):
+    from .sar_kinds import disclosures
+
+    return disclosures(codes, parties)
 
 
 def _walk(sections):

@@ -10,6 +10,7 @@ test) rather than going missing from an answer.
 
 from django.db.models import Prefetch
 
+from agreements.models import Disclosure
 from incidents.models import (
     Attachment,
     Category,
@@ -17,10 +18,12 @@ from incidents.models import (
     ConcernEvent,
     ConcernPupil,
     CorrectionNote,
+    EnquiryMessage,
+    IncidentSummary,
     Share,
 )
 
-from .sar import Bundled, Field, Part, Record, Text
+from .sar import Bundled, Field, Part, Record, Text, subject_fields
 
 
 def _person(parties, user):
@@ -205,6 +208,212 @@ def _share(share, parties) -> Record:
     )
 
 
+def pupils(rows, parties):
+    """The pupil's own record on the school's roll."""
+    records = []
+    for pupil in rows.select_related("school").order_by("pk"):
+        records.append(
+            Record(
+                kind="pupil",
+                code=str(pupil.code),
+                title=f"{pupil.first_name} {pupil.last_name}, {pupil.school.name}",
+                dated=pupil.date_of_birth,
+                fields=[Field("school", "School", pupil.school.name), *subject_fields(pupil)],
+            )
+        )
+    return records, []
+
+
+def enquiries(rows, parties):
+    """Enquiries between the school and its SSPO about the pupil or one of their concerns."""
+    rows = (
+        rows.select_related("sspo", "opened_by", "concern")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=EnquiryMessage.objects.select_related("author").order_by("at", "pk"),
+            )
+        )
+        .order_by("opened_at", "pk")
+    )
+    records = []
+    for enquiry in rows:
+        messages = [
+            Record(
+                kind="enquiry_message",
+                code=str(message.code),
+                title=f"Message from the {message.get_side_display().lower()}",
+                dated=message.at,
+                fields=[
+                    Field("at", "When", message.at),
+                    Field("by", "By", _person(parties, message.author)),
+                    Field("side", "Side", message.get_side_display()),
+                    Field("text", "Message", Text(message.text)),
+                ],
+            )
+            for message in enquiry.messages.all()
+        ]
+        records.append(
+            Record(
+                kind="enquiry",
+                code=str(enquiry.code),
+                reference=f"Enquiry of {enquiry.opened_at:%Y-%m-%d}",
+                title=f"Enquiry: {enquiry.subject}",
+                dated=enquiry.opened_at,
+                fields=[
+                    Field("subject", "Subject", Text(enquiry.subject)),
+                    Field("about", "About", enquiry.get_about_display()),
+                    Field(
+                        "concern", "Concern", enquiry.concern.reference if enquiry.concern else ""
+                    ),
+                    Field("opened_at", "Opened", enquiry.opened_at),
+                    Field("opened_by", "Opened by", _person(parties, enquiry.opened_by)),
+                    Field("sspo", "The school's SSPO", _person(parties, enquiry.sspo)),
+                    Field("status", "Status", enquiry.get_status_display()),
+                ],
+                parts=[Part("messages", "Messages", messages)],
+            )
+        )
+    return records, []
+
+
+def encompass_notifications(rows, parties):
+    """Operation Encompass notifications the school received about the pupil, and its plan."""
+    rows = rows.select_related("sent_by", "matched_by", "acknowledged_by").order_by(
+        "received_at", "pk"
+    )
+    records = []
+    for notice in rows:
+        records.append(
+            Record(
+                kind="encompass_notification",
+                code=str(notice.code),
+                reference=f"Encompass {notice.police_reference}",
+                title=f"Operation Encompass notification {notice.police_reference}",
+                dated=notice.received_at,
+                fields=[
+                    Field("police_reference", "Police reference", notice.police_reference),
+                    Field("received_at", "Received", notice.received_at),
+                    Field("sent_by", "Sent by", _person(parties, notice.sent_by)),
+                    Field("child_first_name", "Child's forename as sent", notice.child_first_name),
+                    Field("child_last_name", "Child's surname as sent", notice.child_last_name),
+                    Field(
+                        "child_date_of_birth",
+                        "Child's date of birth as sent",
+                        notice.child_date_of_birth,
+                    ),
+                    Field("incident_at", "Incident date and time", notice.incident_at),
+                    Field(
+                        "incident_location", "Incident location", Text(notice.incident_location)
+                    ),
+                    Field("child_presence", "Child present", notice.get_child_presence_display()),
+                    Field(
+                        "child_whereabouts", "Where the child was", Text(notice.child_whereabouts)
+                    ),
+                    Field("voice_of_child", "Voice of the child", Text(notice.voice_of_child)),
+                    Field("circumstances", "Circumstances", Text(notice.circumstances)),
+                    Field(
+                        "other_information",
+                        "Other safeguarding information",
+                        Text(notice.other_information),
+                    ),
+                    Field(
+                        "matched_by",
+                        "Matched to the pupil by",
+                        _person(parties, notice.matched_by),
+                    ),
+                    Field("acknowledged_at", "Acknowledged", notice.acknowledged_at),
+                    Field(
+                        "acknowledged_by",
+                        "Acknowledged by",
+                        _person(parties, notice.acknowledged_by),
+                    ),
+                    Field(
+                        "support_plan", "Support planned by the school", Text(notice.support_plan)
+                    ),
+                    Field("escalated_at", "Escalated", notice.escalated_at),
+                ],
+            )
+        )
+    return records, []
+
+
+def incident_summaries(rows, parties):
+    """What the police sent the school about their incidents: the school's copy, never the
+    incident itself (the force's record)."""
+    summaries = (
+        IncidentSummary.objects.filter(incident__in=rows.order_by().values("pk"))
+        .select_related("sent_by")
+        .order_by("sent_at", "pk")
+    )
+    records = [
+        Record(
+            kind="incident_summary",
+            code=str(summary.code),
+            reference=f"Summary of {summary.sent_at:%Y-%m-%d}",
+            title="Summary of police action sent to the school",
+            dated=summary.sent_at,
+            fields=[
+                Field("sent_at", "Sent", summary.sent_at),
+                Field("sent_by", "Sent by", _person(parties, summary.sent_by)),
+                Field("text", "Summary", Text(summary.text)),
+            ],
+        )
+        for summary in summaries
+    ]
+    return records, []
+
+
+def disclosures(codes, parties):
+    """The information-sharing log's entries for any record of the export or any of the
+    force's records about the pupil: what went between school and police, when, to whom and
+    under what (never the record's content)."""
+    rows = (
+        Disclosure.objects.filter(record_code__in=sorted(codes))
+        .select_related("disclosed_by", "disclosed_to", "acknowledged_by", "document")
+        .order_by("at", "pk")
+    )
+    records = [
+        Record(
+            kind="disclosure_log",
+            code=str(row.code),
+            reference=f"Sharing log {row.at:%Y-%m-%d %H:%M}",
+            title=row.get_kind_display(),
+            dated=row.at,
+            fields=[
+                Field("at", "When", row.at),
+                Field("direction", "Direction", row.get_direction_display()),
+                Field("kind", "What", row.get_kind_display()),
+                Field("record_code", "Record", str(row.record_code)),
+                Field("disclosed_by", "Disclosed by", _person(parties, row.disclosed_by)),
+                Field("disclosed_to", "Disclosed to", _person(parties, row.disclosed_to)),
+                Field("agreement", "Agreement", row.agreement),
+                Field("clause", "Clause", row.clause),
+                Field("gateway", "Legal gateway", row.get_gateway_display()),
+                Field("purpose", "Purpose", row.purpose),
+                Field("lawful_basis", "Lawful basis", row.lawful_basis),
+                Field("acknowledged_at", "Opened by the recipient", row.acknowledged_at),
+            ],
+        )
+        for row in rows
+    ]
+    return records, []
+
+
+# Every kind the school controls, by the key its holding gives.
 RENDERERS = {
+    "pupil": pupils,
     "concern": concerns,
+    "enquiry": enquiries,
+    "encompass_notification": encompass_notifications,
+}
+
+# What the school received out of the force's records: its own copy, rendered under its own
+# kind and label; the force's records themselves are only named.
+RECEIVED = {
+    "incident": (
+        "incident_summary",
+        "Summaries of police action sent to the school",
+        incident_summaries,
+    ),
 }

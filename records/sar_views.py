@@ -110,8 +110,10 @@ def _page(request, pupil, form, status=200):
         {
             "pupil": pupil,
             "form": form,
-            "covers": [h.label for h in sar.school_holdings(Pupil.objects.filter(pk=pupil.pk))],
-            "police_kinds": sar.police_kinds(pupil),
+            "covers": sar.covered(pupil),
+            "police_kinds": sar.police_kinds(
+                sar.held_about_pupils(Pupil.objects.filter(pk=pupil.pk))
+            ),
             "earlier": earlier_exports(pupil),
         },
         status=status,
@@ -148,7 +150,6 @@ def pdf_of(request, export: sar.Export) -> bytes:
         "records/subject_access_pdf.html",
         {
             "export": export,
-            "subject_fields": sar.printed(sar.subject_fields(export.subject)),
             "marker": sar.MARKER,
         },
         request=request,

@@ -97,6 +97,11 @@ def the_json(bundle) -> dict:
     return json.loads(bundle.read("subject-access.json"))
 
 
+def section(document, kind) -> list[dict]:
+    (found,) = [s for s in document["records"] if s["kind"] == kind]
+    return found["items"]
+
+
 def the_pdf(bundle) -> PdfReader:
     return PdfReader(io.BytesIO(bundle.read("subject-access.pdf")))
 
@@ -109,10 +114,9 @@ def test_the_export_holds_the_schools_records_about_the_pupil_and_no_others(
 ):
     bundle = export(client, dp_lead, pupil_a)
     document = the_json(bundle)
-    (concerns,) = document["records"]
-    assert concerns["kind"] == "concern"
-    assert [r["code"] for r in concerns["items"]] == [str(records_of_amelia.code)]
-    (record,) = concerns["items"]
+    concerns = section(document, "concern")
+    assert [r["code"] for r in concerns] == [str(records_of_amelia.code)]
+    (record,) = concerns
     assert record["fields"]["narrative"]["text"] == PUSHED
     assert [n["fields"]["text"]["text"] for n in record["parts"]["correction_notes"]] == [NOTE]
     kinds = [e["fields"]["kind"] for e in record["parts"]["events"]]
@@ -144,7 +148,7 @@ def test_the_json_has_its_documented_shape(client, records_of_amelia, dp_lead, p
 
 def test_the_shape_refuses_a_document_that_breaks_it(client, records_of_amelia, dp_lead, pupil_a):
     document = the_json(export(client, dp_lead, pupil_a))
-    document["records"][0]["items"][0]["dated"] = "yesterday"
+    section(document, "concern")[0]["dated"] = "yesterday"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
 
@@ -157,7 +161,7 @@ def test_third_parties_are_marked_and_the_subject_is_not(
     assert "Oscar Quinlan" in parties and parties["Oscar Quinlan"]["role"] == "pupil"
     assert staff_a.get_full_name() in parties and spoc_a.get_full_name() in parties
     assert "Amelia Ashby" not in parties
-    (record,) = document["records"][0]["items"]
+    (record,) = section(document, "concern")
     assert parties["Oscar Quinlan"]["appears_in"] == [record["reference"]]
     involved = {
         p["fields"]["pupil"]["name"]: p["fields"]["pupil"] for p in record["parts"]["pupils"]
@@ -207,28 +211,9 @@ def test_the_pdf_is_tagged_and_carries_the_records_with_third_parties_marked(
 
 
 def test_police_controlled_kinds_are_named_without_their_contents(
-    client, records_of_amelia, make_incident, dp_lead, pupil_a, school_a, sspo_a, monkeypatch
+    client, records_of_amelia, make_incident, dp_lead, pupil_a, school_a
 ):
-    from incidents.models import Incident
-
-    incident = make_incident(school=school_a, pupils=[pupil_a])
-    Incident.objects.filter(pk=incident.pk).update(narrative="The force's own words.")
-    real = sar.held_about_pupils
-
-    def with_police(pupils):
-        return [
-            *real(pupils),
-            Holding(
-                kind="incident",
-                label="Recordable incidents",
-                controller=Controller.POLICE,
-                rows=Incident.objects.filter(involved__pupil__in=pupils),
-                pupil_path="involved__pupil",
-                dated_by="recorded_at",
-            ),
-        ]
-
-    monkeypatch.setattr(sar, "held_about_pupils", with_police)
+    make_incident(school=school_a, pupils=[pupil_a], narrative="The force's own words.")
     page = client_page(client, dp_lead, pupil_a)
     assert "Recordable incidents" in page and "the force" in page.lower()
     bundle = export(client, dp_lead, pupil_a)
@@ -392,3 +377,44 @@ def test_the_export_reads_a_fixed_number_of_queries_however_many_records(
             school=school_a, reported_by=staff_a, pupils=[pupil_a, PupilFactory(school=school_a)]
         )
     assert queries() == few
+
+
+def test_an_export_about_a_pupil_with_every_kind_of_record(
+    client, records_about, dp_lead, pupil_a, school_a
+):
+    """The school's records of every kind, the summary police sent back, the sharing log;
+    the force's incident, referral and conference named, their words nowhere; and nothing
+    of another pupil's, though they have records of every kind too."""
+    mine = records_about(pupil_a)
+    records_about(PupilFactory(school=school_a, first_name="Zed", last_name="Other"))
+    bundle = export(client, dp_lead, pupil_a)
+    document = the_json(bundle)
+    jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
+    codes = {s["kind"]: [r["code"] for r in s["items"]] for s in document["records"]}
+    assert codes["pupil"] == [str(pupil_a.code)]
+    assert codes["concern"] == [str(mine["concern"].code)]
+    assert codes["enquiry"] == [str(mine["enquiry"].code)]
+    assert codes["encompass_notification"] == [str(mine["encompass_notification"].code)]
+    assert codes["incident_summary"] == [str(mine["summary"].code)]
+    logged = {r["fields"]["kind"] for r in section(document, "disclosure_log")}
+    assert "Concern shared with the SSPO" in logged
+    assert "Incident summary sent to the school" in logged
+    assert {k["label"] for k in document["not_included"]} == {
+        "Recordable incidents",
+        "Referrals to intervention and diversion schemes",
+        "Multi-agency case conferences",
+    }
+    text = json.dumps(document) + text_of(the_pdf(bundle))
+    name = "Amelia Ashby"
+    for words in (
+        f"{name} showed a knife at lunch.",
+        f"Is {name} in school today?",
+        f"{name} said they were scared.",
+        f"{name} was spoken to by police.",
+    ):
+        assert words in text, words
+    for police_only in (f"{name} found with a blade.", f"{name} would benefit from mentoring."):
+        assert police_only not in text, police_only
+    assert "Zed" not in text
+    # The attached file travels in the bundle.
+    assert bundle.read(document["files"][0]["path"]).startswith(b"Statement about")
