@@ -98,9 +98,12 @@ def subject_access(request, code):
         object_type="pupil",
         code=code,
     )
-    if request.method == "POST":
-        return _export(request, pupil)
-    return _page(request, pupil, SubjectAccessForm(pupil=pupil))
+    if request.method != "POST":
+        return _page(request, pupil, SubjectAccessForm(pupil=pupil))
+    form = SubjectAccessForm(request.POST, pupil=pupil)
+    if not form.is_valid():
+        return _page(request, pupil, form)
+    return _export(request, pupil, form.cleaned_data["reason"])
 
 
 def _page(request, pupil, form, status=200):
@@ -121,19 +124,17 @@ def _page(request, pupil, form, status=200):
 
 
 @reauthentication_required
-def _export(request, pupil):
-    """Step up first (the typed reason is kept across it: allauth replays the POST)."""
-    form = SubjectAccessForm(request.POST, pupil=pupil)
-    if not form.is_valid():
-        return _page(request, pupil, form)
-    export = sar.build(pupil=pupil, by=request.user, reason=form.cleaned_data["reason"])
+def _export(request, pupil, reason):
+    """Asks for the authenticator code once the form is good; the reason is kept across it
+    (allauth keeps the POST and runs it again once the person has stepped up)."""
+    export = sar.build(pupil=pupil, by=request.user, reason=reason)
     bundle = _bundle(request, export)
     log_access(
         request,
         action=ACTION,
         object_type="pupil",
         object_code=pupil.code,
-        purpose=form.cleaned_data["reason"],
+        purpose=reason,
     )
     response = HttpResponse(bundle, content_type="application/zip")
     response["Content-Disposition"] = (

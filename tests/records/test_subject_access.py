@@ -356,7 +356,7 @@ def test_a_bad_reason_is_told_next_to_the_field_and_kept(
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
-    assert 'id="reason-error"' in page or "govuk-error-message" in page
+    assert 'id="id_reason_error"' in page
     if reason.strip():
         assert f'value="{reason[:20]}' in page.replace("&#x27;", "'")
     assert not AccessLog.objects.filter(action="subject_access_export").exists()
@@ -418,3 +418,12 @@ def test_an_export_about_a_pupil_with_every_kind_of_record(
     assert "Zed" not in text
     # The attached file travels in the bundle.
     assert bundle.read(document["files"][0]["path"]).startswith(b"Statement about")
+
+
+def test_a_bad_reason_is_told_before_the_authenticator_is_asked_for(
+    client, records_of_amelia, dp_lead, pupil_a
+):
+    client.force_login(dp_lead)
+    response = client.post(page_url(pupil_a), {"reason": ""})
+    assert response.status_code == 200
+    assert 'id="id_reason_error"' in response.content.decode()
