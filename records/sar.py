@@ -243,6 +243,10 @@ def police_kinds(holdings) -> list[str]:
     return [h.label for h in holdings if h.controller == Controller.POLICE and h.rows.exists()]
 
 
+def police_kinds_about(pupil: Pupil) -> list[str]:
+    return police_kinds(held_about_pupils(Pupil.objects.filter(pk=pupil.pk)))
+
+
 def build(*, pupil: Pupil, by, reason: str) -> Export:
     holdings = _holdings(pupil)
     parties = Parties(pupil)

@@ -114,9 +114,7 @@ def _page(request, pupil, form, status=200):
             "pupil": pupil,
             "form": form,
             "covers": sar.covered(pupil),
-            "police_kinds": sar.police_kinds(
-                sar.held_about_pupils(Pupil.objects.filter(pk=pupil.pk))
-            ),
+            "police_kinds": sar.police_kinds_about(pupil),
             "earlier": earlier_exports(pupil),
         },
         status=status,
