@@ -7,11 +7,22 @@ from django.http import Http404
 
 from schools.models import Membership, School, Team
 from ssp.roles import Role
+from ssp.scope import scope_of
 
 
 def can_manage_school_records(user, school: School) -> bool:
     """Retention review, legal hold, disposal and subject access for the school's records."""
     return Membership.objects.records_owners_of(school).filter(user=user).exists()
+
+
+def can_answer_subject_access(user, pupil) -> bool:
+    """The subject access row for a page that only offers the link: from the memberships the
+    request has already read (no query); the export's own gate asks
+    can_manage_school_records."""
+    scope = scope_of(user)
+    if scope.is_police:
+        return False  # police hold no place at a school: spare the question
+    return any(m.school_id == pupil.school_id and m.answers_for_records for m in scope.memberships)
 
 
 def can_manage_police_records(user, team: Team) -> bool:

@@ -351,6 +351,12 @@ class Membership(models.Model):
         return self.left_on is None or self.left_on > today()
 
     @property
+    def answers_for_records(self) -> bool:
+        """The head or the data-protection lead: MembershipQuerySet.records_owners_of, for a
+        membership already read."""
+        return self.position == self.Position.HEAD or self.is_data_protection_lead
+
+    @property
     def role_here(self) -> Role:
         if self.position == self.Position.HEAD:
             return Role.HEAD

@@ -40,6 +40,7 @@ urlpatterns = [
         reports_views.pupil_chronology_pdf,
         name="pupil_chronology_pdf",
     ),
+    path("records/subject-access/", include("records.urls_sar")),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<uuid:code>/", views.notification_open, name="notification_open"),

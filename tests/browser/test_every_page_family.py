@@ -194,7 +194,7 @@ def test_school_lead_pages(request, page, spoc_a, sspo_a, school_a, pupil_a, enc
     )
 
 
-def test_head_pages(request, page, head_a, school_a):
+def test_head_pages(request, page, head_a, school_a, pupil_a):
     (shared_concern,) = the(request, "shared_concern_a")
     sign_in(page, head_a)
     check(
@@ -205,6 +205,7 @@ def test_head_pages(request, page, head_a, school_a):
             reverse("name_spoc", args=[school_a.code]),
             reverse("staff_import", args=[school_a.code]),
             reverse("partnership_revoke", args=[school_a.partnership.code]),
+            reverse("subject_access", args=[pupil_a.code]),
         ],
     )
 

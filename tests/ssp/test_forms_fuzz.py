@@ -89,6 +89,7 @@ FORM_KWARGS = {
     "ConferenceForm": lambda c: {"pupils": Pupil.objects.all()},
     "PupilForm": lambda c: {"school": c["school"], "correcting": True},
     "PupilFindForm": lambda c: {"school": c["school"]},
+    "SubjectAccessForm": lambda c: {"pupil": Pupil(first_name="Amelia", last_name="Ashby")},
     "ColumnMappingForm": lambda c: {"header": ["UPN", "Surname", "Forename", "DOB", "Year"]},
     "DecisionsForm": lambda c: {
         "questions": [
