@@ -190,16 +190,20 @@ def kept_figures(user, school_ids, draw) -> SafeString:
     """
     if not school_ids:
         return draw(overview(user, school_ids))
-    force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
-    scope = ",".join(map(str, sorted(school_ids)))
-    changes = ",".join(map(str, _last_changes(school_ids[0])))
-    digest = hashlib.sha256(f"{scope}|{changes}".encode()).hexdigest()
-    key = f"overview:figures:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+    key = figures_key(user, school_ids)
     kept = cache.get(key)
     if kept is None:
         kept = str(draw(overview(user, school_ids)))
         cache.set(key, kept, FIGURES_KEPT_FOR)
     return mark_safe(kept)  # drawn by the portal's own template, escaped as it was drawn
+
+
+def figures_key(user, school_ids) -> str:
+    force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
+    scope = ",".join(map(str, sorted(school_ids)))
+    changes = ",".join(map(str, _last_changes(school_ids[0])))
+    digest = hashlib.sha256(f"{scope}|{changes}".encode()).hexdigest()
+    return f"overview:figures:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
 
 
 def _last_changes(school_id) -> tuple:
@@ -459,6 +463,11 @@ def _triage(school_ids, since) -> dict:
     }
 
 
+def months_key(school_ids, this_month) -> str:
+    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
+    return f"overview:months:{this_month:%Y-%m}:{digest}"
+
+
 def month_figures(school_ids, months) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: earlier months from the cache when it has
     them for these schools and they are fresh enough, this month counted now. Two queries
@@ -466,8 +475,7 @@ def month_figures(school_ids, months) -> tuple[dict, dict]:
     if not school_ids:
         return {}, {}
     this_month = months[-1]
-    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
-    key = f"overview:months:{this_month:%Y-%m}:{digest}"
+    key = months_key(school_ids, this_month)
     now = timezone.now()
     kept = cache.get(key)
     # The age is checked here as well as by the cache's expiry, by the portal's own clock.
