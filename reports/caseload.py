@@ -9,7 +9,7 @@ more here than running it, so six queries cost noticeably more than one.)
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Model, Q, QuerySet, Value, Window
@@ -43,10 +43,10 @@ class _Part:
     order: tuple[str, ...]
     shows: tuple[str, ...]
     overdue: Q | None = None
-    model: type[Model] = field(init=False)
 
-    def __post_init__(self):
-        self.model = self.queryset.model
+    @property
+    def model(self) -> type[Model]:
+        return self.queryset.model
 
     def rows(self, key: str) -> QuerySet:
         """The first SHOWN rows, with the total and the overdue count of them all.
@@ -57,7 +57,8 @@ class _Part:
         """
         shows = {path: path for path in self.shows}
         # Each foreign key followed, so the related record can be built with its key.
-        shows.update({path.split("__")[0]: path.split("__")[0] for path in self.shows})
+        followed = {path.split("__")[0] for path in self.shows if "__" in path}
+        shows.update({name: name for name in followed})
         overdue = Window(Count("pk", filter=self.overdue)) if self.overdue else Value(0)
         return (
             self.queryset.order_by(*self.order)
