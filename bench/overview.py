@@ -15,9 +15,10 @@ A quicker look (smaller sizes, fewer timed requests; the targets still apply):
 
     BENCH_SIZES=1000,10000 BENCH_REQUESTS=60 .venv/bin/python bench/overview.py
 
-Targets (from the issue): the overview's median within 10x the floor's, and no more than
-1.2x slower at 100,000 concerns than at 10,000. It exits 1 when a target is missed, 2 when
-the run itself fails.
+Targets (issue 11): with nothing kept (as after a change) the overview's median within 4x
+the floor's; drawn from the cache, as the next request finds it, within 1.5x (the sergeant's
+and the head teacher's); and no more than 1.2x slower at the larger size. It exits 1 when a
+target is missed, 2 when the run itself fails.
 """
 
 import os
@@ -35,15 +36,15 @@ from bench.harness import FLOOR, FLOOR_PATH, Page
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
 OVERVIEW = "overview (sergeant, 60 partnerships)"
+COLD = "overview (sergeant), nothing kept"
 HEAD = "overview (head teacher, 1 school)"
-WITHIN = 10  # times the floor's median
+CACHED_WITHIN = 1.5  # times the floor's median, for the page drawn from the cache
+WITHIN = 4  # times the floor's median, for the page drawn afresh
 # One row per partnership: each starts with a link to the partnership.
 PARTNERSHIP = re.compile(rb'<a class="govuk-link" href="/partnerships/')
 
 
 def main() -> int:
-    if "BENCH_REQUESTS" in os.environ:
-        harness.SEQUENTIAL = int(os.environ["BENCH_REQUESTS"])
     return harness.main(__doc__, run)
 
 
@@ -57,6 +58,9 @@ def run(server, deadline) -> int:
     sergeant_cookies = harness.cookies_for(sergeant)
     pages = [
         Page(FLOOR, FLOOR_PATH, sergeant_cookies),
+        # First its figures are drawn with nothing kept, as after a change; then the same
+        # page as the next request finds it, from the cache.
+        Page(COLD, "/overview/", sergeant_cookies, row=PARTNERSHIP, before=forget(sergeant)),
         Page(OVERVIEW, "/overview/", sergeant_cookies, row=PARTNERSHIP),
         Page(HEAD, "/overview/", harness.cookies_for(head), row=PARTNERSHIP),
     ]
@@ -78,7 +82,30 @@ def run(server, deadline) -> int:
         describe(cast)
         harness.time_pages(server.port, pages, size, rows, deadline)
     harness.plans(pages[1:], SIZES[-1], slow, deadline)
-    return harness.verdict(pages, SIZES, targets={OVERVIEW, HEAD}, within=WITHIN)
+    targets = {COLD: WITHIN, OVERVIEW: CACHED_WITHIN, HEAD: CACHED_WITHIN}
+    return harness.verdict(pages, SIZES, targets=targets)
+
+
+def forget(user):
+    """Empties what the overview keeps for this person's scope: their figures drawn, and the
+    earlier months counted (not the head teacher's, timed beside it)."""
+
+    def forget_now():
+        from django.core.cache import cache
+        from django.utils import timezone
+
+        from reports import overview as figures
+
+        school_ids = figures.scope_school_ids(user)
+        this_month = figures.last_months(timezone.localdate())[-1]
+        cache.delete_many(
+            [
+                figures.figures_key(user, school_ids),
+                figures.months_key(school_ids, this_month),
+            ]
+        )
+
+    return forget_now
 
 
 def slow(query) -> bool:

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from agreements.models import Document, Partnership, Review, Signature
 from agreements.services import (
@@ -35,8 +36,8 @@ from agreements.services import (
     why_not_in_force,
 )
 from incidents.models import Category, Concern, Incident, Share
-from referrals.models import ConferenceAction, Referral
-from schools.models import Assignment, School
+from referrals.models import Conference, ConferenceAction, Referral
+from schools.models import Assignment, Officer, School
 from ssp.roles import Role
 
 from .aggregates import Median
@@ -154,6 +155,69 @@ class Overview:
     @property
     def concerns_total(self) -> int:
         return sum(total for _, _, total in self.categories)
+
+
+# The figures as the page draws them are kept, rendered, for everyone with the same scope
+# until a record they count changes (every change writes a history row, simple-history), the
+# day turns, or this many seconds pass: overdue is also a matter of the clock (a shared
+# concern not acknowledged within 2 days), which no write marks.
+FIGURES_KEPT_FOR = 120
+# What the figures are counted from. Not the officers' user rows: each sign-in writes one
+# (last_login), and an SSPO's changed name may wait FIGURES_KEPT_FOR.
+COUNTED = (
+    Partnership,
+    Document,
+    Signature,
+    Review,
+    Assignment,
+    Officer,
+    School,
+    Concern,
+    Share,
+    Incident,
+    Referral,
+    Conference,
+    ConferenceAction,
+)
+
+
+def kept_figures(user, school_ids, draw) -> SafeString:
+    """draw(overview(user, school_ids)), from the cache when nothing counted has changed.
+
+    The key is the scope (the schools, and for a sergeant the force whose unheld
+    partnerships the table lists too), the day and the newest change to what is counted, so
+    one person's figures are never another scope's, and a write shows on the next request.
+    """
+    if not school_ids:
+        return draw(overview(user, school_ids))
+    key = figures_key(user, school_ids)
+    kept = cache.get(key)
+    if kept is None:
+        kept = str(draw(overview(user, school_ids)))
+        cache.set(key, kept, FIGURES_KEPT_FOR)
+    return mark_safe(kept)  # drawn by the portal's own template, escaped as it was drawn
+
+
+def figures_key(user, school_ids) -> str:
+    force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
+    scope = ",".join(map(str, sorted(school_ids)))
+    changes = ",".join(map(str, _last_changes(school_ids[0])))
+    digest = hashlib.sha256(f"{scope}|{changes}".encode()).hexdigest()
+    return f"overview:figures:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+
+
+def _last_changes(school_id) -> tuple:
+    """The newest history row of each model the figures count, in one query (each a step
+    down a primary key), read beside one of the schools in scope."""
+    newest = {
+        f"newest_{model._meta.model_name}": Subquery(
+            model.history.order_by("-history_id").values("history_id")[:1]
+        )
+        for model in COUNTED
+    }
+    return (
+        School.objects.filter(pk=school_id).annotate(**newest).values_list(*newest).first() or ()
+    )
 
 
 def overview(user, school_ids=None) -> Overview:
@@ -399,6 +463,11 @@ def _triage(school_ids, since) -> dict:
     }
 
 
+def months_key(school_ids, this_month) -> str:
+    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
+    return f"overview:months:{this_month:%Y-%m}:{digest}"
+
+
 def month_figures(school_ids, months) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: earlier months from the cache when it has
     them for these schools and they are fresh enough, this month counted now. Two queries
@@ -406,8 +475,7 @@ def month_figures(school_ids, months) -> tuple[dict, dict]:
     if not school_ids:
         return {}, {}
     this_month = months[-1]
-    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
-    key = f"overview:months:{this_month:%Y-%m}:{digest}"
+    key = months_key(school_ids, this_month)
     now = timezone.now()
     kept = cache.get(key)
     # The age is checked here as well as by the cache's expiry, by the portal's own clock.

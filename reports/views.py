@@ -277,24 +277,28 @@ def _in_threes(items) -> list[list]:
 
 @login_required
 def overview(request):
-    found = team_figures.overview(request.user, _overview_scope(request))
-    return render(
-        request,
-        "reports/overview.html",
-        {
-            "overview": found,
-            "category_rows": _in_threes(category_charts(found.months, found.categories)),
-            "triage_chart": triage_chart(found.triage),
-            # Numbers as text: a table of 200 cells need not be localised one by one.
-            "category_table": [
-                (label, [str(n) for n in (*per_month, total)])
-                for label, per_month, total in found.categories
-            ],
-            "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
-            "for_team": request.user.role == Role.SERGEANT,
-            "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
-        },
-    )
+    for_team = request.user.role == Role.SERGEANT
+
+    def draw(found):
+        return render_to_string(
+            "reports/_overview_figures.html",
+            {
+                "overview": found,
+                "category_rows": _in_threes(category_charts(found.months, found.categories)),
+                "triage_chart": triage_chart(found.triage),
+                # Numbers as text: a table of 200 cells need not be localised one by one.
+                "category_table": [
+                    (label, [str(n) for n in (*per_month, total)])
+                    for label, per_month, total in found.categories
+                ],
+                "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
+                "for_team": for_team,
+                "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
+            },
+        )
+
+    figures = team_figures.kept_figures(request.user, _overview_scope(request), draw)
+    return render(request, "reports/overview.html", {"figures": figures, "for_team": for_team})
 
 
 def _export(request, *, name: str, header: list, rows, what: str):

@@ -104,9 +104,10 @@ def test_the_caseload_answers_in_the_same_queries_however_much_is_open(
 ):
     client.force_login(sspo_a)
     client.get(HOME)
-    # At most 12 reads (issue 4): one query per caseload section and the request's own;
-    # and one write, the access-log rows for the children named (issue 10, hole 4).
-    with django_assert_max_num_queries(13) as few:
+    # Issue 11 asks at most 8 of a home page. Six reads: the session and the user, the
+    # schools with their SSPOs and leads (three), and the six caseload sections in one
+    # statement; and one write, the access-log rows for the children named (issue 10, hole 4).
+    with django_assert_max_num_queries(7) as few:
         client.get(HOME)
     for n in range(15):
         make_incident(school=school_a, pupils=[pupil_a])
@@ -138,3 +139,37 @@ def test_each_section_lists_a_few_items_and_counts_them_all(
     assert sections["referrals"].count == 8 and sections["referrals"].overdue == 8
     assert len(sections["referrals"].items) == 5
     assert "8 overdue" in body
+
+
+def test_each_section_keeps_its_order_and_its_first_items(
+    client, busy_school_a, make_incident, make_referral, school_a, pupil_a, sspo_a
+):
+    # The sections are read together: each must still list its own first items, in its order.
+    now = timezone.now()
+    incidents = [
+        make_incident(
+            school=school_a, pupils=[pupil_a], happened_at=now - datetime.timedelta(days=d)
+        )
+        for d in (5, 2, 9, 3, 7, 4, 8)
+    ]
+    referrals = [
+        make_referral(
+            pupil=pupil_a,
+            made_by=sspo_a,
+            follow_up_on=timezone.localdate() + datetime.timedelta(days=d),
+        )
+        for d in (6, 2, 4)
+    ]
+    body, sections = caseload_of(client, sspo_a)
+    # The fixture's incident happened an hour ago: the newest of all.
+    newest = [busy_school_a[1], *sorted(incidents, key=lambda i: i.happened_at, reverse=True)]
+    assert [i.reference for i in sections["incidents"].items] == [i.reference for i in newest[:5]]
+    # The fixture's referral is due yesterday, then the soonest follow-ups.
+    assert [r.reference for r in sections["referrals"].items] == [
+        busy_school_a[2].reference,
+        referrals[1].reference,
+        referrals[2].reference,
+        referrals[0].reference,
+    ]
+    assert body.index(newest[0].reference) < body.index(newest[4].reference)
+    assert newest[5].reference not in body

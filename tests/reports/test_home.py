@@ -212,9 +212,7 @@ def test_staff_are_offered_no_way_to_reach_the_sspo(client, staff_a, sspo_a):
     assert "enquiries" not in body.lower()
 
 
-# Issue 11 asks ≤ 8 queries of every home. The SSPO's caseload (11: six sections of one
-# query each) is not there yet: its ceiling is today's count so it cannot grow, and every
-# home must stay flat as concerns grow.
+# Issue 11 asks ≤ 8 queries of every home, and every home must stay flat as concerns grow.
 @pytest.mark.parametrize(
     "who, ceiling",
     [
@@ -223,7 +221,7 @@ def test_staff_are_offered_no_way_to_reach_the_sspo(client, staff_a, sspo_a):
         ("yet_officer", 8),
         ("spoc_a", 8),
         ("head_a", 8),
-        ("sspo_a", 11),
+        ("sspo_a", 8),
     ],
 )
 def test_every_home_answers_in_the_same_queries_however_many_concerns(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -446,6 +447,41 @@ def test_the_page_shows_the_hand_counted_figures(client, records, sergeant, scho
     assert "Show the data as a table" in body
 
 
+def figures_of(body: str) -> str:
+    # The page around the figures carries the request's own nonce.
+    return body[body.index('<div class="govuk-grid-row">') : body.index("</main>")]
+
+
+def test_the_figures_are_kept_and_a_write_shows_on_the_next_request(
+    client, records, sergeant, school_a, make_incident, django_assert_max_num_queries
+):
+    client.force_login(sergeant)
+    first = client.get(PAGE).content.decode()
+    assert "2 open incidents" in first
+    # Kept: the request's own reads (session, user, scope) and one for what changed last.
+    with django_assert_max_num_queries(5):
+        assert figures_of(client.get(PAGE).content.decode()) == figures_of(first)
+    make_incident(school=school_a)
+    assert "3 open incidents" in client.get(PAGE).content.decode()
+
+
+def test_kept_figures_are_never_shown_to_another_scope(
+    client, records, sergeant, head_a, other_sergeant
+):
+    # Twice round: the second time every page comes from the cache.
+    for _ in range(2):
+        for who, sees_a, sees_b in (
+            (sergeant, True, True),
+            (head_a, True, False),
+            (other_sergeant, False, False),
+        ):
+            client.force_login(who)
+            body = figures_of(client.get(PAGE).content.decode())
+            assert ("Ashdown Academy" in body) == sees_a
+            assert ("Brookfield School" in body) == sees_b
+            assert ("Eastgate College" in body) == (who == other_sergeant)
+
+
 def test_signed_out_people_are_sent_to_sign_in(client):
     response = client.get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -719,9 +755,11 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     revoke_dsa(school_b.partnership)  # a "why not in force" to explain at both sizes
     client.force_login(sergeant)
     client.get(PAGE)
+    cache.clear()  # the figures are kept once drawn: count the page that draws them
     with django_assert_max_num_queries(12) as few:
         assert client.get(PAGE).status_code == 200
     grow(force, sergeant, make_concern, make_incident, make_referral, 8)
+    cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(PAGE).content.decode()
     assert body.count('<a class="govuk-link" href="/partnerships/') == 10
@@ -741,6 +779,7 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     revoke_dsa(school_a.partnership)  # the head's one partnership needs explaining: the most
     client.force_login(head_a)
     client.get(PAGE)
+    cache.clear()  # the figures are kept once drawn: count the page that draws them
     with django_assert_max_num_queries(12) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
@@ -751,6 +790,7 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
                 category=category,
                 recorded_at=at(2026, month, 4),
             )
+    cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(PAGE).content.decode()
     assert "Revoked on 20 November 2026" in body
