@@ -281,11 +281,12 @@ class MembershipQuerySet(models.QuerySet):
         """The SPOC and the deputy SPOC."""
         return self.of(school, *SPOCS)
 
+    def records_owners(self):
+        """Who answers for a school's records: its head and its data-protection lead."""
+        return self.filter(Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True))
+
     def records_owners_of(self, school):
-        """Who answers for the school's records: the head and the data-protection lead."""
-        return self.of(school).filter(
-            Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True)
-        )
+        return self.of(school).records_owners()
 
     def staff_of(self, school):
         """Everyone there but the head (the SPOC and deputy are staff too)."""
