@@ -30,12 +30,20 @@ from .forms import DisposeForm, HoldForm, KeepForm, LengthenForm, LiftForm
 from .models import LegalHold, RetentionRule, Review
 
 
+def _posted(request):
+    """The form's data on a POST (even an empty one: a confirmation has no fields)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _owned(user) -> Q:
     """What the person answers for: their schools' records and their team's."""
     school_ids, team_id = owned_school_ids(user), owned_team_id(user)
     if not school_ids and team_id is None:
         raise PermissionDenied
-    return Q(school__in=school_ids) | Q(team=team_id)
+    owned = Q(school__in=school_ids) if school_ids else Q(pk__in=[])
+    if team_id is not None:
+        owned |= Q(team=team_id)
+    return owned
 
 
 @login_required
@@ -75,7 +83,7 @@ def rule_lengthen(request, code, kind):
     if force_rule is None:
         raise PermissionDenied
     own = RetentionRule.objects.filter(school=school, kind=kind, group=0).first()
-    form = LengthenForm(request.POST or None, initial={"years": (own or force_rule).years})
+    form = LengthenForm(_posted(request), initial={"years": (own or force_rule).years})
     if request.method == "POST" and form.is_valid():
         try:
             services.rule_lengthen(
@@ -171,7 +179,7 @@ def _review(request, code, action):
 @require_http_methods(["GET", "POST"])
 def review_keep(request, code):
     review = _review(request, code, "records review keep")
-    form = KeepForm(request.POST or None)
+    form = KeepForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.review_keep(
@@ -197,7 +205,7 @@ def review_keep(request, code):
 @require_http_methods(["GET", "POST"])
 def review_dispose(request, code):
     review = _review(request, code, "records review dispose")
-    form = DisposeForm(request.POST or None)
+    form = DisposeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.review_dispose(review=review, by=request.user, once=form.cleaned_data["once"])
@@ -255,7 +263,7 @@ def _place(request, *, form, target: dict, back):
 def hold_record(request, code):
     """A hold on the one record a review is about."""
     review = _review(request, code, "legal hold place")
-    form = HoldForm(request.POST or None)
+    form = HoldForm(_posted(request))
     target = {
         "school": review.school,
         "team": review.team,
@@ -287,7 +295,7 @@ def hold_pupil(request, code):
         object_type="pupil",
         code=code,
     )
-    form = HoldForm(request.POST or None)
+    form = HoldForm(_posted(request))
     target = {"school": pupil.school, "pupil": pupil}
     return _place(request, form=form, target=target, back=None) or render(
         request, "records/hold_place.html", {"form": form, "pupil": pupil}
@@ -304,7 +312,7 @@ def hold_lift(request, code):
         object_type="legal hold",
         code=code,
     )
-    form = LiftForm(request.POST or None)
+    form = LiftForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.hold_lift(hold=hold, by=request.user, reason=form.cleaned_data["reason"])

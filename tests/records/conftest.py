@@ -1,1 +1,1 @@
-from tests.incidents.conftest import make_concern  # noqa: F401  (the fixture, shared)
+from tests.incidents.conftest import concern_a, make_concern  # noqa: F401  (the fixtures, shared)
