@@ -413,6 +413,8 @@ class Incident(models.Model):
     concern = models.ForeignKey(
         Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
     )
+    # The concern it was made from was disposed of (records/disposal.py): the pointer is gone.
+    concern_disposed = models.BooleanField(default=False, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_recorded"
     )
@@ -605,6 +607,8 @@ class Enquiry(models.Model):
     concern = models.ForeignKey(
         Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries"
     )
+    # The concern it was about was disposed of (records/disposal.py): the pointer is gone.
+    concern_disposed = models.BooleanField(default=False, editable=False)
     pupil = models.ForeignKey(
         Pupil, on_delete=models.PROTECT, null=True, blank=True, related_name="enquiries"
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import DateField, F, Max
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Greatest
 
 from ssp.held import Controller, Holding
 
@@ -131,12 +131,23 @@ def due_rows(holding: Holding, rule: RetentionRule, *, today: date, school_ids=N
         group = F(holding.group) if isinstance(holding.group, str) else holding.group
         rows = rows.annotate(mopi_group=group).filter(mopi_group=rule.group)
     if rule.basis == Basis.BIRTH:
-        born = f"{holding.pupil_path}__date_of_birth" if holding.pupil_path else "date_of_birth"
-        rows = rows.annotate(born=Max(born)).filter(born__lte=add_years(today, -rule.years))
+        rows = rows.annotate(born=youngest_born(holding)).filter(
+            born__lte=add_years(today, -rule.years)
+        )
     else:
         made = Cast(F(holding.dated_by), DateField())
         rows = rows.annotate(made_on=made).filter(made_on__lte=add_years(today, -rule.years))
     return rows
+
+
+def born_paths(holding: Holding) -> list[str]:
+    return [f"{p}__date_of_birth" if p else "date_of_birth" for p in holding.pupil_paths]
+
+
+def youngest_born(holding: Holding):
+    """The latest date of birth among the record's pupils, whichever way it reaches them."""
+    found = [Max(path) for path in born_paths(holding)]
+    return found[0] if len(found) == 1 else Greatest(*found)
 
 
 def review_on(row, rule: RetentionRule) -> date:

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -218,11 +218,13 @@ def held_codes(reviews) -> set:
         holding = holdings.get(kind)
         if holding is None:
             continue
-        pupil = f"{holding.pupil_path}__in" if holding.pupil_path else "pk__in"
+        about_held = Q()
+        for path in holding.pupil_paths:
+            about_held |= Q(**{f"{path}__in" if path else "pk__in": held_pupils})
         held |= set(
-            holding.rows.model._default_manager.filter(
-                code__in=codes, **{pupil: held_pupils}
-            ).values_list("code", flat=True)
+            holding.model._default_manager.filter(about_held, code__in=codes).values_list(
+                "code", flat=True
+            )
         )
     return held
 
@@ -237,13 +239,9 @@ def _too_young_to_dispose(review: Review) -> bool:
     holding = holdings_by_kind().get(review.kind)
     if holding is None:
         return False
-    born = f"{holding.pupil_path}__date_of_birth" if holding.pupil_path else "date_of_birth"
-    youngest = (
-        holding.rows.model._default_manager.filter(code=review.record_code)
-        .order_by(f"-{born}")
-        .values_list(born, flat=True)
-        .first()
-    )
+    youngest = holding.model._default_manager.filter(code=review.record_code).aggregate(
+        born=rules.youngest_born(holding)
+    )["born"]
     return youngest is not None and rules.add_years(youngest, rule.keep_until_age) > (
         timezone.localdate()
     )

@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -120,17 +120,18 @@ def describe(reviews) -> None:
         holding = holdings.get(kind)
         if holding is None:
             continue
-        path = f"{holding.pupil_path}__" if holding.pupil_path else ""
         reference = rules.reference_field(holding)
-        columns = ["code", f"{path}code", f"{path}first_name", f"{path}last_name"]
-        if reference:
-            columns.append(reference)
-        found = holding.rows.model._default_manager.filter(
-            code__in=[r.record_code for r in some]
-        ).values_list(*columns)
         seen = defaultdict(list)
-        for row in found:
-            seen[row[0]].append(row)
+        for pupil_path in holding.pupil_paths:
+            path = f"{pupil_path}__" if pupil_path else ""
+            columns = [F("code"), F(f"{path}code"), F(f"{path}first_name"), F(f"{path}last_name")]
+            if reference:
+                columns.append(F(reference))
+            found = holding.model._default_manager.filter(
+                code__in=[r.record_code for r in some]
+            ).values_list(*columns)
+            for row in found:
+                seen[row[0]].append(row)
         for review in some:
             for row in seen.get(review.record_code, []):
                 if row[1] is not None:

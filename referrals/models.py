@@ -113,6 +113,8 @@ class Referral(models.Model):
     concern = models.ForeignKey(
         Concern, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
+    # The concern it was made from was disposed of (records/disposal.py): the pointer is gone.
+    concern_disposed = models.BooleanField(default=False, editable=False)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     reason = models.TextField()
     young_person_consent = models.CharField(max_length=12, choices=Consent.choices)

@@ -13,10 +13,28 @@ belong to a record (its events, notes, attachments, links to pupils, history) ar
 of their own: they go with their record.
 
 `held_about_pupils(pupils)` asks every installed app and returns the answers together.
+
+Every kind's rows have a `code` (their public identifier) and a `school`; those two are all
+disposal needs to find a record and say whose it was. What goes with a record is found from
+the models themselves: rows that point at it and are of no kind of their own (its events,
+notes, attachments, shares, summaries, messages, pupil links) go with it, with their history
+rows; a record of another kind that points at it (an incident made from a concern) keeps
+itself and loses the pointer.
+
+Rows elsewhere that name a record only by its code (a disclosure in the sharing log, a
+notification's link, a pending roll import's preview) are not records about anyone on their
+own. An app that keeps such rows says so with a second function in its `holdings.py`:
+
+    def mentions(codes) -> list[Mention]
+
+naming the rows that mention any of `codes` and how they are forgotten (deleted with their
+history, or an app's own `forget`). `mentions_of(codes)` asks every app.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import import_module
 
 from django.apps import apps
 from django.db.models import QuerySet
@@ -39,8 +57,10 @@ class Holding:
     controller: Controller
     # The records of this kind about any of the pupils asked about.
     rows: QuerySet
-    # The lookup from a row to the pupils it is about ("involved__pupil"; "" for a pupil).
-    pupil_path: str
+    # The lookup from a row to the pupils it is about ("involved__pupil"; "" for a pupil), or
+    # several when a row reaches its pupils in more than one way (an enquiry is about a pupil
+    # or about a concern): `pupil_paths` always gives them as a tuple.
+    pupil_path: str | tuple[str, ...]
     # The field saying when the record was made ("created_at"), for periods that run from it.
     dated_by: str
     # For police records: the lookup or expression giving the MoPI group (1, 2 or 3), when the
@@ -55,11 +75,47 @@ class Holding:
     # The field people quote for a record ("reference"); "" when the kind has none.
     reference: str = ""
 
+    @property
+    def model(self):
+        return self.rows.model
+
+    @property
+    def pupil_paths(self) -> tuple[str, ...]:
+        return (self.pupil_path,) if isinstance(self.pupil_path, str) else self.pupil_path
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Rows that name records by code without being part of them (see the module's doc)."""
+
+    # What they are, for a disposal certificate's counts ("sharing log entries").
+    label: str
+    # The rows mentioning any of the codes asked about.
+    rows: QuerySet
+    # How they are forgotten: None deletes them with their history rows; otherwise a
+    # function the app owns, given the rows (it keeps the row and drops what names anyone).
+    forget: Callable[[QuerySet], int] | None = None
+
 
 def held_about_pupils(pupils: QuerySet) -> list[Holding]:
     """Every app's holdings about these pupils, app by app in INSTALLED_APPS order."""
     found = []
+    for name in _holdings_modules():
+        found.extend(import_string(f"{name}.holdings.held_about")(pupils))
+    return found
+
+
+def _holdings_modules():
     for config in apps.get_app_configs():
         if module_has_submodule(config.module, "holdings"):
-            found.extend(import_string(f"{config.name}.holdings.held_about")(pupils))
+            yield config.name
+
+
+def mentions_of(codes) -> list[Mention]:
+    """Every app's rows that mention any of these record codes."""
+    found = []
+    for name in _holdings_modules():
+        module = import_module(f"{name}.holdings")
+        if hasattr(module, "mentions"):
+            found.extend(module.mentions(codes))
     return found

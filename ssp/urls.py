@@ -45,6 +45,7 @@ urlpatterns = [
     path("concerns/", include("incidents.urls")),
     path("referrals/", include("referrals.urls")),
     path("encompass/", include("encompass.urls")),
+    path("records/disposals/", include("records.urls_disposal")),
     # The appraisal review reads every app's figures, so its pages are in reports/.
     path("partnerships/<uuid:code>/reviews/", review_views.review_list, name="review_list"),
     path("partnerships/<uuid:code>/reviews/new/", review_views.review_new, name="review_new"),

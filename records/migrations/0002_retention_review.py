@@ -10,8 +10,8 @@ from django.db import migrations, models
 # The defaults, at the law's floor (records/rules.py says where each comes from). The kinds are
 # those each app's holdings.py names; a kind with no rule is not reviewed, so a new app's kind
 # needs its rule here (tests/records/test_rules.py holds every holding to having one).
-SCHOOL_KINDS = ["concern"]
-POLICE_KINDS = ["incident", "referral", "conference", "police_event"]
+SCHOOL_KINDS = ["concern", "enquiry", "encompass_notification", "pupil"]
+POLICE_KINDS = ["incident", "referral", "conference"]
 MOPI = {1: ("record", 10, 100), 2: ("record", 10, None), 3: ("record", 6, None)}
 LOGS = {"access_log": 6, "notification": 2}
 

@@ -56,6 +56,8 @@ IN_FLOWS = {
     "feedback_answer": "test_review_flow.py",
     "review_new": "test_review_flow.py",
     "review_detail": "test_review_flow.py",
+    "disposal_list": "test_disposal_flow.py",
+    "disposal_detail": "test_disposal_flow.py",
 }
 
 # No page of their own: answers to a POST (which come back to a checked page), downloads,
