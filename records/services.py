@@ -312,14 +312,18 @@ def disposal_run(*, decision_pks: list[int]) -> int:
     )
     groups = defaultdict(list)
     for decision in decisions:
-        groups[(decision.review.kind, decision.rule, decision.by)].append(decision)
+        # The engine disposes of one school's (or team's) records of one kind at a time.
+        owner = (decision.review.school_id, decision.review.team_id)
+        groups[(decision.review.kind, decision.rule, decision.by, owner)].append(decision)
     done = 0
-    for (kind, rule, by), batch in groups.items():
+    for (kind, rule, by, _), batch in groups.items():
         with transaction.atomic():
             reviews = {d.review.record_code: d.review for d in batch}
             held = held_codes(reviews.values())
             codes = [code for code in reviews if code not in held]
-            certificate = disposal.dispose(kind=kind, codes=codes, by=by, rule=rule)
+            certificate = (
+                disposal.dispose(kind=kind, codes=codes, by=by, rule=rule[:200]) if codes else None
+            )
             for decision in batch:
                 review = Review.objects.select_for_update().get(pk=decision.review_id)
                 if decision.review.record_code in held:
