@@ -108,3 +108,13 @@ def owned_team_id(user) -> int | None:
     if user.role != Role.SERGEANT:
         return None
     return user.officer.team_id
+
+
+def answers_for_records_at(user, school_id) -> bool:
+    """can_manage_school_records, from the places the request has loaded already (no query):
+    for a link on a page that shows the school's pupil."""
+    from ssp.scope import scope_of
+
+    return any(
+        m.school_id == school_id and m.answers_for_records for m in scope_of(user).memberships
+    )

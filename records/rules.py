@@ -124,7 +124,8 @@ def due_rows(holding: Holding, rule: RetentionRule, *, today: date, school_ids=N
     model = holding.rows.model
     rows = model._default_manager.filter(pk__in=holding.rows.values("pk"))
     owner = owner_field(holding)
-    rows = rows.annotate(owner_id=F(f"{owner}__pk"))
+    # A record with no owner to answer for it (none recorded) cannot go on anyone's list.
+    rows = rows.annotate(owner_id=F(f"{owner}__pk")).filter(owner_id__isnull=False)
     if school_ids is not None:
         rows = rows.filter(owner_id__in=school_ids)
     if holding.group is not None:

@@ -308,10 +308,17 @@ def disposal_run(*, decision_pks: list[int]) -> int:
             decision=ReviewDecision.Decision.DISPOSE,
             certificate_code__isnull=True,
             review__state=Review.State.DISPOSING,
-        ).select_related("review", "by")
+        )
+        .select_related("review", "by")
+        .order_by("-pk")
     )
-    groups = defaultdict(list)
+    # A record sent back to the list (a hold came first) and decided again has two decisions:
+    # the newest is the one to carry out.
+    latest = {}
     for decision in decisions:
+        latest.setdefault(decision.review_id, decision)
+    groups = defaultdict(list)
+    for decision in latest.values():
         # The engine disposes of one school's (or team's) records of one kind at a time.
         owner = (decision.review.school_id, decision.review.team_id)
         groups[(decision.review.kind, decision.rule, decision.by, owner)].append(decision)

@@ -370,6 +370,11 @@ class Membership(models.Model):
             Role.STAFF: Q(position=cls.Position.STAFF),
         }[role]
 
+    @property
+    def answers_for_records(self) -> bool:
+        """MembershipQuerySet.records_owners, asked of a membership in hand."""
+        return self.position == self.Position.HEAD or self.is_data_protection_lead
+
     def holds(self, role: Role) -> bool:
         """role_filter, asked of a membership in hand."""
         return {

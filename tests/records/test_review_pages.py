@@ -273,3 +273,12 @@ def test_a_school_lengthens_its_rule_and_a_shorter_one_is_refused_beside_the_fie
     assert b'value="20"' in response.content
     assert client.post(url, {"years": "30"}).status_code == 302
     assert b"Ashdown" in client.get(reverse("records:rules")).content
+
+
+def test_the_pupils_record_offers_a_hold_to_the_schools_owners_only(
+    signed_in, head_a, spoc_a, pupil_a
+):
+    url = reverse("pupil_chronology", args=[pupil_a.code])
+    hold = reverse("records:hold_pupil", args=[pupil_a.code]).encode()
+    assert hold in signed_in(head_a).get(url).content
+    assert hold not in signed_in(spoc_a).get(url).content
