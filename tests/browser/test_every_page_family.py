@@ -39,6 +39,7 @@ from tests.schools.activity_fixtures import activity_a, request_a  # noqa: F401
 
 from .conftest import AXE
 from .test_overview import sign_in
+from .test_records_flow import retention_rules  # noqa: F401 (a fixture)
 from .test_sign_in import sign_in as real_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -196,7 +197,7 @@ def test_school_lead_pages(request, page, spoc_a, sspo_a, school_a, pupil_a, enc
 
 
 def test_head_pages(request, page, head_a, school_a, pupil_a):
-    (shared_concern,) = the(request, "shared_concern_a")
+    shared_concern, _ = the(request, "shared_concern_a", "retention_rules")
     hold = records.hold_place(by=head_a, school=school_a, pupil=pupil_a, reason="An inquiry")
     sign_in(page, head_a)
     check(

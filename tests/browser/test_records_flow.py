@@ -4,6 +4,7 @@ the reason stays), then disposes of it from its own confirmation page; the worke
 the concern is gone. Each page is checked with axe at both widths."""
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -20,7 +21,23 @@ from .test_sign_in import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_head_reviews_and_disposes_of_a_record(page, make_concern, head_a, staff_a, school_a):  # noqa: F811
+@pytest.fixture
+def retention_rules(transactional_db):
+    """The force's default rules, as records/migrations/0002 seeds them: a browser test's
+    database is emptied between tests, migrations' rows with it."""
+    from django.apps import apps
+
+    import_module("records.migrations.0002_retention_review").seed(apps, None)
+
+
+def test_the_head_reviews_and_disposes_of_a_record(
+    retention_rules,  # noqa: F811
+    page,
+    make_concern,  # noqa: F811
+    head_a,
+    staff_a,
+    school_a,
+):
     # A pupil who left long ago: born in 1995, her records passed DoB + 25 years in 2020.
     pupil = PupilFactory(school=school_a, first_name="Beth", last_name="Old",
                          date_of_birth=dt.date(1995, 3, 1))  # fmt: skip
@@ -34,6 +51,7 @@ def test_the_head_reviews_and_disposes_of_a_record(page, make_concern, head_a, s
     expect(row).to_contain_text(concern.reference)
     expect(row).to_contain_text("BO")
     expect(page.locator("main")).not_to_contain_text("Beth")
+    page.set_viewport_size({"width": 320, "height": 800})
     look(page, "records-review-list")
 
     row.get_by_role("link", name=f"Keep {concern.reference}").click()
@@ -62,6 +80,7 @@ def test_the_head_reviews_and_disposes_of_a_record(page, make_concern, head_a, s
 
 
 def test_the_head_places_a_legal_hold_on_a_record(
+    retention_rules,
     page,
     make_concern,  # noqa: F811
     head_a,
