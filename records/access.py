@@ -115,6 +115,7 @@ def answers_for_records_at(user, school_id) -> bool:
     for a link on a page that shows the school's pupil."""
     from ssp.scope import scope_of
 
-    return any(
-        m.school_id == school_id and m.answers_for_records for m in scope_of(user).memberships
-    )
+    scope = scope_of(user)
+    if scope.is_police:  # police hold no places at schools: nothing to load
+        return False
+    return any(m.school_id == school_id and m.answers_for_records for m in scope.memberships)

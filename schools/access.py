@@ -71,11 +71,6 @@ def can_name_spoc(user, school: School) -> bool:
     return can_invite_to_school(user, school) and not user.is_superuser
 
 
-def can_name_data_protection_lead(user, school: School) -> bool:
-    """The head names the school's data-protection lead, as they name the SPOC."""
-    return can_name_spoc(user, school)
-
-
 def get_school_for(user, code, *, require=None) -> School:
     return get_visible_or_404(user, School.objects.all(), require=require, code=code)
 

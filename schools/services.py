@@ -19,7 +19,7 @@ from ssp.roles import POLICE_ROLES, SCHOOL_ROLES, Role
 from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
-from .access import can_end_assignment, can_invite, can_name_data_protection_lead, can_name_spoc
+from .access import can_end_assignment, can_invite, can_name_spoc
 from .models import Assignment, Invitation, Membership, Officer, School, Team, today
 
 OWN_RECORD_REFUSAL = (
@@ -324,7 +324,8 @@ def data_protection_lead_name(*, school: School, membership: Membership | None, 
     current staff: with the head, they answer for the school's records (ACCESS.md)."""
     school = School.objects.select_for_update().get(pk=school.pk)
     fresh_scope(by)
-    if not can_name_data_protection_lead(by, school):
+    # The head names the data-protection lead as they name the SPOC.
+    if not can_name_spoc(by, school):
         raise PermissionDenied
     if membership is not None:
         membership = (

@@ -21,7 +21,6 @@ from .access import (
     can_invite_to_team,
     can_keep_term_dates,
     can_manage_pupils,
-    can_name_data_protection_lead,
     can_name_spoc,
     can_see_school_people,
     get_school_for,
@@ -78,7 +77,6 @@ def school_detail(request, code):
             "assignments": assignments,
             "can_invite": can_invite_to_school(request.user, school),
             "can_name_spoc": can_name_spoc(request.user, school),
-            "can_name_data_protection_lead": can_name_data_protection_lead(request.user, school),
             "can_import_staff": may_import_staff,
             "can_manage_pupils": may_manage_pupils,
             "can_keep_term_dates": can_keep_term_dates(request.user, school),
@@ -240,7 +238,7 @@ def name_spoc(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def name_data_protection_lead(request, code):
-    school = get_school_for(request.user, code, require=can_name_data_protection_lead)
+    school = get_school_for(request.user, code, require=can_name_spoc)
     current = Membership.objects.current().filter(school=school, is_data_protection_lead=True)
     form = NameDataProtectionLeadForm(
         request.POST or None,
