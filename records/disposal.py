@@ -20,7 +20,7 @@ in force covers (the record, or a pupil it is about) is left alone and counted a
 The work is a `DisposalRun`: its items (row ids) are taken `batch_size` at a time, each batch
 in its own short transaction that locks only the rows it removes (and its own run row), so
 the pages people use are never waited on for long; a crash loses at most the batch in hand,
-which rolls back whole, and `resume(run)` carries on. Deletes go past the ORM's collector on
+which rolls back whole, and `resume(run=run)` carries on. Deletes go past the ORM's collector on
 purpose: simple-history would otherwise write a "deleted" history row copying every field.
 What stays is a `DisposalCertificate`: counts only.
 """
@@ -38,6 +38,7 @@ from simple_history.models import HistoricalChanges
 
 from schools.models import Pupil, School
 from ssp.held import Controller, Holding, held_about_pupils, mentions_of
+from ssp.models import AccessLog
 from ssp.roles import Role
 
 from .access import can_manage_police_records, can_manage_school_records
@@ -83,7 +84,7 @@ def dispose(
     certificate shows it), by `by`: a records owner of the records' school (school records,
     one school at a time) or the sergeant of a team of the records' force (police records)."""
     run = start(kind=kind, codes=codes, by=by, rule=rule, batch_size=batch_size)
-    return resume(run)
+    return resume(run=run)
 
 
 @transaction.atomic
@@ -132,9 +133,50 @@ def _check_owner(run: DisposalRun, holding: Holding, schools: list[School], by) 
     run.team = team
 
 
-def resume(run: DisposalRun) -> DisposalCertificate:
+ACCESS_LOG = "access_log"
+
+
+def dispose_access_log(*, before, by, rule: str, batch_size: int = BATCH_SIZE):
+    """The access log's own retention: its rows from before `before`, whatever they are
+    about (they name records by code only, and stay when a record goes). The administrator
+    configures retention, and the rows hold no case data, so the administrator runs it."""
+    if not by.is_superuser:
+        raise PermissionDenied
+    run = DisposalRun.objects.create(
+        kind=ACCESS_LOG,
+        label="Access log rows",
+        controller="portal",
+        rule=rule,
+        by=by,
+        before=before,
+        batch_size=batch_size,
+    )
+    return resume(run=run)
+
+
+def _access_log_batch(run: DisposalRun) -> bool:
+    with transaction.atomic():
+        if not _claim(run):
+            return False
+        rows = AccessLog.objects.filter(
+            pk__in=list(
+                AccessLog.objects.filter(at__lt=run.before)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: run.batch_size]
+            )
+        )
+        gone = rows._raw_delete(rows.db)
+        _release(run, Counter(), {"disposed": gone, "held": 0, "kept": 0} if gone else {})
+    return bool(gone)
+
+
+def resume(*, run: DisposalRun) -> DisposalCertificate:
     """Carry a run on to its end, batch by batch; safe to call again after any crash."""
     _remove_files(run)
+    if run.kind == ACCESS_LOG:
+        while _access_log_batch(run):
+            pass
+        return _finish(run)
     holding = holdings()[run.kind]
     kinds = {h.model for h in holdings().values()}
     while _batch(run, holding, kinds):
@@ -353,6 +395,14 @@ def _lose_pointer(model, field, ids, tally) -> None:
 def _forget_mentions(codes: list, kinds: set, tally) -> None:
     if not codes:
         return
+    # A lifted hold on a disposed record would keep its code and reason: it goes too (a hold
+    # in force kept the record, so none is found here).
+    lifted = list(
+        LegalHold.objects.filter(record_code__in=codes, lifted_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    _remove_rows(LegalHold, lifted, kinds, tally, [], [])
     for mention in mentions_of(codes):
         if mention.forget is not None:
             tally[mention.label] += mention.forget(mention.rows)

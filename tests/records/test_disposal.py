@@ -120,6 +120,10 @@ def test_a_legal_hold_on_the_record_or_its_pupil_holds_it_back(
 
     assert (certificate.disposed, certificate.held) == (1, 2)
     assert set(Concern.objects.values_list("pk", flat=True)) == {on_record.pk, on_pupil.pk}
+    # the lifted hold on the disposed record kept its code and reason: it went with it
+    assert not LegalHold.objects.filter(pk=lifted.pk).exists()
+    assert not LegalHold.history.filter(id=lifted.pk).exists()
+    assert LegalHold.objects.in_force().count() == 2
 
 
 @pytest.mark.parametrize("who", ["staff_a", "spoc_a", "head_b", "sergeant", "sspo_a"])
@@ -229,7 +233,7 @@ def test_setting_the_variable_in_another_transaction_does_not_open_the_door(worl
     _refused("DELETE FROM incidents_concernevent WHERE concern_id = %s", [concern.pk], name_it)
     assert ConcernEvent.objects.filter(concern=concern).exists()
     # and the run itself still finishes
-    assert disposal.resume(run).disposed == 1
+    assert disposal.resume(run=run).disposed == 1
 
 
 def test_the_access_log_stays_when_a_record_goes_and_names_no_one(world, head_a, client):
@@ -267,3 +271,42 @@ def test_the_file_of_an_attachment_added_by_hand_goes_too(
     with django_capture_on_commit_callbacks(execute=True):
         disposal.dispose(kind="concern", codes=[concern.code], by=head_a, rule=RULE)
     assert not any(p.exists() for p in paths)
+
+
+def test_the_access_log_is_disposed_of_by_its_own_rule_and_only_before_the_cut_off(
+    admin_user, head_a
+):
+    import time_machine
+    from django.utils import timezone
+
+    cut_off = timezone.now() - dt.timedelta(days=365 * 6)
+    with time_machine.travel(cut_off - dt.timedelta(days=1)):
+        old = AccessLog.objects.create(action="read", object_type="concern", outcome="allowed")
+    new = AccessLog.objects.create(action="read", object_type="concern", outcome="allowed")
+    assert old.at < cut_off < new.at
+    with pytest.raises(PermissionDenied):
+        disposal.dispose_access_log(before=cut_off, by=head_a, rule="Access log: 6 years")
+    certificate = disposal.dispose_access_log(
+        before=cut_off, by=admin_user, rule="Access log: 6 years"
+    )
+    assert certificate.disposed == 1
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [new.pk]
+
+
+def test_a_running_access_log_batch_still_cannot_delete_a_row_after_its_cut_off(admin_user):
+    from django.utils import timezone
+
+    row = AccessLog.objects.create(action="read", object_type="concern", outcome="allowed")
+    run = DisposalRun.objects.create(
+        kind="access_log",
+        label="Access log rows",
+        controller="portal",
+        rule="R",
+        by=admin_user,
+        before=timezone.now() - dt.timedelta(days=1),
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        assert disposal._claim(run)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ssp_accesslog WHERE id = %s", [row.pk])
+    assert AccessLog.objects.filter(pk=row.pk).exists()

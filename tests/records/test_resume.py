@@ -53,12 +53,12 @@ def test_a_crash_mid_batch_loses_that_batch_whole_and_resume_finishes(
     assert DisposalItem.objects.filter(run=run, state="pending").count() == 3
     assert not DisposalCertificate.objects.exists()
 
-    certificate = disposal.resume(run)
+    certificate = disposal.resume(run=run)
 
     assert (certificate.disposed, certificate.held, certificate.batches) == (5, 0, 3)
     assert not Concern.objects.exists() and not ConcernEvent.objects.exists()
     assert not DisposalItem.objects.exists()
-    assert disposal.resume(run) == certificate  # resuming a finished run changes nothing
+    assert disposal.resume(run=run) == certificate  # resuming a finished run changes nothing
 
 
 def test_a_delete_in_another_transaction_naming_the_running_batch_is_refused(concerns, head_a):
@@ -88,4 +88,4 @@ def test_a_delete_in_another_transaction_naming_the_running_batch_is_refused(con
         tried.set()
         worker.join()
     assert ConcernEvent.objects.filter(concern=concern).exists()
-    assert disposal.resume(run).disposed == 1
+    assert disposal.resume(run=run).disposed == 1
