@@ -135,3 +135,14 @@ def records_about(
         }
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def retention_rules(db):
+    """The force's default rules as records/migrations/0002 seeds them (get_or_create: a
+    database a transactional test has emptied gets them back)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("records.migrations.0002_retention_review").seed(apps, None)
