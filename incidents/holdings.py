@@ -64,6 +64,7 @@ def held_about(pupils):
             dated_by="recorded_at",
             group=mopi_group(),
             after=("pupil",),
+            owned_by="recorded_by__officer__team",
         ),
         Holding(
             kind="enquiry",

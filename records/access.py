@@ -15,16 +15,6 @@ def can_manage_school_records(user, school: School) -> bool:
     return Membership.objects.records_owners_of(school).filter(user=user).exists()
 
 
-def can_answer_subject_access(user, pupil) -> bool:
-    """The subject access row for a page that only offers the link: from the memberships the
-    request has already read (no query); the export's own gate asks
-    can_manage_school_records."""
-    scope = scope_of(user)
-    if scope.is_police:
-        return False  # police hold no place at a school: spare the question
-    return any(m.school_id == pupil.school_id and m.answers_for_records for m in scope.memberships)
-
-
 def can_manage_police_records(user, team: Team) -> bool:
     """Retention review, legal hold and disposal of the team's police records."""
     return user.role == Role.SERGEANT and user.officer.team_id == team.pk
@@ -64,3 +54,68 @@ def _in_scope(user, certificate) -> bool:
         return Membership.objects.current().filter(user=user, school=certificate.school).exists()
     officer = getattr(user, "officer", None)
     return officer is not None and officer.team_id == certificate.team_id
+
+
+# The gates of the records pages. Reach (404 beyond it) is the school's or the team's: whoever
+# sees the school, or is an officer of the team; deciding (403 otherwise) is the owners'.
+
+
+def can_decide(user, owned) -> bool:
+    """Review, hold and dispose of what a review or a hold covers: its school's owners or its
+    team's sergeant."""
+    if owned.school_id is not None:
+        return can_manage_school_records(user, owned.school)
+    return can_manage_police_records(user, owned.team)
+
+
+def get_review_for(user, code, *, require=can_decide):
+    from ssp.access import get_visible_or_404
+
+    from .models import Review
+
+    return get_visible_or_404(
+        user, Review.objects.select_related("school", "team"), require=require, code=code
+    )
+
+
+def get_hold_for(user, code, *, require=can_decide):
+    from ssp.access import get_visible_or_404
+
+    from .models import LegalHold
+
+    return get_visible_or_404(
+        user,
+        LegalHold.objects.select_related("school", "team", "pupil"),
+        require=require,
+        code=code,
+    )
+
+
+def owns_any_records(user) -> bool:
+    """The rules page and the review list are for people who own records somewhere."""
+    return bool(owned_school_ids(user)) or owned_team_id(user) is not None
+
+
+def owned_school_ids(user) -> list[int]:
+    return list(
+        Membership.objects.current()
+        .filter(user=user, user__is_active=True)
+        .records_owners()
+        .values_list("school", flat=True)
+    )
+
+
+def owned_team_id(user) -> int | None:
+    if user.role != Role.SERGEANT:
+        return None
+    return user.officer.team_id
+
+
+def answers_for_records_at(user, school_id) -> bool:
+    """can_manage_school_records, from the places the request has loaded already (no query):
+    for a link on a page that shows the school's pupil."""
+
+    scope = scope_of(user)
+    if scope.is_police:  # police hold no places at schools: nothing to load
+        return False
+    return any(m.school_id == school_id and m.answers_for_records for m in scope.memberships)

@@ -9,7 +9,22 @@ from simple_history.models import HistoricalRecords
 from schools.models import Pupil, School, Team
 
 
+def _reach(user) -> Q:
+    """A school's records are within reach of whoever sees the school; a team's, of its
+    officers. Who may act on them is each gate's predicate (records/access.py)."""
+    from ssp.scope import scope_of
+
+    reach = Q(school__in=scope_of(user).visible_school_ids)
+    officer = getattr(user, "officer", None)
+    if officer is not None and officer.is_current:
+        reach |= Q(team=officer.team_id)
+    return reach
+
+
 class LegalHoldQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(_reach(user))
+
     def in_force(self):
         return self.filter(lifted_at__isnull=True)
 
@@ -222,3 +237,147 @@ class DisposalCertificate(models.Model):
 
     def __str__(self):
         return f"Disposal certificate {self.code}"
+
+
+# --- Retention rules, the review list and its decisions (the `review` part of issue 13) ---
+
+
+class RetentionRule(models.Model):
+    """How long one kind of record is kept before someone who owns it reviews it.
+
+    The force's rules have no school; a school's own rule for one of its kinds lengthens the
+    force's (never shortens it, nor below the law's: see records/rules.py). Police kinds have
+    a rule per MoPI group (1, 2 or 3); a school's kinds have none (`group` is 0).
+    """
+
+    class Basis(models.TextChoices):
+        BIRTH = "birth", "the pupil's date of birth"
+        RECORD = "record", "the date of the record"
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    # The MoPI group (1, 2 or 3) of police records; 0 for a school's records, which have none.
+    group = models.PositiveSmallIntegerField("MoPI group", default=0)
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    years = models.PositiveSmallIntegerField("review after (years)")
+    # MoPI group 1: whatever the review decides, kept until the subject would be this old.
+    keep_until_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "group"],
+                condition=Q(school__isnull=True),
+                name="one_force_retention_rule_per_kind_and_group",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "kind", "group"],
+                condition=Q(school__isnull=False),
+                name="one_school_retention_rule_per_kind_and_group",
+            ),
+            models.CheckConstraint(condition=Q(years__gte=1), name="retention_at_least_a_year"),
+        ]
+
+    def __str__(self):
+        return f"Retention rule for {self.kind}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(_reach(user))
+
+    def open(self):
+        return self.filter(state=Review.State.DUE)
+
+
+class Review(models.Model):
+    """One record on the review list of the people who own it.
+
+    The daily job makes it when the record's review date has passed (one row per record,
+    ever); keeping it sets the next review date, after which the job puts it back on the
+    list; disposing of it leaves the row (kind and code only: no personal data) as the
+    trace that the record was reviewed and went.
+    """
+
+    class State(models.TextChoices):
+        DUE = "due", "Due for review"
+        KEPT = "kept", "Kept"
+        DISPOSING = "disposing", "Being disposed of"
+        DISPOSED = "disposed", "Disposed of"
+
+    # The allowed moves (STYLE.md: a status plus a constant table).
+    MOVES = {
+        State.DUE: {State.KEPT, State.DISPOSING},
+        State.KEPT: {State.DUE},
+        State.DISPOSING: {State.DISPOSED},
+        State.DISPOSED: set(),
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40)
+    record_code = models.UUIDField()
+    controller = models.CharField(max_length=10)
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    group = models.PositiveSmallIntegerField(null=True, blank=True)
+    due_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DUE)
+    # The rule that made it due, in plain words, as it read that day.
+    rule = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "record_code"], name="one_review_per_record"),
+            models.CheckConstraint(
+                condition=Q(school__isnull=False) ^ Q(team__isnull=False),
+                name="review_owned_by_a_school_or_a_team",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "state", "due_on"]),
+            models.Index(fields=["team", "state", "due_on"]),
+        ]
+
+    def __str__(self):
+        return f"Review {self.code}"
+
+
+class ReviewDecision(models.Model):
+    """Who decided what about a review, when and why: one row per decision, never changed
+    (but for the certificate the disposal leaves, written back when it is made)."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", "Keep"
+        DISPOSE = "dispose", "Dispose of"
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    rule = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    # The disposal certificate's code once the engine has run (records.disposal).
+    certificate_code = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="keep") | Q(next_review_on__isnull=False) & ~Q(reason=""),
+                name="a_kept_record_has_a_reason_and_a_next_review",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} ({self.at:%Y-%m-%d})"

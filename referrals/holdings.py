@@ -25,6 +25,7 @@ def held_about(pupils):
             dated_by="made_at",
             group=Value(3, output_field=IntegerField()),
             after=("pupil",),
+            owned_by="made_by__officer__team",
         ),
         Holding(
             kind="conference",
@@ -35,5 +36,6 @@ def held_about(pupils):
             dated_by="recorded_at",
             group=Value(3, output_field=IntegerField()),
             after=("pupil",),
+            owned_by="recorded_by__officer__team",
         ),
     ]

@@ -15,7 +15,7 @@ from agreements.models import FeedbackRound
 from encompass import access as encompass_access
 from encompass.models import Notification as EncompassNotification
 from incidents.models import Concern
-from records.access import can_answer_subject_access
+from records.access import answers_for_records_at
 from referrals.access import can_record_conference
 from schools.access import can_see_upn
 from schools.models import Assignment, Membership, Officer, today
@@ -210,7 +210,8 @@ def pupil_chronology(request, code):
             "page": page,
             "upn": pupil.upn if can_see_upn(request.user, pupil) else "",
             "can_record_conference": can_record_conference(request.user),
-            "can_answer_subject_access": can_answer_subject_access(request.user, pupil),
+            # Subject access and legal holds: the school's head or data-protection lead.
+            "answers_for_records": answers_for_records_at(request.user, pupil.school_id),
         },
     )
 

@@ -160,3 +160,25 @@ class NameSpocForm(forms.Form):
         if data.get("spoc") and data.get("spoc") == data.get("deputy"):
             self.add_error("deputy", "The deputy must be someone other than the SPOC.")
         return data
+
+
+class NameDataProtectionLeadForm(forms.Form):
+    lead = forms.ModelChoiceField(
+        label="Data-protection lead",
+        queryset=Membership.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label="No data-protection lead (the head alone)",
+    )
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = (
+            Membership.objects.current()
+            .filter(school=school, user__is_active=True)
+            .select_related("user")
+            .order_by("user__last_name")
+        )
+        self.fields["lead"].label_from_instance = lambda m: (
+            f"{m.user.get_full_name()} ({m.job_title})" if m.job_title else m.user.get_full_name()
+        )

@@ -281,11 +281,12 @@ class MembershipQuerySet(models.QuerySet):
         """The SPOC and the deputy SPOC."""
         return self.of(school, *SPOCS)
 
+    def records_owners(self):
+        """Who answers for a school's records: its head and its data-protection lead."""
+        return self.filter(Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True))
+
     def records_owners_of(self, school):
-        """Who answers for the school's records: the head and the data-protection lead."""
-        return self.of(school).filter(
-            Q(position=Membership.Position.HEAD) | Q(is_data_protection_lead=True)
-        )
+        return self.of(school).records_owners()
 
     def staff_of(self, school):
         """Everyone there but the head (the SPOC and deputy are staff too)."""
@@ -351,12 +352,6 @@ class Membership(models.Model):
         return self.left_on is None or self.left_on > today()
 
     @property
-    def answers_for_records(self) -> bool:
-        """The head or the data-protection lead: MembershipQuerySet.records_owners_of, for a
-        membership already read."""
-        return self.position == self.Position.HEAD or self.is_data_protection_lead
-
-    @property
     def role_here(self) -> Role:
         if self.position == self.Position.HEAD:
             return Role.HEAD
@@ -374,6 +369,11 @@ class Membership(models.Model):
             Role.DEPUTY_SPOC: Q(designation=cls.Designation.DEPUTY),
             Role.STAFF: Q(position=cls.Position.STAFF),
         }[role]
+
+    @property
+    def answers_for_records(self) -> bool:
+        """MembershipQuerySet.records_owners, asked of a membership in hand."""
+        return self.position == self.Position.HEAD or self.is_data_protection_lead
 
     def holds(self, role: Role) -> bool:
         """role_filter, asked of a membership in hand."""

@@ -318,6 +318,35 @@ def spoc_designate(
     return membership
 
 
+@transaction.atomic
+def data_protection_lead_name(*, school: School, membership: Membership | None, by) -> None:
+    """The head names (or changes, or clears) the school's data-protection lead from its
+    current staff: with the head, they answer for the school's records (ACCESS.md)."""
+    school = School.objects.select_for_update().get(pk=school.pk)
+    fresh_scope(by)
+    # The head names the data-protection lead as they name the SPOC.
+    if not can_name_spoc(by, school):
+        raise PermissionDenied
+    if membership is not None:
+        membership = (
+            Membership.objects.current().select_for_update().get(pk=membership.pk, school=school)
+        )
+        if membership.position != Membership.Position.HEAD:
+            refuse_own_record(by=by, user=membership.user)
+    # The one current lead is a unique constraint: the old one is cleared first.
+    for holder in Membership.objects.select_for_update().filter(
+        school=school, is_data_protection_lead=True
+    ):
+        if membership is None or holder.pk != membership.pk:
+            holder.is_data_protection_lead = False
+            holder._history_user = by
+            holder.save(update_fields=["is_data_protection_lead"])
+    if membership is not None and not membership.is_data_protection_lead:
+        membership.is_data_protection_lead = True
+        membership._history_user = by
+        membership.save(update_fields=["is_data_protection_lead"])
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

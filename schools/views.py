@@ -31,6 +31,7 @@ from .forms import (
     InviteAnyoneForm,
     InviteOfficerForm,
     InviteStaffForm,
+    NameDataProtectionLeadForm,
     NameSpocForm,
 )
 from .models import Assignment, Intake, Membership
@@ -232,3 +233,28 @@ def name_spoc(request, code):
             messages.success(request, "The SPOC has been named.")
             return redirect("school_detail", code=school.code)
     return render(request, "schools/name_spoc.html", {"form": form, "school": school})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def name_data_protection_lead(request, code):
+    school = get_school_for(request.user, code, require=can_name_spoc)
+    current = Membership.objects.current().filter(school=school, is_data_protection_lead=True)
+    form = NameDataProtectionLeadForm(
+        request.POST or None,
+        school=school,
+        initial={"lead": current.values_list("code", flat=True).first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        lead = form.cleaned_data["lead"]
+        services.data_protection_lead_name(school=school, membership=lead, by=request.user)
+        messages.success(
+            request,
+            f"{lead.user.get_full_name()} is the data-protection lead."
+            if lead
+            else "The school has no data-protection lead: the head answers for its records.",
+        )
+        return redirect("school_detail", code=school.code)
+    return render(
+        request, "schools/name_data_protection_lead.html", {"form": form, "school": school}
+    )

@@ -68,6 +68,12 @@ class Holding:
     group: object = None
     # Other kinds this one's records depend on (a kind listed here is disposed of after it).
     after: tuple[str, ...] = field(default_factory=tuple)
+    # Whose records they are, for the review list: the lookup from a row to the School (a
+    # school's records) or the Team (police records) that owns it. "" for a school's records
+    # means the row's own `school`; police records must name their team's lookup.
+    owned_by: str = ""
+    # The field people quote for a record ("reference"); "" when the kind has none.
+    reference: str = ""
 
     @property
     def model(self):

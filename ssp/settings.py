@@ -201,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.remind_agreement_dates",
         "schedule": 24 * 3600.0,
     },
+    # Records whose review date has passed go on their owners' review list (records/).
+    "retention-review": {
+        "task": "records.tasks.retention_sweep",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600 * 12},
+    },
 }
 
 # Scheduled backups, off unless BACKUP_DIR names a folder the worker can write (the same

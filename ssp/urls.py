@@ -58,6 +58,7 @@ urlpatterns = [
     ),
     path("partnerships/", include("agreements.urls")),
     path("activity/", include("schools.activity_urls")),
+    path("records/", include("records.urls")),
     path("admin/", admin.site.urls),
     path("allocation/", include("schools.allocation_urls")),
     path("schools-register/", include("schools.gias_urls")),

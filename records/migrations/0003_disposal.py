@@ -122,7 +122,7 @@ def allow(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0001_legal_hold"),
+        ("records", "0002_retention_review"),
         ("incidents", "0010_source_disposed"),
         ("referrals", "0003_source_disposed"),
         ("encompass", "0001_initial"),

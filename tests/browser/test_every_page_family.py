@@ -20,6 +20,7 @@ from django.views.defaults import bad_request, server_error
 from agreements.models import FeedbackRound
 from encompass import services as encompass
 from incidents.services import concern_add_note, incident_send_summary
+from records import services as records
 from schools.models import Assignment
 from tests.api.conftest import register  # noqa: F401 (a fixture)
 from tests.encompass.test_notifications import details
@@ -38,6 +39,7 @@ from tests.schools.activity_fixtures import activity_a, request_a  # noqa: F401
 
 from .conftest import AXE
 from .test_overview import sign_in
+from .test_records_flow import retention_rules  # noqa: F401 (a fixture)
 from .test_sign_in import sign_in as real_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -195,7 +197,8 @@ def test_school_lead_pages(request, page, spoc_a, sspo_a, school_a, pupil_a, enc
 
 
 def test_head_pages(request, page, head_a, school_a, pupil_a):
-    (shared_concern,) = the(request, "shared_concern_a")
+    shared_concern, _ = the(request, "shared_concern_a", "retention_rules")
+    hold = records.hold_place(by=head_a, school=school_a, pupil=pupil_a, reason="An inquiry")
     sign_in(page, head_a)
     check(
         page,
@@ -203,6 +206,12 @@ def test_head_pages(request, page, head_a, school_a, pupil_a):
             reverse("concern_access_log", args=[shared_concern.code]),
             reverse("school_detail", args=[school_a.code]),
             reverse("name_spoc", args=[school_a.code]),
+            reverse("name_data_protection_lead", args=[school_a.code]),
+            reverse("records:rules"),
+            reverse("records:rule_lengthen", args=[school_a.code, "concern"]),
+            reverse("records:hold_list"),
+            reverse("records:hold_pupil", args=[pupil_a.code]),
+            reverse("records:hold_lift", args=[hold.code]),
             reverse("staff_import", args=[school_a.code]),
             reverse("partnership_revoke", args=[school_a.partnership.code]),
             reverse("subject_access", args=[pupil_a.code]),

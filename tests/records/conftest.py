@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from incidents.models import Attachment
-from tests.incidents.conftest import make_concern, make_incident  # noqa: F401  (the fixtures)
+from tests.incidents.conftest import concern_a, make_concern, make_incident  # noqa: F401
 from tests.referrals.conftest import scheme  # noqa: F401
 
 
@@ -135,3 +135,14 @@ def records_about(
         }
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def retention_rules(db):
+    """The force's default rules as records/migrations/0002 seeds them (get_or_create: a
+    database a transactional test has emptied gets them back)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("records.migrations.0002_retention_review").seed(apps, None)

@@ -56,6 +56,10 @@ IN_FLOWS = {
     "feedback_answer": "test_review_flow.py",
     "review_new": "test_review_flow.py",
     "review_detail": "test_review_flow.py",
+    "records:review_list": "test_records_flow.py",
+    "records:review_keep": "test_records_flow.py",
+    "records:review_dispose": "test_records_flow.py",
+    "records:hold_record": "test_records_flow.py",
     "disposal_list": "test_disposal_flow.py",
     "disposal_detail": "test_disposal_flow.py",
 }

@@ -62,6 +62,7 @@ FORM_KWARGS = {
         "invitation": Invitation(email="new@example.org", first_name="New", last_name="Person")
     },
     "NameSpocForm": lambda c: {"school": c["school"]},
+    "NameDataProtectionLeadForm": lambda c: {"school": c["school"]},
     "SigningForm": lambda c: {
         "user": c["head"],
         "document": Document(version=1, kind=Document.Kind.DSA),
