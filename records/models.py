@@ -4,9 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from schools.models import Pupil, School, Team
+from ssp.history import HistoricalRecords
 
 
 def _reach(user) -> Q:
