@@ -82,8 +82,14 @@ def in_words(rule: RetentionRule, label: str = "") -> str:
     what = label or LOGS.get(rule.kind) or rule.kind
     group = f", {MOPI_GROUPS[rule.group]}" if rule.group in MOPI_GROUPS else ""
     if rule.kind in LOGS:
-        return f"{what}: removed {rule.years} years after they were written"
-    if rule.basis == Basis.BIRTH:
+        # Set and shown, but no job removes them by age yet (README, Records): say so.
+        return (
+            f"{what}: kept {rule.years} years after they were written "
+            "(removing them after that is not yet automatic)"
+        )
+    if rule.basis == Basis.BIRTH and rule.kind == "pupil":
+        words = f"{what}{group}: reviewed {rule.years} years after the pupil's date of birth"
+    elif rule.basis == Basis.BIRTH:
         words = (
             f"{what}{group}: reviewed {rule.years} years after the pupil's date of birth "
             "(the youngest pupil's, for a record about several)"

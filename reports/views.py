@@ -112,6 +112,8 @@ def home(request):
         },
         "can_read_sharing_log": can_read_sharing_log(user),
         "can_see_overview": can_see_overview(user),
+        # Retention review, legal holds, disposals: the school's head or data-protection lead.
+        "answers_for_records": any(answers_for_records_at(user, school.pk) for school in schools),
     }
     if role == Role.SERGEANT:
         now = today()
