@@ -20,16 +20,6 @@ def can_manage_police_records(user, team: Team) -> bool:
     return user.role == Role.SERGEANT and user.officer.team_id == team.pk
 
 
-def may_read_certificates(user) -> bool:
-    """The list of certificates: for whoever answers for some school's or team's records."""
-    if user.role == Role.SERGEANT:
-        return True
-    return any(
-        can_manage_school_records(user, school)
-        for school in School.objects.filter(memberships__user=user).distinct()
-    )
-
-
 def get_certificate_for(user, code):
     """One gate for a disposal certificate: out of the person's school or team, 404 (as if
     it did not exist); theirs but not for their role to read, 403."""

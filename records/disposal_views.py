@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from ssp.audit import log_access
 
-from .access import get_certificate_for, may_read_certificates
+from .access import get_certificate_for, owns_any_records
 from .models import DisposalCertificate
 
 SHOWN = 100
@@ -17,7 +17,7 @@ SHOWN = 100
 @login_required
 @require_GET
 def disposal_list(request):
-    if not may_read_certificates(request.user):
+    if not owns_any_records(request.user):
         raise PermissionDenied
     certificates = list(
         DisposalCertificate.objects.visible_to(request.user).select_related(
