@@ -282,3 +282,31 @@ def test_the_pupils_record_offers_a_hold_to_the_schools_owners_only(
     hold = reverse("records:hold_pupil", args=[pupil_a.code]).encode()
     assert hold in signed_in(head_a).get(url).content
     assert hold not in signed_in(spoc_a).get(url).content
+
+
+@pytest.mark.parametrize("page", REVIEW_PAGES)
+@pytest.mark.parametrize("who", ["spoc_a", "staff_a", "sspo_a", "sergeant", "head_b"])
+def test_a_refused_decision_posted_anyway_changes_nothing(
+    request, signed_in, school_review, page, who
+):
+    # The denied side of keep, dispose and hold, by POST: the same answer as the page's
+    # (403 in the school's reach, 404 outside it), and the review and holds stay as they were.
+    client = signed_in(request.getfixturevalue(who))
+    posted = {"reason": "Posted anyway", "reference": "X-1", "next_review_on_0": "1",
+              "next_review_on_1": "1", "next_review_on_2": "2040"}  # fmt: skip
+    response = client.post(reverse(page, args=[school_review.code]), posted)
+    assert response.status_code == SCHOOL_REVIEW[who]
+    fresh = Review.objects.get(pk=school_review.pk)
+    assert (fresh.state, fresh.due_on) == (school_review.state, school_review.due_on)
+    assert not LegalHold.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "head_b"])
+def test_a_hold_lift_posted_by_someone_else_leaves_it_in_force(
+    request, signed_in, head_a, school_a, pupil_a, who
+):
+    hold = services.hold_place(by=head_a, school=school_a, pupil=pupil_a, reason="Inquiry")
+    client = signed_in(request.getfixturevalue(who))
+    response = client.post(reverse("records:hold_lift", args=[hold.code]), {"reason": "No"})
+    assert response.status_code == {"spoc_a": 403, "head_b": 404}[who]
+    assert LegalHold.objects.in_force().filter(pk=hold.pk).exists()
