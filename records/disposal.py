@@ -261,17 +261,22 @@ def _release(run: DisposalRun, tally: Counter, counts: dict) -> None:
         cursor.execute("SELECT set_config('records.disposal_run', '', true)")
 
 
-def _held(holding: Holding, ids: list[int]) -> set[int]:
-    """Rows a legal hold in force covers: the record itself, or a pupil it is about."""
-    if not ids:
-        return set()
+def held_filter(holding: Holding) -> Q:
+    """Which of a kind's rows a legal hold in force covers: the record itself, or any pupil
+    it is about. The one statement of it: the review list and the disposal both ask it."""
     holds = LegalHold.objects.in_force()
-    rows = holding.model._base_manager.filter(pk__in=ids)
     covered = Q(code__in=holds.filter(kind=holding.kind).values("record_code"))
     pupils = holds.filter(pupil__isnull=False).values("pupil")
     for path in holding.pupil_paths:
         covered |= Q(**{f"{path}__in" if path else "pk__in": pupils})
-    return set(rows.filter(covered).values_list("pk", flat=True))
+    return covered
+
+
+def _held(holding: Holding, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = holding.model._base_manager.filter(pk__in=ids)
+    return set(rows.filter(held_filter(holding)).values_list("pk", flat=True))
 
 
 def _pupils_of(holding: Holding, ids: list[int]) -> set[int]:

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -21,6 +21,7 @@ from ssp.submissions import once_per_form
 
 from . import rules
 from .access import can_decide, can_manage_police_records, can_manage_school_records
+from .disposal import held_filter
 from .models import LegalHold, RetentionRule, Review, ReviewDecision
 
 logger = logging.getLogger(__name__)
@@ -200,31 +201,19 @@ def review_keep(*, review: Review, by, reason: str, next_review_on: date) -> Rev
 def held_codes(reviews) -> set:
     """Of these reviews, the record codes a legal hold in force covers (the record itself, or
     any pupil it is about): a query per kind, whatever the number of reviews."""
-    reviews = list(reviews)
     by_kind = defaultdict(set)
     for review in reviews:
         by_kind[review.kind].add(review.record_code)
-    if not by_kind:
-        return set()
-    holds = LegalHold.objects.in_force()
-    held = set(
-        holds.filter(
-            kind__in=by_kind, record_code__in={c for s in by_kind.values() for c in s}
-        ).values_list("record_code", flat=True)
-    )
-    held_pupils = holds.filter(pupil__isnull=False).values("pupil")
     holdings = holdings_by_kind()
+    held = set()
     for kind, codes in by_kind.items():
         holding = holdings.get(kind)
         if holding is None:
             continue
-        about_held = Q()
-        for path in holding.pupil_paths:
-            about_held |= Q(**{f"{path}__in" if path else "pk__in": held_pupils})
         held |= set(
-            holding.model._default_manager.filter(about_held, code__in=codes).values_list(
-                "code", flat=True
-            )
+            holding.model._default_manager.filter(
+                held_filter(holding), code__in=codes
+            ).values_list("code", flat=True)
         )
     return held
 
