@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import rules
-from .models import RetentionRule
+from .models import DisposalCertificate, RetentionRule
 
 
 class RetentionRuleForm(forms.ModelForm):
@@ -43,6 +43,43 @@ class RetentionRuleAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # the kinds come with the apps (records/migrations)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisposalCertificate)
+class LogCertificateAdmin(admin.ModelAdmin):
+    """The certificates of the logs' removal by age (the access log, notifications): the
+    administrator set the rule the daily job follows, and reads what it did here. Read only.
+    A school's or team's certificates are theirs, on the records pages (ACCESS.md)."""
+
+    list_display = ["label", "disposed", "finished_at", "done_by"]
+    fields = [
+        "label",
+        "rule",
+        "done_by",
+        "disposed",
+        "parts",
+        "batches",
+        "started_at",
+        "finished_at",
+        "code",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="By")
+    def done_by(self, certificate):
+        return certificate.by or "the daily job"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(controller="portal")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

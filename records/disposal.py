@@ -38,9 +38,10 @@ from simple_history.models import HistoricalChanges
 
 from schools.models import Pupil, School
 from ssp.held import Controller, Holding, held_about_pupils, mentions_of
-from ssp.models import AccessLog
+from ssp.models import AccessLog, Notification
 from ssp.roles import Role
 
+from . import rules
 from .access import can_manage_police_records, can_manage_school_records
 from .models import DisposalCertificate, DisposalFile, DisposalItem, DisposalRun, LegalHold
 
@@ -134,47 +135,64 @@ def _check_owner(run: DisposalRun, holding: Holding, schools: list[School], by) 
 
 
 ACCESS_LOG = "access_log"
+NOTIFICATION = "notification"
+LOG_KINDS = (ACCESS_LOG, NOTIFICATION)
 
 
-def dispose_access_log(*, before, by, rule: str, batch_size: int = BATCH_SIZE):
-    """The access log's own retention: its rows from before `before`, whatever they are
-    about (they name records by code only, and stay when a record goes). The administrator
-    configures retention, and the rows hold no case data, so the administrator runs it."""
-    if not by.is_superuser:
+def log_rows_written_before(kind: str, before):
+    """A log's rows written before `before` (each log has an index on when it was written)."""
+    if kind == ACCESS_LOG:
+        return AccessLog.objects.filter(at__lt=before).order_by("at", "pk")
+    return Notification.objects.filter(created_at__lt=before).order_by("created_at", "pk")
+
+
+def dispose_log(*, kind: str, before, by=None, rule: str, batch_size: int = BATCH_SIZE):
+    """A log's own retention: its rows written before `before`, whatever they are about. The
+    access log names records by code only and stays when a record goes; a notification
+    names a reference, never a child, and its history rows go with it. The daily job runs
+    it under the force's rule (`by` is None: the certificate says so); by hand, only the
+    administrator, who configures the rule, may. An unfinished run of the kind is carried on
+    rather than a second started beside it."""
+    if kind not in LOG_KINDS:
+        raise ValueError(f"{kind!r} is not a log with a retention of its own.")
+    if by is not None and not by.is_superuser:
         raise PermissionDenied
-    run = DisposalRun.objects.create(
-        kind=ACCESS_LOG,
-        label="Access log rows",
-        controller="portal",
-        rule=rule,
-        by=by,
-        before=before,
-        batch_size=batch_size,
-    )
+    run = DisposalRun.objects.filter(kind=kind, state=DisposalRun.State.RUNNING).first()
+    if run is None:
+        run = DisposalRun.objects.create(
+            kind=kind,
+            label=rules.LOGS[kind],
+            controller="portal",
+            rule=rule,
+            by=by,
+            before=before,
+            batch_size=batch_size,
+        )
     return resume(run=run)
 
 
-def _access_log_batch(run: DisposalRun) -> bool:
+def _log_batch(run: DisposalRun) -> bool:
+    tally = Counter()
     with transaction.atomic():
         if not _claim(run):
             return False
-        rows = AccessLog.objects.filter(
-            pk__in=list(
-                AccessLog.objects.filter(at__lt=run.before)
-                .order_by("pk")
-                .values_list("pk", flat=True)[: run.batch_size]
-            )
-        )
+        old = log_rows_written_before(run.kind, run.before)
+        model = old.model
+        ids = list(old.values_list("pk", flat=True)[: run.batch_size])
+        if model is Notification:
+            history = Notification.history.model._base_manager.filter(id__in=ids)
+            tally[HISTORY] = history._raw_delete(history.db)
+        rows = model.objects.filter(pk__in=ids)
         gone = rows._raw_delete(rows.db)
-        _release(run, Counter(), {"disposed": gone, "held": 0, "kept": 0} if gone else {})
+        _release(run, tally, {"disposed": gone, "held": 0, "kept": 0} if gone else {})
     return bool(gone)
 
 
 def resume(*, run: DisposalRun) -> DisposalCertificate:
     """Carry a run on to its end, batch by batch; safe to call again after any crash."""
     _remove_files(run)
-    if run.kind == ACCESS_LOG:
-        while _access_log_batch(run):
+    if run.kind in LOG_KINDS:
+        while _log_batch(run):
             pass
         return _finish(run)
     holding = holdings()[run.kind]

@@ -108,7 +108,10 @@ class DisposalRun(models.Model):
     label = models.CharField(max_length=200)
     controller = models.CharField(max_length=10)
     rule = models.CharField(max_length=200)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the daily job, under the force's rule (a log's removal by age).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -211,7 +214,10 @@ class DisposalCertificate(models.Model):
     label = models.CharField(max_length=200)
     controller = models.CharField(max_length=10)
     rule = models.CharField(max_length=200)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the daily job, under the force's rule (a log's removal by age).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -9,7 +9,8 @@ The law's periods (the floor nobody may go below):
   Information, "Review, retention and disposal"): group 1, certain public protection matters,
   kept until the subject is 100 and reviewed every 10 years; group 2, other sexual, violent or
   serious offences, reviewed 10 years from the record; group 3, all other offences, 6 years.
-- The access log and notifications: no period of their own in law; the force sets one.
+- The access log and notifications: no period of their own in law; the force sets one, and
+  the daily job removes their rows once older than it (records.disposal.dispose_log).
 Uploaded files have no rule of their own: they go with the record they belong to.
 """
 
@@ -82,11 +83,7 @@ def in_words(rule: RetentionRule, label: str = "") -> str:
     what = label or LOGS.get(rule.kind) or rule.kind
     group = f", {MOPI_GROUPS[rule.group]}" if rule.group in MOPI_GROUPS else ""
     if rule.kind in LOGS:
-        # Set and shown, but no job removes them by age yet (README, Records): say so.
-        return (
-            f"{what}: kept {rule.years} years after they were written "
-            "(removing them after that is not yet automatic)"
-        )
+        return f"{what}: removed {rule.years} years after they were written, by the daily job"
     if rule.basis == Basis.BIRTH and rule.kind == "pupil":
         words = f"{what}{group}: reviewed {rule.years} years after the pupil's date of birth"
     elif rule.basis == Basis.BIRTH:

@@ -19,10 +19,9 @@ from ssp.notifications import notify
 from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
 
-from . import rules
+from . import disposal, rules
 from .access import can_decide, can_manage_police_records, can_manage_school_records
-from .disposal import held_filter
-from .models import LegalHold, RetentionRule, Review, ReviewDecision
+from .models import DisposalRun, LegalHold, RetentionRule, Review, ReviewDecision
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,27 @@ def retention_sweep(*, today: date | None = None) -> dict:
         reopened = _reopen_kept(today)
         told = _tell_owners(made + reopened, today)
     _queue_stalled_disposals()
-    return {"due": len(made), "reopened": len(reopened), "told": told}
+    removed = _remove_old_logs(timezone.now())
+    return {"due": len(made), "reopened": len(reopened), "told": told, "removed": removed}
+
+
+def _remove_old_logs(now) -> dict:
+    """The access log and notifications go once older than the force's rule for them, with a
+    certificate each day there were any (by the daily job). A run a crash left unfinished
+    is carried on first."""
+    removed = {}
+    for rule in RetentionRule.objects.filter(school=None, kind__in=disposal.LOG_KINDS):
+        before = rules.add_years(now, -rule.years)
+        unfinished = DisposalRun.objects.filter(kind=rule.kind, state=DisposalRun.State.RUNNING)
+        if not unfinished.exists() and not (
+            disposal.log_rows_written_before(rule.kind, before).exists()
+        ):
+            continue
+        certificate = disposal.dispose_log(
+            kind=rule.kind, before=before, rule=rules.in_words(rule)
+        )
+        removed[rule.kind] = certificate.disposed
+    return removed
 
 
 def _new_reviews(today: date) -> list[Review]:
@@ -212,7 +231,7 @@ def held_codes(reviews) -> set:
             continue
         held |= set(
             holding.model._default_manager.filter(
-                held_filter(holding), code__in=codes
+                disposal.held_filter(holding), code__in=codes
             ).values_list("code", flat=True)
         )
     return held
@@ -289,8 +308,6 @@ def disposal_run(*, decision_pks: list[int]) -> int:
     """Dispose of what these decisions decided, one engine call per kind and rule; a record
     the engine refused (a hold placed since) goes back on the list. Idempotent: a decision
     that has its certificate is done."""
-    from . import disposal  # the engine (branch `dispose`)
-
     decisions = list(
         ReviewDecision.objects.filter(
             pk__in=decision_pks,

@@ -136,6 +136,8 @@ class Notification(models.Model):
                 name="notification_unread",
                 condition=models.Q(read_at__isnull=True),
             ),
+            # The daily job removes notifications by age (records.disposal.dispose_log).
+            models.Index(fields=["created_at"], name="notification_written"),
             models.Index(
                 fields=["created_at"],
                 name="outbox_pending",

@@ -285,9 +285,11 @@ def test_the_access_log_is_disposed_of_by_its_own_rule_and_only_before_the_cut_o
     new = AccessLog.objects.create(action="read", object_type="concern", outcome="allowed")
     assert old.at < cut_off < new.at
     with pytest.raises(PermissionDenied):
-        disposal.dispose_access_log(before=cut_off, by=head_a, rule="Access log: 6 years")
-    certificate = disposal.dispose_access_log(
-        before=cut_off, by=admin_user, rule="Access log: 6 years"
+        disposal.dispose_log(
+            kind="access_log", before=cut_off, by=head_a, rule="Access log: 6 years"
+        )
+    certificate = disposal.dispose_log(
+        kind="access_log", before=cut_off, by=admin_user, rule="Access log: 6 years"
     )
     assert certificate.disposed == 1
     assert list(AccessLog.objects.values_list("pk", flat=True)) == [new.pk]
