@@ -5,7 +5,7 @@ school's: the key adult acts on it and it joins the child's safeguarding file, s
 controls the copy the portal keeps and reviews it with its other child-protection records
 (from the date of birth). The force keeps its own record of the incident in its own systems,
 not here. A notification not yet matched to a pupil is about no pupil of the portal: it is
-found by its own date (`received_at`) and the child's date of birth it carries.
+reviewed all the same, from the child's date of birth it carries (`about_no_pupil`, `born`).
 """
 
 from ssp.held import Controller, Holding
@@ -23,5 +23,7 @@ def held_about(pupils):
             pupil_path="pupil",
             dated_by="received_at",
             after=("pupil",),
+            about_no_pupil=Notification.objects.filter(pupil__isnull=True),
+            born="child_date_of_birth",
         ),
     ]

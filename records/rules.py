@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import DateField, F, Max
-from django.db.models.functions import Cast, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from ssp.held import Controller, Holding
 
@@ -149,9 +149,11 @@ def born_paths(holding: Holding) -> list[str]:
 
 
 def youngest_born(holding: Holding):
-    """The latest date of birth among the record's pupils, whichever way it reaches them."""
+    """The latest date of birth among the record's pupils, whichever way it reaches them;
+    for a row about no pupil of the portal, the date of birth it carries itself."""
     found = [Max(path) for path in born_paths(holding)]
-    return found[0] if len(found) == 1 else Greatest(*found)
+    youngest = found[0] if len(found) == 1 else Greatest(*found)
+    return Coalesce(youngest, F(holding.born)) if holding.born else youngest
 
 
 def review_on(row, rule: RetentionRule) -> date:

@@ -2,6 +2,7 @@
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,8 +32,12 @@ SWEEP_LOCK = 130_013
 
 
 def holdings_by_kind() -> dict:
-    """Every app's holdings, over every pupil (the rows are lazy querysets)."""
-    return {h.kind: h for h in held_about_pupils(Pupil.objects.all())}
+    """Every app's holdings, over every pupil and the rows about no pupil of the portal (an
+    unmatched Encompass notification): everything retention must reach. Lazy querysets."""
+    return {
+        h.kind: h if h.about_no_pupil is None else replace(h, rows=h.rows | h.about_no_pupil)
+        for h in held_about_pupils(Pupil.objects.all())
+    }
 
 
 # The daily job.

@@ -74,6 +74,14 @@ class Holding:
     owned_by: str = ""
     # The field people quote for a record ("reference"); "" when the kind has none.
     reference: str = ""
+    # Rows of this kind about no pupil of the portal (an Encompass notification no pupil on
+    # the roll matched): retention must still reach them, so they are reviewed and disposed
+    # of like the rest, but no pupil's subject access or legal hold finds them through a
+    # pupil. None when every row of the kind is about a pupil.
+    about_no_pupil: QuerySet | None = None
+    # The row's own field holding the child's date of birth, for rows about no pupil (the
+    # date the police gave); periods from birth use it where no pupil is linked.
+    born: str = ""
 
     @property
     def model(self):
