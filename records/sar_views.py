@@ -6,15 +6,16 @@ the pupil and are refused (403); police, whose view of a pupil is not the school
 and everyone outside the school find nothing (404), as on the roll's pages.
 """
 
-import io
 import json
 import re
+import shutil
+import tempfile
 import zipfile
 
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,6 +30,8 @@ from . import sar
 from .access import can_manage_school_records
 
 ACTION = "subject_access_export"
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+CHUNK = 1024 * 1024
 VIEWED = "view_subject_access"
 
 
@@ -134,9 +137,11 @@ def _export(request, pupil, reason):
         object_code=pupil.code,
         purpose=reason,
     )
-    response = HttpResponse(bundle, content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="subject-access-{pupil.code}-{timezone.localdate():%Y-%m-%d}.zip"'
+    response = FileResponse(
+        bundle,
+        as_attachment=True,
+        filename=f"subject-access-{pupil.code}-{timezone.localdate():%Y-%m-%d}.zip",
+        content_type="application/zip",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -159,13 +164,17 @@ def pdf_of(request, export: sar.Export) -> bytes:
     )
 
 
-def _bundle(request, export: sar.Export) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+def _bundle(request, export: sar.Export):
+    """The zip, in a temporary file once it outgrows memory: a pupil's attachments may run to
+    many megabytes, and each goes in by chunks rather than read whole."""
+    # The response closes it once sent.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("subject-access.pdf", pdf_of(request, export))
         document = json.dumps(sar.as_json(export), indent=2, ensure_ascii=False)
         bundle.writestr("subject-access.json", document)
         for item in export.files:
-            with item.file.open("rb") as stored:
-                bundle.writestr(item.path, stored.read())
-    return buffer.getvalue()
+            with item.file.open("rb") as stored, bundle.open(item.path, "w") as entry:
+                shutil.copyfileobj(stored, entry, CHUNK)
+    spool.seek(0)
+    return spool

@@ -88,9 +88,14 @@ def export(client, user, pupil, reason=REASON):
     client.force_login(user)
     step_up(client)
     response = client.post(page_url(pupil), {"reason": reason})
-    assert response.status_code == 200, response.content[-2000:]
+    assert response.status_code == 200, response.getvalue()[-2000:]
     assert response["Content-Type"] == "application/zip"
-    return zipfile.ZipFile(io.BytesIO(response.content))
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="subject-access-{pupil.code}-'
+    )
+    # Streamed from a temporary file, not built as one string in memory.
+    assert response.streaming
+    return zipfile.ZipFile(io.BytesIO(response.getvalue()))
 
 
 def the_json(bundle) -> dict:
