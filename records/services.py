@@ -282,6 +282,44 @@ def review_dispose(*, review: Review, by) -> ReviewDecision:
     return decision
 
 
+def review_dispose_many(*, reviews, by) -> tuple[list[ReviewDecision], list[Review]]:
+    """Decide to dispose of several records at once (the review list's "Dispose of the
+    selected"), each as review_dispose decides one, in one transaction and one job for the
+    lot. A record that is on legal hold, kept for MoPI group 1 or no longer due is left as
+    it is and returned with the reason, so the page says which; a repeated post finds its
+    records already being disposed of and decides nothing twice."""
+    decided, left = [], []
+    with transaction.atomic():
+        # In one order, so two people deciding overlapping selections cannot deadlock.
+        locked = [_lock_review(review, by) for review in sorted(reviews, key=lambda r: r.pk)]
+        held = held_codes(locked)
+        for review in locked:
+            if review.state != Review.State.DUE:
+                review.left_because = "it is no longer due for review"
+            elif review.record_code in held:
+                review.left_because = "it is on legal hold"
+            elif _too_young_to_dispose(review):
+                review.left_because = "MoPI group 1 keeps it until its subject would be 100"
+            else:
+                _move(review, Review.State.DISPOSING)
+                review._history_user = by
+                review.save(update_fields=["state"])
+                decided.append(
+                    ReviewDecision.objects.create(
+                        review=review,
+                        decision=ReviewDecision.Decision.DISPOSE,
+                        rule=review.rule,
+                        by=by,
+                    )
+                )
+                continue
+            left.append(review)
+        pks = [decision.pk for decision in decided]
+        if pks:
+            transaction.on_commit(lambda: queue_disposal(pks), robust=True)
+    return decided, left
+
+
 def queue_disposal(pks: list[int]) -> bool:
     """Hand the disposal to a worker; never hold the request on a frozen broker. What the
     broker did not take, the daily job queues again."""

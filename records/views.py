@@ -1,19 +1,21 @@
 """The records pages: the retention rules, the review list with its keep and dispose
 decisions, and legal holds. Gates in records/access.py; writes in records/services.py."""
 
+import uuid
 from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from schools.access import get_school_for
 from schools.models import Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.audit import audited, log_pupils_listed
+from ssp.audit import audited, log_access, log_pupils_listed
 from ssp.forms import add_service_errors
 from ssp.held import Controller
 
@@ -28,6 +30,9 @@ from .access import (
 )
 from .forms import DisposeForm, HoldForm, KeepForm, LengthenForm, LiftForm
 from .models import LegalHold, RetentionRule, Review
+
+# The review list shows this many at a time, and as many may be decided at once.
+SHOWN = 200
 
 
 def _posted(request):
@@ -148,12 +153,16 @@ def describe(reviews) -> None:
 
 @login_required
 def review_list(request):
+    return _review_list_page(request)
+
+
+def _review_list_page(request, *, error: str = ""):
     owned = _owned(request.user)
     reviews = list(
         Review.objects.filter(owned)
         .filter(state__in=(Review.State.DUE, Review.State.DISPOSING))
         .select_related("school", "team")
-        .order_by("due_on", "pk")[:200]
+        .order_by("due_on", "pk")[:SHOWN]
     )
     describe(reviews)
     log_pupils_listed(
@@ -161,7 +170,66 @@ def review_list(request):
         action="records review list",
         pupil_codes=[code for r in reviews for code in r.pupil_codes],
     )
-    return render(request, "records/review_list.html", {"reviews": reviews})
+    selectable = [r for r in reviews if r.state == Review.State.DUE and not r.on_hold]
+    return render(
+        request,
+        "records/review_list.html",
+        {"reviews": reviews, "error": error, "first_selectable": selectable[:1]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_dispose_selected(request):
+    """Dispose of the records ticked on the review list: the records with the warning (GET,
+    from the list's form), then the decision for them all (POST). Outsiders find nothing
+    (404): every code must be a review the person answers for."""
+    _owned(request.user)
+    data = request.POST if request.method == "POST" else request.GET
+    codes = set(data.getlist("review"))
+    if not codes:
+        return _review_list_page(request, error="Select the records to dispose of")
+    if len(codes) > SHOWN:
+        return _review_list_page(request, error=f"Select {SHOWN} records or fewer")
+    try:
+        codes = {uuid.UUID(code) for code in codes}
+    except ValueError:
+        raise Http404 from None
+    # Each as its own page would answer: outside the person's reach 404, in reach but not
+    # theirs to decide 403.
+    reviews = sorted(
+        (get_review_for(request.user, code) for code in codes), key=lambda r: (r.due_on, r.pk)
+    )
+    for review in reviews:
+        log_access(
+            request,
+            action="records review dispose",
+            object_type="retention review",
+            object_code=review.code,
+        )
+    describe(reviews)
+    if request.method == "POST":
+        decided, left = services.review_dispose_many(reviews=reviews, by=request.user)
+        if decided:
+            messages.success(
+                request,
+                f"The decision is recorded for {len(decided)} "
+                f"record{'s' if len(decided) != 1 else ''}. They are being disposed of; "
+                "their certificates will be listed with the disposals.",
+            )
+        if left:
+            by_code = {r.code: r for r in reviews}
+            messages.info(
+                request,
+                "Left as they were: "
+                + "; ".join(
+                    f"{by_code[r.code].reference or r.record_code} ({r.left_because})"
+                    for r in left
+                )
+                + ".",
+            )
+        return redirect("records:review_list")
+    return render(request, "records/review_dispose_selected.html", {"reviews": reviews})
 
 
 def _review(request, code, action):

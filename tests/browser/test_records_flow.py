@@ -106,3 +106,46 @@ def test_the_head_places_a_legal_hold_on_a_record(
     expect(page.locator("#holds")).to_contain_text("QB-2026-001")
     page.goto("/records/review/")
     expect(page.locator(f"#review-{review.code}")).to_contain_text("On legal hold")
+
+
+def test_the_head_disposes_of_several_records_at_once(
+    retention_rules,  # noqa: F811
+    page,
+    make_concern,  # noqa: F811
+    head_a,
+    staff_a,
+    school_a,
+):
+    pupil = PupilFactory(school=school_a, date_of_birth=dt.date(1995, 3, 1))
+    concerns = [make_concern(school=school_a, reported_by=staff_a, pupils=[pupil]) for _ in "abc"]
+    services.retention_sweep()
+    reviews = {c.code: Review.objects.get(kind="concern", record_code=c.code) for c in concerns}
+
+    sign_in(page, head_a)
+    page.goto("/records/review/")
+    # Nothing selected: told beside the list, and the summary's link reaches the first box.
+    page.get_by_role("button", name="Dispose of the selected records").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the records to dispose")
+    look(page, "records-dispose-selected-none")
+    label = "Safeguarding concerns and early intervention identifications"
+    for concern in concerns[:2]:
+        page.get_by_label(f"Select {label} {concern.reference} to dispose of").check()
+    page.get_by_role("button", name="Dispose of the selected records").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dispose of 2 records")
+    table = page.locator("#selected")
+    expect(table).to_contain_text(concerns[0].reference)
+    expect(table).to_contain_text(concerns[1].reference)
+    expect(table).not_to_contain_text(concerns[2].reference)
+    look(page, "records-dispose-selected")
+    page.get_by_role("button", name="Dispose of 2 records").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "The decision is recorded for 2 records"
+    )
+    for concern in concerns[:2]:
+        expect(page.locator(f"#review-{reviews[concern.code].code}")).to_contain_text(
+            "Being disposed of"
+        )
+
+    pending = ReviewDecision.objects.filter(decision="dispose", certificate_code__isnull=True)
+    tasks.dispose_decided(list(pending.values_list("pk", flat=True)))
+    assert list(Concern.objects.values_list("code", flat=True)) == [concerns[2].code]
