@@ -58,6 +58,7 @@ IN_FLOWS = {
     "review_detail": "test_review_flow.py",
     "records:review_list": "test_records_flow.py",
     "records:review_keep": "test_records_flow.py",
+    "records:review_dispose_selected": "test_records_flow.py",
     "records:review_dispose": "test_records_flow.py",
     "records:hold_record": "test_records_flow.py",
     "disposal_list": "test_disposal_flow.py",
