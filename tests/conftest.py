@@ -244,3 +244,15 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def retention_rules(db):
+    """The force's default retention rules as records/migrations/0002 seeds them
+    (get_or_create): a database a transactional test (a browser test) has emptied loses the
+    migration's rows, so a test that needs the rules asks for them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("records.migrations.0002_retention_review").seed(apps, None)

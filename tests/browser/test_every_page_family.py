@@ -39,7 +39,6 @@ from tests.schools.activity_fixtures import activity_a, request_a  # noqa: F401
 
 from .conftest import AXE
 from .test_overview import sign_in
-from .test_records_flow import retention_rules  # noqa: F401 (a fixture)
 from .test_sign_in import sign_in as real_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

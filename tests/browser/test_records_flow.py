@@ -4,7 +4,6 @@ the reason stays), then disposes of it from its own confirmation page; the worke
 the concern is gone. Each page is checked with axe at both widths."""
 
 import datetime as dt
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -21,17 +20,8 @@ from .test_sign_in import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def retention_rules(transactional_db):
-    """The force's default rules, as records/migrations/0002 seeds them: a browser test's
-    database is emptied between tests, migrations' rows with it."""
-    from django.apps import apps
-
-    import_module("records.migrations.0002_retention_review").seed(apps, None)
-
-
 def test_the_head_reviews_and_disposes_of_a_record(
-    retention_rules,  # noqa: F811
+    retention_rules,
     page,
     make_concern,  # noqa: F811
     head_a,
@@ -109,7 +99,7 @@ def test_the_head_places_a_legal_hold_on_a_record(
 
 
 def test_the_head_disposes_of_several_records_at_once(
-    retention_rules,  # noqa: F811
+    retention_rules,
     page,
     make_concern,  # noqa: F811
     head_a,

@@ -138,11 +138,5 @@ def records_about(
 
 
 @pytest.fixture(autouse=True)
-def retention_rules(db):
-    """The force's default rules as records/migrations/0002 seeds them (get_or_create: a
-    database a transactional test has emptied gets them back)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    import_module("records.migrations.0002_retention_review").seed(apps, None)
+def _rules_in_force(retention_rules):
+    """Every records test runs under the force's default rules (tests/conftest.py)."""

@@ -53,3 +53,25 @@ def test_the_demo_is_complete_and_can_be_loaded_twice(db):
 def test_the_demo_prints_no_bypass_code_outside_debug(db, settings):
     settings.DEBUG = False
     assert "000000" not in seed()
+
+
+def test_the_demo_puts_a_former_pupils_old_records_on_the_heads_review_list(
+    retention_rules, client
+):
+    from django.urls import reverse
+
+    from records.models import Review
+    from ssp.models import Notification
+
+    seed()
+    seed()  # a second load lists nothing twice
+    old = Concern.objects.filter(reference__startswith="R-")
+    assert old.count() == 2
+    due = Review.objects.filter(state="due")
+    assert sorted(due.values_list("kind", flat=True)) == ["concern", "concern", "pupil"]
+    school = old.first().school
+    head = Membership.objects.get(school=school, position="head").user
+    assert Notification.objects.filter(recipient=head, link=reverse("records:review_list"))
+    client.force_login(head)
+    page = client.get(reverse("records:review_list")).content.decode()
+    assert all(concern.reference in page for concern in old)

@@ -410,6 +410,7 @@ class Command(BaseCommand):
         people.append(("Youth Engagement Team", yet_user.email))
         self.seed_concerns(schools)
         self.seed_history(schools)
+        self.seed_records_due(schools)
         self.seed_partnership_life(schools, sergeant, yet_user)
         for name, provider, purpose in DEMO_SCHEMES:
             Scheme.objects.get_or_create(
@@ -589,6 +590,56 @@ class Command(BaseCommand):
                         to_status=decision,
                         rationale=DEMO_RATIONALE.get(decision, "Spoken to; no further action."),
                     )
+
+    def seed_records_due(self, schools):
+        """A former pupil of the first school with two concerns from 2013, past their review
+        date (date of birth + 25), so the head's review list has something on it; then the
+        nightly job runs once, as beat would, and tells the head. Written once."""
+        if Concern.objects.filter(reference__startswith="R-").exists():
+            return
+        from records.services import retention_sweep
+
+        school = schools[0]
+        staff = Membership.objects.get(school=school, user__email__startswith="staff1.").user
+        spoc = Membership.objects.get(school=school, designation="spoc").user
+        laestab = school.laestab
+        pupil = Pupil.objects.create(
+            school=school,
+            first_name="Jordan",
+            last_name="Whitfield",
+            date_of_birth=datetime.date(1997, 3, 14),
+            year_group=11,
+            upn=demo_upn(laestab, 2008, 99),
+            left_on=datetime.date(2013, 7, 19),
+        )
+        tz = timezone.get_current_timezone()
+        for n, (month, category) in enumerate(((1, "bullying"), (5, "welfare"))):
+            recorded = datetime.datetime(2013, month, 14, 11, 30, tzinfo=tz)
+            concern = Concern(
+                reference=f"R-13{month:02d}-{n}",
+                school=school,
+                reported_by=staff,
+                category=category,
+                narrative="Recorded before the portal's time; kept from the school's old files.",
+                happened_at=recorded - datetime.timedelta(hours=2),
+                recorded_at=recorded,
+                location=Concern.Location.IN_SCHOOL,
+                status=Concern.Status.IN_SCHOOL,
+                version=2,
+                triaged_at=recorded + datetime.timedelta(hours=3),
+                triaged_by=spoc,
+            )
+            concern._history_user = staff
+            concern.save()
+            ConcernPupil.objects.create(concern=concern, pupil=pupil, role="victim")
+            ConcernEvent.objects.create(
+                concern=concern,
+                kind=ConcernEvent.Kind.LOGGED,
+                actor=staff,
+                at=recorded,
+                to_status=Concern.Status.NEW,
+            )
+        retention_sweep()
 
     def print_sign_ins(self, people):
         bypass = getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None)
