@@ -103,11 +103,18 @@ def start(*, kind: str, codes: Iterable, by, rule: str, batch_size: int = BATCH_
         batch_size=batch_size,
     )
     table = holding.model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO records_disposalitem (run_id, record_id, state) "  # noqa: S608
-            f"SELECT %s, id, 'pending' FROM {table} WHERE code = ANY(%s::uuid[])",
-            [run.pk, [str(code) for code in codes]],
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO records_disposalitem (run_id, record_id, state) "  # noqa: S608
+                f"SELECT %s, id, 'pending' FROM {table} WHERE code = ANY(%s::uuid[])",
+                [run.pk, [str(code) for code in codes]],
+            )
+    else:  # the demo's SQLite: a few records, no triggers to satisfy
+        found = holding.model._base_manager.filter(code__in=list(codes)).values_list("pk")
+        DisposalItem.objects.bulk_create(
+            DisposalItem(run=run, record_id=pk, state=DisposalItem.State.PENDING)
+            for (pk,) in found
         )
     records = holding.model._base_manager.filter(
         pk__in=DisposalItem.objects.filter(run=run).values("record_id")
@@ -248,7 +255,10 @@ def _batch(run: DisposalRun, holding: Holding, kinds: set) -> bool:
 
 
 def _claim(run: DisposalRun) -> bool:
-    """Name this transaction as the run's batch: the triggers let only it delete."""
+    """Name this transaction as the run's batch: the triggers let only it delete. (The
+    demo's SQLite has no triggers: there the run need only still be running.)"""
+    if connection.vendor != "postgresql":
+        return DisposalRun.objects.filter(pk=run.pk, state=DisposalRun.State.RUNNING).exists()
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE records_disposalrun SET batch_txid = txid_current() "
@@ -275,8 +285,9 @@ def _release(run: DisposalRun, tally: Counter, counts: dict) -> None:
         fresh.kept += counts["kept"]
         fields += ["batches", "disposed", "held", "kept"]
     fresh.save(update_fields=fields)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('records.disposal_run', '', true)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('records.disposal_run', '', true)")
 
 
 def held_filter(holding: Holding) -> Q:
