@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssp.celery import app as celery_app
+from ssp.celery import hand_to_worker
 from ssp.uploads import SizeCapUploadHandler
 
 from .access import (
@@ -39,14 +39,7 @@ def queue_preview(intake: Intake) -> bool:
     page then offers to start again). Never holds the request on a frozen broker."""
     from .tasks import gias_preview
 
-    if celery_app.conf.task_always_eager:
-        gias_preview.delay(intake.pk)
-        return True
-    try:
-        with celery_app.producer_or_acquire() as producer:
-            producer.connection.ensure_connection(max_retries=0)
-            gias_preview.apply_async(args=[intake.pk], producer=producer, retry=False)
-    except Exception:
+    if not hand_to_worker(gias_preview, [intake.pk]):
         logger.warning("Broker unavailable; GIAS intake %s waits", intake.code)
         return False
     return True

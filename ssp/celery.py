@@ -31,3 +31,23 @@ class ScheduleFile(PersistentScheduler):
     """
 
     persistence = _PlainFileShelve
+
+
+def hand_to_worker(task, *arg_lists) -> bool:
+    """Queue `task` once for each list of arguments; False when the broker cannot take them
+    just now (the caller says what picks them up later). Never holds a request on a frozen
+    broker: kombu would retry a refused connection for `broker_connection_timeout` even with
+    retry=False, so one attempt is made here. With tasks run eagerly (the demo, which has no
+    broker or worker) they run at once instead."""
+    if app.conf.task_always_eager:
+        for args in arg_lists:
+            task.apply(args=args)
+        return True
+    try:
+        with app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection(max_retries=0)
+            for args in arg_lists:
+                task.apply_async(args=args, producer=producer, retry=False)
+    except Exception:
+        return False
+    return True
