@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from schools.models import Membership, Officer, Pupil, School
 from ssp.access import lock_visible_or_404
-from ssp.celery import app as celery_app
+from ssp.celery import hand_to_worker
 from ssp.held import Controller, held_about_pupils
 from ssp.notifications import notify
 from ssp.scope import fresh_scope
@@ -325,11 +325,7 @@ def queue_disposal(pks: list[int]) -> bool:
     broker did not take, the daily job queues again."""
     from .tasks import dispose_decided
 
-    try:
-        with celery_app.producer_or_acquire() as producer:
-            producer.connection.ensure_connection(max_retries=0)
-            dispose_decided.apply_async(args=[pks], producer=producer, retry=False)
-    except Exception:
+    if not hand_to_worker(dispose_decided, [pks]):
         logger.warning("Broker unavailable; disposals %s wait for the daily job", pks)
         return False
     return True
@@ -391,7 +387,31 @@ def disposal_run(*, decision_pks: list[int]) -> int:
                     done += 1
                 review._history_user = by
                 review.save(update_fields=["state"])
+            if certificate is not None:
+                _close_reviews_of_pupils_gone(certificate, by)
     return done
+
+
+def _close_reviews_of_pupils_gone(certificate, by) -> None:
+    """A pupil who had left the roll goes with the last record about them (the engine):
+    their own record's review, due or kept, is closed as disposed under that certificate,
+    rather than left on the list naming a record nobody can open."""
+    gone = (
+        Review.objects.select_for_update()
+        .filter(kind="pupil", state__in=(Review.State.DUE, Review.State.KEPT))
+        .exclude(record_code__in=Pupil.objects.values("code"))
+    )
+    for review in gone:
+        review.state = Review.State.DISPOSED
+        review._history_user = by
+        review.save(update_fields=["state"])
+        ReviewDecision.objects.create(
+            review=review,
+            decision=ReviewDecision.Decision.DISPOSE,
+            rule=review.rule,
+            by=by,
+            certificate_code=certificate.code,
+        )
 
 
 # Legal holds.

@@ -153,3 +153,54 @@ def test_one_code_not_theirs_refuses_the_lot(signed_in, head_a, head_b, three, s
     assert client.post(SELECTED, {"review": codes}).status_code == 404
     assert client.post(SELECTED, {"review": ["not-a-code"]}).status_code == 404
     assert not ReviewDecision.objects.exists()
+
+
+@pytest.fixture
+def tasks_run_eagerly():
+    """As in the demo, which has no broker or worker: tasks run eagerly, the broker is
+    kombu's in-memory transport (ssp/settings.py without REDIS_URL)."""
+    from ssp.celery import app
+
+    broker = app.conf.broker_url
+    app.conf.update(task_always_eager=True, broker_url="memory://")
+    app._pool = app.amqp._producer_pool = None
+    yield
+    app.conf.update(task_always_eager=False, broker_url=broker)
+    app._pool = app.amqp._producer_pool = None
+
+
+def test_with_tasks_run_eagerly_the_disposal_runs_at_once(
+    signed_in, head_a, three, tasks_run_eagerly, django_capture_on_commit_callbacks
+):
+    """The demo's disposals used to wait for a daily job that never ran there."""
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(head_a).post(SELECTED, {"review": _codes(three[:2])})
+    assert set(Concern.objects.values_list("code", flat=True)) == {three[2].record_code}
+    assert not ReviewDecision.objects.filter(certificate_code__isnull=True).exists()
+
+
+def test_a_former_pupils_own_review_closes_when_their_last_record_goes(
+    signed_in, head_a, make_concern, school_a, staff_a, sspo_a
+):
+    from records import services
+    from schools.models import Pupil
+    from tests.factories import PupilFactory
+
+    left = PupilFactory(
+        school=school_a, date_of_birth=dt.date(1990, 1, 1), left_on=dt.date(2008, 7, 20)
+    )
+    concern = make_concern(school=school_a, reported_by=staff_a, pupils=[left])
+    services.retention_sweep()
+    own = Review.objects.get(kind="pupil", record_code=left.code)
+    about = Review.objects.get(kind="concern", record_code=concern.code)
+
+    signed_in(head_a).post(SELECTED, {"review": [str(about.code)]})
+    tasks.dispose_decided(list(ReviewDecision.objects.values_list("pk", flat=True)))
+
+    assert not Pupil.objects.filter(pk=left.pk).exists()  # went with their last record
+    own.refresh_from_db()
+    assert own.state == Review.State.DISPOSED
+    closing = ReviewDecision.objects.get(review=own)
+    certificate = DisposalCertificate.objects.get(kind="concern")
+    assert (closing.certificate_code, closing.by) == (certificate.code, head_a)
+    assert f"review-{own.code}" not in signed_in(head_a).get(LIST).content.decode()
