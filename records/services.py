@@ -373,6 +373,8 @@ def disposal_run(*, decision_pks: list[int]) -> int:
             reviews = {d.review.record_code: d.review for d in batch}
             held = held_codes(reviews.values())
             codes = [code for code in reviews if code not in held]
+            # Former pupils with their own record on the list, who may go with these records.
+            listed = _pupils_listed_for_review()
             certificate = (
                 disposal.dispose(kind=kind, codes=codes, by=by, rule=rule[:200]) if codes else None
             )
@@ -388,20 +390,29 @@ def disposal_run(*, decision_pks: list[int]) -> int:
                 review._history_user = by
                 review.save(update_fields=["state"])
             if certificate is not None:
-                _close_reviews_of_pupils_gone(certificate, by)
+                _close_reviews_of_pupils_gone(listed, certificate, by)
     return done
 
 
-def _close_reviews_of_pupils_gone(certificate, by) -> None:
+def _pupils_listed_for_review() -> dict:
+    """The open reviews of pupils' own records whose pupil is still there, by pupil code."""
+    return {
+        review.record_code: review
+        for review in Review.objects.filter(
+            kind="pupil", state__in=(Review.State.DUE, Review.State.KEPT)
+        ).filter(record_code__in=Pupil.objects.values("code"))
+    }
+
+
+def _close_reviews_of_pupils_gone(listed: dict, certificate, by) -> None:
     """A pupil who had left the roll goes with the last record about them (the engine):
-    their own record's review, due or kept, is closed as disposed under that certificate,
-    rather than left on the list naming a record nobody can open."""
-    gone = (
-        Review.objects.select_for_update()
-        .filter(kind="pupil", state__in=(Review.State.DUE, Review.State.KEPT))
-        .exclude(record_code__in=Pupil.objects.values("code"))
-    )
-    for review in gone:
+    their own record's review, due or kept, is closed as disposed under the certificate of
+    the run they went with, rather than left on the list naming a record nobody can open."""
+    still_here = set(Pupil.objects.filter(code__in=listed).values_list("code", flat=True))
+    for code, review in listed.items():
+        if code in still_here:
+            continue
+        review = Review.objects.select_for_update().get(pk=review.pk)
         review.state = Review.State.DISPOSED
         review._history_user = by
         review.save(update_fields=["state"])

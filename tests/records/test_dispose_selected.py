@@ -190,8 +190,14 @@ def test_a_former_pupils_own_review_closes_when_their_last_record_goes(
         school=school_a, date_of_birth=dt.date(1990, 1, 1), left_on=dt.date(2008, 7, 20)
     )
     concern = make_concern(school=school_a, reported_by=staff_a, pupils=[left])
+    # Another former pupil, with a record still about them: their own review stays.
+    other = PupilFactory(
+        school=school_a, date_of_birth=dt.date(1990, 2, 1), left_on=dt.date(2008, 7, 20)
+    )
+    make_concern(school=school_a, reported_by=staff_a, pupils=[other])
     services.retention_sweep()
     own = Review.objects.get(kind="pupil", record_code=left.code)
+    others = Review.objects.get(kind="pupil", record_code=other.code)
     about = Review.objects.get(kind="concern", record_code=concern.code)
 
     signed_in(head_a).post(SELECTED, {"review": [str(about.code)]})
@@ -204,3 +210,5 @@ def test_a_former_pupils_own_review_closes_when_their_last_record_goes(
     certificate = DisposalCertificate.objects.get(kind="concern")
     assert (closing.certificate_code, closing.by) == (certificate.code, head_a)
     assert f"review-{own.code}" not in signed_in(head_a).get(LIST).content.decode()
+    others.refresh_from_db()
+    assert others.state == Review.State.DUE and not ReviewDecision.objects.filter(review=others)
