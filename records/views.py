@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from schools.access import get_school_for
 from schools.models import Pupil, School
 from ssp.access import get_visible_or_404
-from ssp.audit import audited, log_access, log_pupils_listed
+from ssp.audit import audited, log_pupils_listed
 from ssp.forms import add_service_errors
 from ssp.held import Controller
 
@@ -184,7 +184,6 @@ def review_dispose_selected(request):
     """Dispose of the records ticked on the review list: the records with the warning (GET,
     from the list's form), then the decision for them all (POST). Outsiders find nothing
     (404): every code must be a review the person answers for."""
-    _owned(request.user)
     data = request.POST if request.method == "POST" else request.GET
     codes = set(data.getlist("review"))
     if not codes:
@@ -195,18 +194,21 @@ def review_dispose_selected(request):
         codes = {uuid.UUID(code) for code in codes}
     except ValueError:
         raise Http404 from None
-    # Each as its own page would answer: outside the person's reach 404, in reach but not
-    # theirs to decide 403.
+    # Each as its own page would answer, and logged as it would be, whatever the outcome:
+    # outside the person's reach 404, in reach but not theirs to decide 403.
     reviews = sorted(
-        (get_review_for(request.user, code) for code in codes), key=lambda r: (r.due_on, r.pk)
+        (
+            audited(
+                request,
+                lambda code=code: get_review_for(request.user, code),
+                action="records review dispose",
+                object_type="retention review",
+                code=code,
+            )
+            for code in sorted(codes)
+        ),
+        key=lambda r: (r.due_on, r.pk),
     )
-    for review in reviews:
-        log_access(
-            request,
-            action="records review dispose",
-            object_type="retention review",
-            object_code=review.code,
-        )
     describe(reviews)
     if request.method == "POST":
         decided, left = services.review_dispose_many(reviews=reviews, by=request.user)

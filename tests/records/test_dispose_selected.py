@@ -137,6 +137,10 @@ def test_only_the_records_owners_decide_and_outsiders_find_nothing(
     assert client.post(SELECTED, {"review": _codes(three)}).status_code == status
     assert not ReviewDecision.objects.exists()
     assert not Review.objects.exclude(state="due").exists()
+    # The refused attempts are logged, as on each record's own page.
+    logged = AccessLog.objects.filter(action="records review dispose")
+    outcome = {404: "not_found", 403: "denied"}[status]
+    assert sorted(logged.values_list("outcome", flat=True)) == [outcome] * 2
 
 
 def test_one_code_not_theirs_refuses_the_lot(signed_in, head_a, head_b, three, school_b):
