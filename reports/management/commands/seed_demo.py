@@ -275,6 +275,48 @@ def demo_upn(laestab: str, year: int, serial: int) -> str:
     return stdnum_upn.calc_check_digit(body) + body
 
 
+def _decided_concern(
+    *, reference, school, staff, spoc, pupil, category, narrative, happened, recorded, triaged,
+    decision,
+):  # fmt: skip
+    """A concern from the past, logged by `staff` and decided by `spoc`, written as the
+    portal would have left it: the concern, its pupil, and its logged and triaged events."""
+    concern = Concern(
+        reference=reference,
+        school=school,
+        reported_by=staff,
+        category=category,
+        narrative=narrative,
+        happened_at=happened,
+        recorded_at=recorded,
+        location=Concern.Location.IN_SCHOOL,
+        status=decision,
+        version=2,
+        triaged_at=triaged,
+        triaged_by=spoc,
+    )
+    concern._history_user = staff
+    concern.save()
+    ConcernPupil.objects.create(concern=concern, pupil=pupil, role="victim")
+    ConcernEvent.objects.create(
+        concern=concern,
+        kind=ConcernEvent.Kind.LOGGED,
+        actor=staff,
+        at=recorded,
+        to_status=Concern.Status.NEW,
+    )
+    ConcernEvent.objects.create(
+        concern=concern,
+        kind=ConcernEvent.Kind.TRIAGED,
+        actor=spoc,
+        at=triaged,
+        from_status=Concern.Status.NEW,
+        to_status=decision,
+        rationale=DEMO_RATIONALE.get(decision, "Spoken to; no further action."),
+    )
+    return concern
+
+
 class Command(BaseCommand):
     help = "Load the demo force, schools and people (safe to run again)."
 
@@ -553,42 +595,20 @@ class Command(BaseCommand):
                         (Concern.Status.IN_SCHOOL,) * 3 + (Concern.Status.NO_FURTHER_ACTION,)
                     )
                     category = rng.choice(categories)
-                    concern = Concern(
+                    _decided_concern(
                         reference=f"H-{month:%y%m}-{index}-{n:02d}",
                         school=school,
-                        reported_by=staff,
+                        staff=staff,
+                        spoc=spoc,
+                        pupil=pupils[rng.randrange(len(pupils))],
                         category=category,
                         narrative=dict((c, t) for c, _, t, _ in DEMO_CONCERNS).get(
                             category, "Reported by a member of staff; see the triage note."
                         ),
-                        happened_at=happened,
-                        recorded_at=recorded,
-                        location=Concern.Location.IN_SCHOOL,
-                        status=decision,
-                        version=2,
-                        triaged_at=triaged,
-                        triaged_by=spoc,
-                    )
-                    concern._history_user = staff
-                    concern.save()
-                    ConcernPupil.objects.create(
-                        concern=concern, pupil=pupils[rng.randrange(len(pupils))], role="victim"
-                    )
-                    ConcernEvent.objects.create(
-                        concern=concern,
-                        kind=ConcernEvent.Kind.LOGGED,
-                        actor=staff,
-                        at=recorded,
-                        to_status=Concern.Status.NEW,
-                    )
-                    ConcernEvent.objects.create(
-                        concern=concern,
-                        kind=ConcernEvent.Kind.TRIAGED,
-                        actor=spoc,
-                        at=triaged,
-                        from_status=Concern.Status.NEW,
-                        to_status=decision,
-                        rationale=DEMO_RATIONALE.get(decision, "Spoken to; no further action."),
+                        happened=happened,
+                        recorded=recorded,
+                        triaged=triaged,
+                        decision=decision,
                     )
 
     def seed_records_due(self, schools):
@@ -615,29 +635,18 @@ class Command(BaseCommand):
         tz = timezone.get_current_timezone()
         for n, (month, category) in enumerate(((1, "bullying"), (5, "welfare"))):
             recorded = datetime.datetime(2013, month, 14, 11, 30, tzinfo=tz)
-            concern = Concern(
+            _decided_concern(
                 reference=f"R-13{month:02d}-{n}",
                 school=school,
-                reported_by=staff,
+                staff=staff,
+                spoc=spoc,
+                pupil=pupil,
                 category=category,
                 narrative="Recorded before the portal's time; kept from the school's old files.",
-                happened_at=recorded - datetime.timedelta(hours=2),
-                recorded_at=recorded,
-                location=Concern.Location.IN_SCHOOL,
-                status=Concern.Status.IN_SCHOOL,
-                version=2,
-                triaged_at=recorded + datetime.timedelta(hours=3),
-                triaged_by=spoc,
-            )
-            concern._history_user = staff
-            concern.save()
-            ConcernPupil.objects.create(concern=concern, pupil=pupil, role="victim")
-            ConcernEvent.objects.create(
-                concern=concern,
-                kind=ConcernEvent.Kind.LOGGED,
-                actor=staff,
-                at=recorded,
-                to_status=Concern.Status.NEW,
+                happened=recorded - datetime.timedelta(hours=2),
+                recorded=recorded,
+                triaged=recorded + datetime.timedelta(hours=3),
+                decision=Concern.Status.IN_SCHOOL,
             )
         retention_sweep()
 
