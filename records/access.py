@@ -3,6 +3,7 @@ rows): a school's head or its data-protection lead for the school's records; the
 their team's police records."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from schools.models import Membership, School, Team
@@ -79,6 +80,23 @@ def get_hold_for(user, code, *, require=can_decide):
         require=require,
         code=code,
     )
+
+
+def can_manage_pupils_records(user, pupil) -> bool:
+    """Legal hold on, or subject access to, everything about a pupil: their school's owners."""
+    return can_manage_school_records(user, pupil.school)
+
+
+def owned_filter(user) -> Q | None:
+    """What the person answers for, as a filter on rows with a `school` or a `team` (reviews,
+    holds, certificates): their schools' records and their team's. None when they own none."""
+    school_ids, team_id = owned_school_ids(user), owned_team_id(user)
+    if not school_ids and team_id is None:
+        return None
+    owned = Q(school__in=school_ids) if school_ids else Q(pk__in=[])
+    if team_id is not None:
+        owned |= Q(team=team_id)
+    return owned
 
 
 def owns_any_records(user) -> bool:

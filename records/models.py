@@ -190,18 +190,10 @@ class DisposalCertificateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The school's head and data-protection lead see their school's certificates; the
         sergeant their team's. Nobody else (records/access.py says who answers for what)."""
-        from .access import can_manage_police_records, can_manage_school_records
+        from .access import owned_filter
 
-        schools = [
-            school
-            for school in School.objects.filter(memberships__user=user).distinct()
-            if can_manage_school_records(user, school)
-        ]
-        mine = Q(school__in=schools)
-        officer = getattr(user, "officer", None)
-        if officer is not None and can_manage_police_records(user, officer.team):
-            mine |= Q(team=officer.team_id)
-        return self.filter(mine)
+        owned = owned_filter(user)
+        return self.none() if owned is None else self.filter(owned)
 
 
 class DisposalCertificate(models.Model):

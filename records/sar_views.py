@@ -27,7 +27,7 @@ from ssp.models import AccessLog
 from ssp.scope import scope_of
 
 from . import sar
-from .access import can_manage_school_records
+from .access import can_manage_pupils_records
 
 ACTION = "subject_access_export"
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -35,16 +35,12 @@ CHUNK = 1024 * 1024
 VIEWED = "view_subject_access"
 
 
-def _may_export(user, pupil: Pupil) -> bool:
-    return can_manage_school_records(user, pupil.school)
-
-
 def get_pupil_to_export(user, code) -> Pupil:
     """A pupil of the person's own school (else 404); the school's records owners export
     (else 403)."""
     if scope_of(user).is_police:
         raise Http404
-    return get_pupil_for(user, code, require=_may_export)
+    return get_pupil_for(user, code, require=can_manage_pupils_records)
 
 
 class SubjectAccessForm(forms.Form):

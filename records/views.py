@@ -22,11 +22,12 @@ from ssp.held import Controller
 from . import rules, services
 from .access import (
     can_decide,
+    can_manage_pupils_records,
     can_manage_school_records,
     get_hold_for,
     get_review_for,
+    owned_filter,
     owned_school_ids,
-    owned_team_id,
 )
 from .forms import DisposeForm, HoldForm, KeepForm, LengthenForm, LiftForm
 from .models import LegalHold, RetentionRule, Review
@@ -41,13 +42,10 @@ def _posted(request):
 
 
 def _owned(user) -> Q:
-    """What the person answers for: their schools' records and their team's."""
-    school_ids, team_id = owned_school_ids(user), owned_team_id(user)
-    if not school_ids and team_id is None:
+    """What the person answers for; the records pages are only for people who own some."""
+    owned = owned_filter(user)
+    if owned is None:
         raise PermissionDenied
-    owned = Q(school__in=school_ids) if school_ids else Q(pk__in=[])
-    if team_id is not None:
-        owned |= Q(team=team_id)
     return owned
 
 
@@ -307,7 +305,7 @@ def hold_list(request):
     return render(request, "records/hold_list.html", {"holds": holds})
 
 
-def _place(request, *, form, target: dict, back):
+def _place(request, *, form, target: dict):
     if request.method == "POST" and form.is_valid():
         try:
             services.hold_place(
@@ -341,13 +339,9 @@ def hold_record(request, code):
         "kind": review.kind,
         "record_code": review.record_code,
     }
-    return _place(request, form=form, target=target, back=None) or render(
+    return _place(request, form=form, target=target) or render(
         request, "records/hold_place.html", {"form": form, "review": review}
     )
-
-
-def _pupil_school(user, pupil):
-    return can_manage_school_records(user, pupil.school)
 
 
 @login_required
@@ -359,7 +353,7 @@ def hold_pupil(request, code):
         lambda: get_visible_or_404(
             request.user,
             Pupil.objects.select_related("school"),
-            require=_pupil_school,
+            require=can_manage_pupils_records,
             code=code,
         ),
         action="legal hold place",
@@ -368,7 +362,7 @@ def hold_pupil(request, code):
     )
     form = HoldForm(_posted(request))
     target = {"school": pupil.school, "pupil": pupil}
-    return _place(request, form=form, target=target, back=None) or render(
+    return _place(request, form=form, target=target) or render(
         request, "records/hold_place.html", {"form": form, "pupil": pupil}
     )
 
