@@ -310,3 +310,22 @@ def test_a_hold_lift_posted_by_someone_else_leaves_it_in_force(
     response = client.post(reverse("records:hold_lift", args=[hold.code]), {"reason": "No"})
     assert response.status_code == {"spoc_a": 403, "head_b": 404}[who]
     assert LegalHold.objects.in_force().filter(pk=hold.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "staff_a", "head_b", "sspo_a"])
+def test_a_hold_on_a_pupil_posted_by_someone_else_places_none(request, signed_in, pupil_a, who):
+    client = signed_in(request.getfixturevalue(who))
+    url = reverse("records:hold_pupil", args=[pupil_a.code])
+    response = client.post(url, {"reason": "Posted anyway", "reference": "X-1"})
+    assert response.status_code == {"head_b": 404, "sspo_a": 404}.get(who, 403)
+    assert not LegalHold.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["spoc_a", "head_b"])
+def test_a_schools_rule_posted_by_someone_else_is_not_changed(request, signed_in, school_a, who):
+    from records.models import RetentionRule
+
+    client = signed_in(request.getfixturevalue(who))
+    url = reverse("records:rule_lengthen", args=[school_a.code, "concern"])
+    assert client.post(url, {"years": "40"}).status_code == {"spoc_a": 403, "head_b": 404}[who]
+    assert not RetentionRule.objects.filter(school=school_a).exists()
