@@ -15,23 +15,28 @@ from ssp.models import User
 PASSWORD = "correct horse battery staple"
 
 
+def totp_now(secret: str) -> str:
+    """The authenticator's code for this secret right now. When it changes in under two
+    seconds, maybe before the portal checks it (no tolerance: MFA_TOTP_TOLERANCE = 0), the
+    next one is waited for, rather than failing by chance."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from django.utils import timezone
+
+    now = timezone.now().timestamp()
+    if 30 - now % 30 < 2:
+        time.sleep(30 - now % 30 + 0.05)
+        now = timezone.now().timestamp()
+    return format_hotp_value(hotp_value(secret, int(now) // 30))
+
+
 def totp_code(user_id) -> str:
     """The authenticator's code right now for this person, read from their stored secret."""
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from django.utils import timezone
 
     from ssp.adapters import MFAAdapter
 
     stored = Authenticator.objects.get(user_id=user_id, type="totp").data["secret"]
-    now = timezone.now().timestamp()
-    if 30 - now % 30 < 2:
-        # The code changes in under two seconds, maybe before the portal checks it (no
-        # tolerance: MFA_TOTP_TOLERANCE = 0): wait for the next one rather than fail by chance.
-        time.sleep(30 - now % 30 + 0.05)
-        now = timezone.now().timestamp()
-    counter = int(now) // 30
-    return format_hotp_value(hotp_value(MFAAdapter().decrypt(stored), counter))
+    return totp_now(MFAAdapter().decrypt(stored))
 
 
 def step_up(client):

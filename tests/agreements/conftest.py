@@ -4,13 +4,12 @@ import pytest
 
 from agreements.models import Document
 from agreements.services import document_version_publish
-from tests.factories import DocumentFactory, UserFactory
+from tests.factories import DocumentFactory, UserFactory, totp_now
 from tests.incidents.conftest import (  # noqa: F401  (fixtures shared with the concern tests)
     concern_a,
     make_concern,
     shared_concern_a,
 )
-from tests.ssp.test_sign_in import totp_now
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from incidents.models import Concern
 from schools.models import Membership
 from schools.services import assignment_create
 from ssp.notifications import Kind, notify
-from tests.factories import MembershipFactory, PartnershipFactory, published_documents
-from tests.ssp.test_sign_in import totp_now
+from tests.factories import MembershipFactory, PartnershipFactory, published_documents, totp_now
 
 from .conftest import assert_accessible
 from .test_sign_in import sign_in

@@ -12,8 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.services import IncidentFacts, Involvement, incident_record
-from tests.factories import PupilFactory
-from tests.ssp.test_sign_in import totp_now
+from tests.factories import PupilFactory, totp_now
 
 from .conftest import assert_accessible
 from .test_sign_in import sign_in

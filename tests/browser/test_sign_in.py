@@ -4,8 +4,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
-from tests.ssp.test_sign_in import totp_now
+from tests.factories import PASSWORD, MembershipFactory, UserFactory, totp_now
 
 from .conftest import assert_accessible
 

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from agreements.services import document_publish
-from tests.factories import DocumentFactory
-from tests.ssp.test_sign_in import totp_now
+from tests.factories import DocumentFactory, totp_now
 
 from .conftest import assert_accessible
 from .test_sign_in import sign_in

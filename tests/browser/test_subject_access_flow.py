@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from schools.models import Membership
+from tests.factories import totp_now
 from tests.incidents.conftest import make_concern  # noqa: F401 (a fixture)
-from tests.ssp.test_sign_in import totp_now
 
 from .conftest import assert_accessible
 from .test_sign_in import sign_in

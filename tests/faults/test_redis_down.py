@@ -7,8 +7,8 @@ import time
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.factories import PASSWORD
-from tests.ssp.test_sign_in import password_step, sign_in, totp_now
+from tests.factories import PASSWORD, totp_now
+from tests.ssp.test_sign_in import password_step, sign_in
 
 
 def test_with_redis_gone_sign_in_with_password_and_totp_works(client, staff_a, redis_gone):

@@ -4,7 +4,6 @@ import re
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
@@ -12,13 +11,9 @@ from django.utils import timezone
 
 from ssp.adapters import MFAAdapter
 from ssp.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_now
 
 LOGIN = "/accounts/login/"
-
-
-def totp_now(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
 
 
 def password_step(client, user, password=PASSWORD):
