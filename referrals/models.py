@@ -63,9 +63,11 @@ class ReferralQuerySet(models.QuerySet):
         if role in CASE_OFFICERS:
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
+            led = School.objects.held_ids(user, *SCHOOL_LEADS)
             return self.filter(
-                school__in=School.objects.held_as(user, *SCHOOL_LEADS),
-                school_id__in=Partnership.objects.in_force().values("school_id"),
+                school_id__in=Partnership.objects.filter(school_id__in=led)
+                .in_force()
+                .values("school_id")
             )
         return self.none()
 

@@ -159,7 +159,12 @@ def _concern_entries(user, pupil) -> list[Entry]:
 def _referral_entries(user, pupil) -> list[Entry]:
     # School leads see a summary of police referrals: scheme and status, not purpose or reason.
     police = user.role in POLICE_ROLES
-    referrals = Referral.objects.visible_to(user).filter(pupil=pupil).select_related("scheme")
+    referrals = (
+        Referral.objects.visible_to(user)
+        .filter(pupil=pupil)
+        .select_related("scheme")
+        .only("code", "reference", "purpose", "reason", "status", "made_at", "scheme__name")
+    )
     entries = []
     for referral in referrals:
         status = referral.get_status_display().lower()
@@ -215,11 +220,19 @@ def _incident_entries(user, pupil) -> list[Entry]:
             )
             for link in links
         ]
+    # The pupil's incidents as a subquery rather than a join: no DISTINCT over the rows.
     summaries = (
         IncidentSummary.objects.visible_to(user)
-        .filter(incident__involved__pupil=pupil)
+        .filter(incident__in=IncidentPupil.objects.filter(pupil=pupil).values("incident"))
         .select_related("incident", "sent_by")
-        .distinct()
+        .only(
+            "code",
+            "text",
+            "sent_at",
+            "incident__happened_at",
+            "sent_by__first_name",
+            "sent_by__last_name",
+        )
     )
     return [
         Entry(

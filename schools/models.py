@@ -146,10 +146,18 @@ class SchoolQuerySet(models.QuerySet):
         return self.filter(force=user.officer.team.force_id, phase__in=School.SECONDARY_PHASES)
 
     def held_as(self, user, *roles: Role):
-        """Schools where the person currently holds one of these school roles."""
-        return self.filter(
-            pk__in=Membership.objects.current().holding(user, *roles).values("school")
-        )
+        """Schools where the person currently holds one of these school roles.
+
+        Their current places are read once per request (ssp.scope, which also works out the
+        role from them) and the schools given as constants: a subquery of memberships nested
+        in each record's rule cost more to build and to plan than the rows it found. A write
+        re-checking under its lock reads the places afresh (ssp.scope.fresh_scope).
+        """
+        return self.filter(pk__in=self.held_ids(user, *roles))
+
+    def held_ids(self, user, *roles: Role) -> list[int]:
+        """held_as(user, *roles) as a list of ids (Membership.objects.current().holding)."""
+        return sorted(scope_of(user).held_school_ids(*roles))
 
 
 class School(models.Model):
