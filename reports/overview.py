@@ -9,11 +9,13 @@ Nothing here returns a record about a person, only counts.
 """
 
 import datetime
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -23,7 +25,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import JSONObject, TruncMonth
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -201,23 +203,35 @@ def kept_figures(user, school_ids, draw) -> SafeString:
 def figures_key(user, school_ids) -> str:
     force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
     scope = ",".join(map(str, sorted(school_ids)))
-    changes = ",".join(map(str, _last_changes(school_ids[0])))
+    changes = ",".join(map(str, _last_changes()))
     digest = hashlib.sha256(f"{scope}|{changes}".encode()).hexdigest()
     return f"overview:figures:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
 
 
-def _last_changes(school_id) -> tuple:
+def _last_changes() -> tuple:
     """The newest history row of each model the figures count, in one query (each a step
-    down a primary key), read beside one of the schools in scope."""
+    down a primary key)."""
+    sql, params = _last_changes_statement(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() or ()
+
+
+@functools.cache
+def _last_changes_statement(alias) -> tuple[str, tuple]:
+    """_last_changes' statement, compiled once per process: it names no person, school or
+    moment, so it is the same for every request, and building and compiling its thirteen
+    subqueries cost the page kept in the cache more than running them. (Read beside any one
+    school: the statement needs a row to select from.)"""
     newest = {
         f"newest_{model._meta.model_name}": Subquery(
             model.history.order_by("-history_id").values("history_id")[:1]
         )
         for model in COUNTED
     }
-    return (
-        School.objects.filter(pk=school_id).annotate(**newest).values_list(*newest).first() or ()
-    )
+    query = School.objects.order_by().annotate(**newest).values_list(*newest)[:1].query
+    sql, params = query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params)
 
 
 def overview(user, school_ids=None) -> Overview:
@@ -264,25 +278,46 @@ def partnership_rows(user, school_ids, today) -> list[Row]:
 
 def _partnerships(user, school_ids, today) -> list[Partnership]:
     """The person's partnerships, each with its force's current DSA, whether it is in force
-    (the sharing rule itself, Partnership.objects.in_force()) and its latest review."""
+    (the sharing rule itself, Partnership.objects.in_force()) and its latest review.
+
+    The DSA's and the review's fields each come in one subquery, as a JSON object: three
+    subqueries of the same row cost three times to build, compile and plan.
+    """
     current_dsa = Document.objects.current_of(OuterRef("force"), Document.Kind.DSA)
     latest = Review.objects.filter(partnership=OuterRef("pk")).order_by("-period_start", "-pk")
     partnerships = Partnership.objects.visible_to(user)
     if user.role == Role.HEAD:
         partnerships = partnerships.filter(school_id__in=school_ids)
-    return list(
+    found = list(
         partnerships.select_related("school")
+        .only(*PARTNERSHIP_FIELDS)
         .annotate(
-            dsa_id=Subquery(current_dsa.values("pk")[:1]),
-            dsa_version=Subquery(current_dsa.values("version")[:1]),
-            dsa_expires_on=Subquery(current_dsa.values("expires_on")[:1]),
+            dsa=Subquery(
+                current_dsa.values(
+                    json=JSONObject(id="pk", version="version", expires_on="expires_on")
+                )[:1]
+            ),
             dsa_in_force=Exists(Partnership.objects.in_force(today).filter(pk=OuterRef("pk"))),
-            latest_rating=Subquery(latest.values("rating")[:1]),
-            latest_term=Subquery(latest.values("term")[:1]),
-            latest_year=Subquery(latest.values("academic_year")[:1]),
+            latest=Subquery(
+                latest.values(json=JSONObject(rating="rating", term="term", year="academic_year"))[
+                    :1
+                ]
+            ),
         )
         .order_by("school__name", "pk")
     )
+    for p in found:
+        dsa, review = p.dsa or {}, p.latest or {}
+        p.dsa_id, p.dsa_version = dsa.get("id"), dsa.get("version")
+        expires_on = dsa.get("expires_on")
+        p.dsa_expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
+        p.latest_rating = review.get("rating")
+        p.latest_term, p.latest_year = review.get("term"), review.get("year")
+    return found
+
+
+# What the table and its CSV show of a partnership and its school.
+PARTNERSHIP_FIELDS = ("code", "status", "school", "force", "school__name", "school__urn")
 
 
 def _why_not(p, today, signatures=None) -> NotInForce:

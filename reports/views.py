@@ -38,6 +38,7 @@ from .access import can_see_overview
 from .caseload import caseload
 from .charts import category_charts, hours, triage_chart
 from .chronology import pupil_and_chronology
+from .table_rows import numeric_cells, partnership_row
 
 
 def _awaiting_triage(**urgent) -> Subquery:
@@ -287,11 +288,13 @@ def overview(request):
             "reports/_overview_figures.html",
             {
                 "overview": found,
+                "table_rows": [partnership_row(row) for row in found.rows],
                 "category_rows": _in_threes(category_charts(found.months, found.categories)),
                 "triage_chart": triage_chart(found.triage),
-                # Numbers as text: a table of 200 cells need not be localised one by one.
+                # Whole numbers, drawn as cells: 200 of them need not pass through the
+                # template engine (or be localised) one by one.
                 "category_table": [
-                    (label, [str(n) for n in (*per_month, total)])
+                    (label, numeric_cells((*per_month, total)))
                     for label, per_month, total in found.categories
                 ],
                 "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
