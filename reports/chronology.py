@@ -49,6 +49,22 @@ class Entry:
         name, code = self.target
         return reverse(name, args=[code])
 
+    # The dates as the page shows them, in London time. Formatted here rather than by the
+    # template's date filter, which cost five times as much for the 25 entries of a page.
+
+    @property
+    def happened_iso(self) -> str:
+        return timezone.localtime(self.happened_at).isoformat()
+
+    @property
+    def happened_label(self) -> str:
+        when = timezone.localtime(self.happened_at)
+        return f"{when:%-d %B %Y}" if self.date_only else f"{when:%-d %B %Y %H:%M}"
+
+    @property
+    def recorded_label(self) -> str:
+        return f"{timezone.localtime(self.recorded_at):%-d %B %Y %H:%M}"
+
 
 def pupil_and_chronology(user, code) -> tuple[Pupil, list[Entry]]:
     """The pupil and what the viewer may see of them, or 404.

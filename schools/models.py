@@ -116,10 +116,9 @@ class SchoolQuerySet(models.QuerySet):
             return self.none()
         now = today()
         if role in SCHOOL_ROLES:
-            return self.filter(
-                Q(memberships__user=user),
-                Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=now),
-            ).distinct()
+            # The schools of their current places (each a head's or a member of staff's),
+            # read once a request with their role: no join to memberships, no DISTINCT.
+            return self.filter(pk__in=self.held_ids(user, *SCHOOL_ROLES))
         officer = user.officer
         if role == Role.SSPO:
             return self.filter(
