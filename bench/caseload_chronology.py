@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
 from bench.harness import BATCH, FLOOR, FLOOR_PATH, NARRATIVES, SCHOOLS, Page, check
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+SIZES = harness.SIZES
 MEASURED_SHARE = 0.05  # the busiest SSPO's first school has 1 concern in 20
 NEW_SHARE = 0.10  # awaiting triage
 SHARED_SHARE = 0.10  # shared with the school's SSPO

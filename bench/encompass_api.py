@@ -51,7 +51,7 @@ from bench import harness
 from bench.harness import FLOOR, FLOOR_PATH, Page
 from bench.overview import seed_sergeant
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+SIZES = harness.SIZES
 NOTIFICATIONS = int(os.environ.get("BENCH_NOTIFICATIONS", "1000"))
 BURST_CLIENTS = int(os.environ.get("BENCH_BURST_CLIENTS", "4"))
 BURST_WITHIN = 60.0  # seconds, from the issue

@@ -44,6 +44,8 @@ CONCURRENT_SECONDS = 5.0
 CONCURRENT_MAX = 5_000  # requests per page, whichever limit comes first
 # seconds for the whole run (longer on a machine busy with other work)
 TIME_LIMIT = float(os.environ.get("BENCH_TIME_LIMIT", "600"))
+# The numbers of records the scripts that grow their data time their pages at, in order.
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
 
 FLOOR = "floor"
 FLOOR_PATH = "/bench/floor/"

@@ -22,7 +22,6 @@ within 1.5x (the sergeant's and the head teacher's); and no more than 1.2x slowe
 larger size. It exits 1 when a target is missed, 2 when the run itself fails.
 """
 
-import os
 import random
 import re
 import sys
@@ -35,7 +34,7 @@ from bench import caseload_chronology as records
 from bench import harness
 from bench.harness import FLOOR, FLOOR_PATH, Page
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+SIZES = harness.SIZES
 OVERVIEW = "overview (sergeant, 60 partnerships)"
 COLD = "overview (sergeant), nothing kept"
 CHANGED = "overview (sergeant), after a change"

@@ -14,7 +14,6 @@ at the largest size than at the one before. It exits 1 when a target is missed, 
 run itself fails.
 """
 
-import os
 import random
 import sys
 import time
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness
 from bench.harness import BATCH, FLOOR, FLOOR_PATH, NARRATIVES, SCHOOLS, Page, check
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(","))
+SIZES = harness.SIZES
 MEASURED_SHARE = 0.05  # the measured school is the force's busiest: 1 concern in 20
 REPORTER_SHARE = 0.2  # one member of its staff logs 1 in 5 of its concerns
 NEW_SHARE = 0.10  # awaiting triage; the rest triaged over two years
