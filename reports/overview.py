@@ -276,6 +276,10 @@ def partnership_rows(user, school_ids, today) -> list[Row]:
     return rows
 
 
+# What the table and its CSV show of a partnership and its school.
+PARTNERSHIP_FIELDS = ("code", "status", "school", "force", "school__name", "school__urn")
+
+
 def _partnerships(user, school_ids, today) -> list[Partnership]:
     """The person's partnerships, each with its force's current DSA, whether it is in force
     (the sharing rule itself, Partnership.objects.in_force()) and its latest review.
@@ -314,10 +318,6 @@ def _partnerships(user, school_ids, today) -> list[Partnership]:
         p.latest_rating = review.get("rating")
         p.latest_term, p.latest_year = review.get("term"), review.get("year")
     return found
-
-
-# What the table and its CSV show of a partnership and its school.
-PARTNERSHIP_FIELDS = ("code", "status", "school", "force", "school__name", "school__urn")
 
 
 def _why_not(p, today, signatures=None) -> NotInForce:

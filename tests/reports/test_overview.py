@@ -447,6 +447,22 @@ def test_the_page_shows_the_hand_counted_figures(client, records, sergeant, scho
     assert "Show the data as a table" in body
 
 
+def test_names_in_the_table_are_shown_as_text_not_markup(
+    client, records, sergeant, sspo_a, school_a
+):
+    # The partnerships table is drawn in Python (reports/table_rows.py), not by the template
+    # engine: each value must still be escaped.
+    school_a.name = '<script>alert("school")</script>'
+    school_a.save(update_fields=["name"])
+    sspo_a.first_name = "<b>Bold</b>"
+    sspo_a.save(update_fields=["first_name"])
+    client.force_login(sergeant)
+    body = client.get(PAGE).content.decode()
+    assert "&lt;script&gt;alert(&quot;school&quot;)&lt;/script&gt;</a>" in body
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in body
+    assert "<script>alert" not in body and "<b>Bold</b>" not in body
+
+
 def figures_of(body: str) -> str:
     # The page around the figures carries the request's own nonce.
     return body[body.index('<div class="govuk-grid-row">') : body.index("</main>")]
