@@ -8,10 +8,14 @@ and renders the same few rows however many are open. (Building and planning a qu
 more here than running it, so six queries cost noticeably more than one.)
 """
 
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Model, Q, QuerySet, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
@@ -19,10 +23,21 @@ from django.utils import timezone
 from incidents.models import Concern, Enquiry, Incident, Side
 from referrals.models import Conference, ConferenceAction, Referral
 from schools.models import SessionRequest
+from ssp.scope import scope_of, stand_in_scope
+from ssp.statements import Prepared, StandIns, prepare
 
 SHOWN = 5  # items listed per section; each section links to its full list
 ACKNOWLEDGE_WITHIN = timedelta(days=2)
 ANSWER_WITHIN = timedelta(days=3)
+# Each section's title and the model of its records, in the page's order.
+SECTIONS = {
+    "concerns": ("Shared concerns to acknowledge or act on", Concern),
+    "incidents": ("Open incidents", Incident),
+    "referrals": ("Open referrals", Referral),
+    "actions": ("Case conference actions", ConferenceAction),
+    "enquiries": ("Enquiries waiting for your answer", Enquiry),
+    "session_requests": ("Session requests waiting", SessionRequest),
+}
 
 
 @dataclass
@@ -38,15 +53,10 @@ class _Part:
     """One section's read: its records, in its order, and the fields the page shows of them
     ("school__name" follows the foreign key, as in a queryset)."""
 
-    title: str
     queryset: QuerySet
     order: tuple[str, ...]
     shows: tuple[str, ...]
     overdue: Q | None = None
-
-    @property
-    def model(self) -> type[Model]:
-        return self.queryset.model
 
     def rows(self, key: str) -> QuerySet:
         """The first SHOWN rows, with the total and the overdue count of them all.
@@ -74,15 +84,87 @@ class _Part:
 
 
 def caseload(user, school=None) -> dict[str, Section]:
-    now = timezone.now()
-    today = timezone.localdate()
-    here = Q(school=school) if school is not None else Q()
-    late_acknowledgement = Q(acknowledged_at__isnull=True, triaged_at__lt=now - ACKNOWLEDGE_WITHIN)
-    late_answer = Q(last_message_at__lt=now - ANSWER_WITHIN)
+    """The SSPO's sections, of both their schools or of `school` alone.
 
-    parts = {
+    The statement is built and compiled once per process for each shape (ssp.statements),
+    from the same records' rules; each request runs it with its own person, schools and time.
+    """
+    values = request_values(user, school, timezone.now())
+    alias = Concern.objects.db
+    sections = {key: Section(title, []) for key, (title, _) in SECTIONS.items()}
+    try:
+        statement = statement_for(alias, user.role, values)
+    except EmptyResultSet:  # no school, so no section has a record to show
+        return sections
+    # Rows come as (section, position in it, count, overdue count, what is shown as JSON).
+    for key, _, total, overdue, shown in sorted(statement.rows(values), key=lambda row: row[1]):
+        section = sections[key]
+        section.items.append(_record(SECTIONS[key][1], json.loads(shown), alias))
+        section.count, section.overdue = total, overdue
+    # The flags on the rows shown, from the same rules.
+    for concern in sections["concerns"].items:
+        concern.overdue = (
+            concern.acknowledged_at is None
+            and concern.triaged_at is not None
+            and concern.triaged_at < values["acknowledge_by"]
+        )
+    for enquiry in sections["enquiries"].items:
+        enquiry.overdue = enquiry.last_message_at < values["answer_by"]
+    return sections
+
+
+def request_values(user, school, now) -> dict:
+    """What one request puts in the statement: the person, the schools they see and those
+    whose DSA is in force (from the request's scope), the school chosen, the moment."""
+    scope = scope_of(user)
+    return {
+        "user": user.pk,
+        "visible": scope.visible_school_ids,
+        "in_force": scope.in_force_school_ids,
+        "school": getattr(school, "pk", None),
+        "acknowledge_by": now - ACKNOWLEDGE_WITHIN,
+        "answer_by": now - ANSWER_WITHIN,
+        "today": timezone.localtime(now).date(),
+    }
+
+
+def statement_for(alias, role, values) -> Prepared:
+    here = values["school"] is not None
+    return _statement(alias, role, len(values["visible"]), len(values["in_force"]), here)
+
+
+@functools.cache
+def _statement(alias, role, visible: int, in_force: int, here: bool) -> Prepared:
+    """The six sections' statement for one shape: the person's role, how many schools they
+    see and how many of those have a DSA in force, and whether one school was chosen."""
+
+    def build(stand_in: StandIns):
+        user = get_user_model()(pk=stand_in.id("user"))
+        user.role = role  # worked out once per person (User.role); here, given
+        facts = {
+            "visible_school_ids": stand_in.ids("visible", visible),
+            "in_force_school_ids": stand_in.ids("in_force", in_force),
+        }
+        with stand_in_scope(user, **facts):
+            parts = _parts(
+                user,
+                stand_in.id("school") if here else None,
+                acknowledge_by=stand_in.moment("acknowledge_by"),
+                answer_by=stand_in.moment("answer_by"),
+                today=stand_in.day("today"),
+            )
+            first, *others = (part.rows(key) for key, part in parts.items())
+            return first.union(*others, all=True)
+
+    return prepare(build, alias)
+
+
+def _parts(user, school_id, *, acknowledge_by, answer_by, today) -> dict[str, _Part]:
+    here = Q(school_id=school_id) if school_id is not None else Q()
+    late_acknowledgement = Q(acknowledged_at__isnull=True, triaged_at__lt=acknowledge_by)
+    late_answer = Q(last_message_at__lt=answer_by)
+    return {
         "concerns": _Part(
-            "Shared concerns to acknowledge or act on",
             Concern.objects.visible_to(user)
             .filter(here)
             .filter(police_outcome=""),  # an outcome comes only after acknowledgement
@@ -99,13 +181,11 @@ def caseload(user, school=None) -> dict[str, Section]:
             late_acknowledgement,
         ),
         "incidents": _Part(
-            "Open incidents",
             Incident.objects.visible_to(user).filter(here, status=Incident.Status.OPEN),
             ("-happened_at",),
             ("code", "reference", "category", "happened_at", "school__name"),
         ),
         "referrals": _Part(
-            "Open referrals",
             Referral.objects.visible_to(user).filter(here).open(),
             ("follow_up_on", "-made_at"),
             (
@@ -121,7 +201,6 @@ def caseload(user, school=None) -> dict[str, Section]:
             Q(follow_up_on__lte=today),
         ),
         "actions": _Part(
-            "Case conference actions",
             ConferenceAction.objects.filter(
                 conference__in=Conference.objects.visible_to(user).filter(here),
                 done_at__isnull=True,
@@ -131,36 +210,17 @@ def caseload(user, school=None) -> dict[str, Section]:
             Q(due_on__lt=today),
         ),
         "enquiries": _Part(
-            "Enquiries waiting for your answer",
             Enquiry.objects.visible_to(user).filter(here).waiting_for(Side.POLICE),
             ("last_message_at",),
             ("code", "subject", "last_message_at", "school__name"),
             late_answer,
         ),
         "session_requests": _Part(
-            "Session requests waiting",
             SessionRequest.objects.visible_to(user).filter(here).waiting(),
             ("requested_at",),
             ("code", "topic", "requested_at", "school__name"),
         ),
     }
-    sections = {key: Section(part.title, []) for key, part in parts.items()}
-    first, *others = (part.rows(key) for key, part in parts.items())
-    rows = first.union(*others, all=True)
-    for row in sorted(rows, key=lambda row: row["position"]):
-        section = sections[row["section"]]
-        section.items.append(_record(parts[row["section"]].model, row["shown"], rows.db))
-        section.count, section.overdue = row["total"], row["overdue_total"]
-    # The flags on the rows shown, from the same rules.
-    for concern in sections["concerns"].items:
-        concern.overdue = (
-            concern.acknowledged_at is None
-            and concern.triaged_at is not None
-            and now - concern.triaged_at > ACKNOWLEDGE_WITHIN
-        )
-    for enquiry in sections["enquiries"].items:
-        enquiry.overdue = now - enquiry.last_message_at > ANSWER_WITHIN
-    return sections
 
 
 def _record(model: type[Model], shown: dict, db: str) -> Model:

@@ -15,7 +15,7 @@ The scope names the rules of the apps below `ssp` (imported where used, as the U
 every app): it is wiring, not a rule of its own.
 """
 
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import cached_property
 
@@ -167,3 +167,17 @@ class ScopeMiddleware:
             return self.get_response(request)
         finally:
             _current.reset(token)
+
+
+@contextmanager
+def stand_in_scope(user, **facts):
+    """The current scope, while a statement is built with stand-ins (ssp.statements): the
+    stand-in person's, holding the given facts (`visible_school_ids=[...]`, say) instead of
+    working them out."""
+    scope = Scope(user)
+    scope.__dict__.update(facts)
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)

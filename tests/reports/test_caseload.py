@@ -173,3 +173,37 @@ def test_each_section_keeps_its_order_and_its_first_items(
     ]
     assert body.index(newest[0].reference) < body.index(newest[4].reference)
     assert newest[5].reference not in body
+
+
+@pytest.mark.parametrize("one_school", [False, True], ids=["both schools", "one chosen"])
+def test_the_statement_run_is_the_one_the_rules_build_for_the_person(
+    busy_school_a, sspo_a, school_a, school_b, sergeant, one_school
+):
+    """The caseload runs a statement built once with stand-ins (ssp.statements): with the
+    person's values put in, it is the very statement the records' rules build for them."""
+    from reports.caseload import _parts, request_values, statement_for
+    from schools.services import assignment_create
+    from ssp.scope import Scope, _current
+    from tests.factories import revoke_dsa
+
+    assignment_create(officer=sspo_a.officer, school=school_b, by=sergeant)
+    revoke_dsa(school_b.partnership)  # two schools seen, one of them in force
+    token = _current.set(Scope(sspo_a))
+    try:
+        values = request_values(sspo_a, school_a if one_school else None, timezone.now())
+        assert sorted(values["visible"]) == sorted([school_a.pk, school_b.pk])
+        assert values["in_force"] == [school_a.pk]
+        parts = _parts(
+            sspo_a,
+            values["school"],
+            acknowledge_by=values["acknowledge_by"],
+            answer_by=values["answer_by"],
+            today=values["today"],
+        )
+        first, *others = (part.rows(key) for key, part in parts.items())
+        sql, params = first.union(*others, all=True).query.sql_with_params()
+    finally:
+        _current.reset(token)
+    statement = statement_for("default", sspo_a.role, values)
+    assert statement.sql == sql
+    assert statement.bind(values) == list(params)

@@ -1,0 +1,129 @@
+"""Statements built and compiled once per process, then run with each request's values.
+
+On the busiest pages, building a queryset and compiling it to SQL costs more than running
+it (issue 11: two fifths of the caseload's time went on building querysets). Where a page's
+statement has the same shape on every request and only its values change (the person, their
+schools, the moment), the page can build it once, through the very code it would use every
+time (the access rules included), with *stand-ins* for those values, and remember where each
+stand-in went among the statement's parameters. Each request then runs the remembered SQL
+with its own values put in those places: the same statement the code would have built for
+it, without building it.
+
+Stand-ins are values no record can hold (negative ids, moments and days of the year 1901),
+each different from the others, so each is found among the parameters by its value alone.
+While a statement is built, the database may not be reached: code that read it to shape the
+statement (a rule looking up the person's rows, say) would shape it by the stand-ins' rows,
+so `prepare` refuses instead (`BuiltFromTheDatabase`). A parameter in the stand-ins' range
+that is not one of them was worked out from one (a day before a stand-in day, say): it would
+be kept as a constant where the request's value belonged, so `prepare` refuses that too.
+(A stand-in may go unused: a rule that finds no schools leaves its part out.)
+"""
+
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# Far from anything real: ids are positive, and the portal holds nothing from 1901. Values
+# near them (up to a year or a billion away) are refused as worked out from one.
+_FIRST_ID = -1_900_000_000
+_FIRST_MOMENT = datetime(1901, 1, 1, tzinfo=UTC)
+_FIRST_DAY = date(1901, 1, 1)
+_NEAR_YEARS = range(1900, 1903)
+_NEAR_IDS = (_FIRST_ID - 10**9, _FIRST_ID + 10**9)
+
+
+class BuiltFromTheDatabase(RuntimeError):
+    """A statement's builder read the database, so its shape could depend on the stand-ins."""
+
+
+class StandIns:
+    """Hands out stand-ins for a statement's values, each one different, and names them.
+
+    `id("user")` is one id; `ids("schools", 2)` a list of two; `moment("now")` a datetime;
+    `day("today")` a date. Each request gives the real value under the same name (a list of
+    the same length for `ids`)."""
+
+    def __init__(self):
+        self._ids = itertools.count(_FIRST_ID)
+        self._steps = itertools.count(1)
+        self.names: dict[object, tuple[str, int | None]] = {}
+
+    def _name(self, value, name, index=None):
+        self.names[value] = (name, index)
+        return value
+
+    def id(self, name: str) -> int:
+        return self._name(next(self._ids), name)
+
+    def ids(self, name: str, count: int) -> list[int]:
+        return [self._name(next(self._ids), name, i) for i in range(count)]
+
+    def moment(self, name: str) -> datetime:
+        return self._name(_FIRST_MOMENT + timedelta(seconds=next(self._steps)), name)
+
+    def day(self, name: str) -> date:
+        return self._name(_FIRST_DAY + timedelta(days=next(self._steps)), name)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A compiled statement, and for each of its parameters either a constant or the name
+    (and list position) of the request's value that goes there."""
+
+    alias: str
+    sql: str
+    params: tuple
+    slots: tuple  # per parameter: None for a constant, else (name, index or None)
+
+    def bind(self, values: Mapping[str, object]) -> list:
+        params = list(self.params)
+        for position, slot in enumerate(self.slots):
+            if slot is not None:
+                name, index = slot
+                params[position] = values[name] if index is None else values[name][index]
+        return params
+
+    def rows(self, values: Mapping[str, object]) -> list[tuple]:
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, self.bind(values))
+            return cursor.fetchall()
+
+
+def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Prepared:
+    """Build a statement once with stand-ins and compile it (see the module's docstring)."""
+    stand_ins = StandIns()
+
+    def refuse(execute, sql, params, many, context):
+        raise BuiltFromTheDatabase(f"a statement's builder read the database: {sql[:200]}")
+
+    connection = connections[alias]
+    with connection.execute_wrapper(refuse):
+        queryset = build(stand_ins)
+        sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    slots = tuple(stand_ins.names.get(param) if _hashable(param) else None for param in params)
+    for param, slot in zip(params, slots, strict=True):
+        if slot is None and _near_a_stand_in(param):
+            raise ValueError(f"a parameter worked out from a stand-in, not one: {param!r}")
+    return Prepared(alias, sql, tuple(params), slots)
+
+
+def _near_a_stand_in(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return _NEAR_IDS[0] <= value < _NEAR_IDS[1]  # not `in range`: slow for int subclasses
+    if isinstance(value, date):  # datetimes too
+        return value.year in _NEAR_YEARS
+    return False
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

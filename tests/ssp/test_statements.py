@@ -1,0 +1,81 @@
+"""Statements built once with stand-ins (ssp.statements): they run with each request's values
+exactly what the code would have built for them, and refuse to be built any way that could
+shape them by the stand-ins."""
+
+import datetime
+
+import pytest
+from django.db.models import Exists, OuterRef
+
+from agreements.models import Partnership
+from schools.models import Pupil, School
+from ssp.statements import BuiltFromTheDatabase, prepare
+from tests.factories import revoke_dsa
+
+
+def pupils_of(school_ids, born_after):
+    return Pupil.objects.filter(
+        school_id__in=school_ids, date_of_birth__gt=born_after
+    ).values_list("pk", flat=True)
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_runs_with_each_requests_values(school_a, school_b, pupil_a):
+    statement = prepare(
+        lambda stand_in: pupils_of(stand_in.ids("schools", 1), stand_in.day("born_after"))
+    )
+    long_ago = datetime.date(1990, 1, 1)
+    assert statement.rows({"schools": [school_a.pk], "born_after": long_ago}) == [(pupil_a.pk,)]
+    assert statement.rows({"schools": [school_b.pk], "born_after": long_ago}) == []
+    assert statement.rows({"schools": [school_a.pk], "born_after": pupil_a.date_of_birth}) == []
+    # The same statement and parameters as the queryset built with those values.
+    sql, params = pupils_of([school_a.pk], long_ago).query.sql_with_params()
+    assert statement.sql == sql
+    assert statement.bind({"schools": [school_a.pk], "born_after": long_ago}) == list(params)
+
+
+@pytest.mark.django_db
+def test_a_builder_that_reads_the_database_is_refused(school_a):
+    def build(stand_in):
+        # Shaped by what the database says of the stand-in school: there is none.
+        ids = list(School.objects.filter(pk=stand_in.id("school")).values_list("pk", flat=True))
+        return Pupil.objects.filter(school_id__in=ids)
+
+    with pytest.raises(BuiltFromTheDatabase):
+        prepare(build)
+
+
+@pytest.mark.django_db
+def test_a_value_worked_out_from_a_stand_in_is_refused():
+    def build(stand_in):
+        # A day before the stand-in: it would be kept as a constant, not the request's day.
+        return Pupil.objects.filter(
+            date_of_birth__gt=stand_in.day("today") - datetime.timedelta(days=365)
+        )
+
+    with pytest.raises(ValueError, match="worked out from a stand-in"):
+        prepare(build)
+
+
+@pytest.mark.django_db
+def test_subqueries_take_their_values_too(school_a, school_b):
+    def build(stand_in):
+        in_force = Partnership.objects.filter(school=OuterRef("pk")).in_force(
+            on=stand_in.day("today")
+        )
+        return School.objects.filter(Exists(in_force), pk__in=stand_in.ids("schools", 2))
+
+    statement = prepare(build)
+    revoke_dsa(school_b.partnership)
+    today = datetime.date.today()
+    both = [school_a.pk, school_b.pk]
+    expected = set(
+        School.objects.filter(
+            Exists(Partnership.objects.filter(school=OuterRef("pk")).in_force(on=today)),
+            pk__in=both,
+        ).values_list("pk", flat=True)
+    )
+    found = {row[0] for row in statement.rows({"today": today, "schools": both})}
+    assert found == expected == {school_a.pk}
+    far_future = datetime.date(2999, 1, 1)  # every DSA has expired by then
+    assert statement.rows({"today": far_future, "schools": both}) == []
