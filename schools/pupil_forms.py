@@ -146,7 +146,8 @@ class ColumnMappingForm(forms.Form):
     def clean(self):
         data = super().clean()
         used = {}
-        for name, heading in data.items():
+        # Over a copy: add_error takes the field out of the cleaned data being read.
+        for name, heading in list(data.items()):
             if heading and heading in used:
                 self.add_error(
                     name, f"“{heading}” is already chosen for the {used[heading].lower()}."

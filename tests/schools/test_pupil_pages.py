@@ -280,6 +280,17 @@ def test_a_column_left_unchosen_is_asked_for_by_its_field(signed_in, intake_a, h
     )
 
 
+def test_one_column_chosen_for_two_fields_is_refused_by_the_second(signed_in, intake_a, head_a):
+    chosen = {**MAPPING, "preferred_surname": MAPPING["legal_surname"]}
+    response = signed_in(head_a).post(reverse("roll_columns", args=[intake_a.code]), chosen)
+    assert response.status_code == 200
+    heading = MAPPING["legal_surname"]
+    assert response.context["form"].errors["preferred_surname"] == [
+        f"“{heading}” is already chosen for the legal surname."
+    ]
+    assert "legal_surname" not in response.context["form"].errors
+
+
 def test_a_question_is_answered_on_the_preview_then_applied(signed_in, school_a, head_a):
     twins = [
         PupilFactory(school=school_a, upn="", first_name="Ann", last_name="Lee") for _ in range(2)
