@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import json
 import uuid
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from schools.models import Force, School
 from ssp.history import HistoricalRecords
+from ssp.statements import prepare
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -797,3 +799,30 @@ class Disclosure(models.Model):
     @property
     def dsa_version(self) -> str:
         return f"v{self.document.version}" if self.document_id else ""
+
+
+def in_force_among(school_ids: list[int], on=None) -> list[int]:
+    """Of these schools, those whose DSA is in force on a day (today, London): the ids of
+    Partnership.objects.in_force(on), in one query.
+
+    Every page asks this of the person's schools, and building and compiling in_force()'s
+    subqueries cost more than running them, so the statement is built once per process for
+    each number of schools (ssp.statements) and run with the ids and the day."""
+    if not school_ids:
+        return []
+    statement = _in_force_statement(Partnership.objects.db, len(school_ids))
+    return [
+        row[0] for row in statement.rows({"schools": school_ids, "on": on or timezone.localdate()})
+    ]
+
+
+@functools.cache
+def _in_force_statement(alias, count):
+    return prepare(
+        lambda stand_in: (
+            Partnership.objects.filter(school_id__in=stand_in.ids("schools", count))
+            .in_force(stand_in.day("on"))
+            .values_list("school_id", flat=True)
+        ),
+        alias,
+    )

@@ -19,8 +19,6 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef
-
 from .roles import POLICE_ROLES, SCHOOL_LEADS, Role
 
 _current: ContextVar["Scope | None"] = ContextVar("ssp_scope", default=None)
@@ -56,25 +54,19 @@ class Scope:
 
     def visible_schools(self, *, select_related=(), prefetch=(), annotate=None) -> list:
         """The visible schools as rows, with what a page shows of them; one query, which
-        also answers visible_school_ids and in_force_school_ids for the rest of the request.
-        The page may only say what to load with them (related rows, counts), never narrow or
-        widen the rule."""
-        from agreements.models import Partnership
+        also answers visible_school_ids for the rest of the request. The page may only say
+        what to load with them (related rows, counts), never narrow or widen the rule."""
         from schools.models import School
 
-        in_force = Partnership.objects.filter(school=OuterRef("pk")).in_force()
         queryset = (
             School.objects.visible_to(self.user)
             .prefetch_related(*prefetch)
-            .annotate(**(annotate or {}), dsa_in_force=Exists(in_force))
+            .annotate(**(annotate or {}))
         )
         if select_related:
             queryset = queryset.select_related(*select_related)
         schools = list(queryset)
         self.__dict__.setdefault("visible_school_ids", [school.pk for school in schools])
-        self.__dict__.setdefault(
-            "in_force_school_ids", [school.pk for school in schools if school.dsa_in_force]
-        )
         return schools
 
     @cached_property
@@ -99,14 +91,11 @@ class Scope:
     @cached_property
     def in_force_school_ids(self) -> list[int]:
         """Of the schools the person may see, those whose DSA is in force now
-        (Partnership.objects.in_force(), the one place that decides it)."""
-        from agreements.models import Partnership
+        (Partnership.objects.in_force(), the one place that decides it): one query, whose
+        statement is built once per process (agreements.models.in_force_among)."""
+        from agreements.models import in_force_among
 
-        return list(
-            Partnership.objects.filter(school_id__in=self.visible_school_ids)
-            .in_force()
-            .values_list("school_id", flat=True)
-        )
+        return in_force_among(self.visible_school_ids)
 
     def forget(self) -> None:
         """Drop every answer worked out so far, and the role worked out on the user, so the

@@ -5,6 +5,7 @@ shape them by the stand-ins."""
 import datetime
 
 import pytest
+import time_machine
 from django.db.models import Exists, OuterRef
 
 from agreements.models import Partnership
@@ -79,3 +80,21 @@ def test_subqueries_take_their_values_too(school_a, school_b):
     assert found == expected == {school_a.pk}
     far_future = datetime.date(2999, 1, 1)  # every DSA has expired by then
     assert statement.rows({"today": far_future, "schools": both}) == []
+
+
+@pytest.mark.django_db
+def test_the_in_force_statement_decides_as_in_force_does_whenever_it_was_built(school_a, school_b):
+    from agreements.models import _in_force_statement, in_force_among
+
+    both = [school_a.pk, school_b.pk]
+    _in_force_statement.cache_clear()
+    with time_machine.travel(datetime.datetime(2031, 6, 1, 3, tzinfo=datetime.UTC), tick=False):
+        in_force_among(both)  # built on another day, when no DSA of theirs is in force
+    revoke_dsa(school_b.partnership)
+    assert in_force_among(both) == [school_a.pk]
+    today = datetime.date.today()
+    for on in (today, today + datetime.timedelta(days=5 * 365)):
+        expected = Partnership.objects.filter(school_id__in=both).in_force(on)
+        assert in_force_among(both, on) == list(expected.values_list("school_id", flat=True))
+    assert in_force_among(both, today + datetime.timedelta(days=5 * 365)) == []
+    assert in_force_among([]) == []
