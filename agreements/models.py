@@ -816,7 +816,8 @@ def in_force_among(school_ids: list[int], on=None) -> list[int]:
     ]
 
 
-@functools.cache
+# One statement per number of schools asked about; a few hundred numbers at most are kept.
+@functools.lru_cache(maxsize=256)
 def _in_force_statement(alias, count):
     return prepare(
         lambda stand_in: (
