@@ -16,7 +16,9 @@ statement (a rule looking up the person's rows, say) would shape it by the stand
 so `prepare` refuses instead (`BuiltFromTheDatabase`). A parameter in the stand-ins' range
 that is not one of them was worked out from one (a day before a stand-in day, say): it would
 be kept as a constant where the request's value belonged, so `prepare` refuses that too.
-(A stand-in may go unused: a rule that finds no schools leaves its part out.)
+(A stand-in may go unused: a rule that finds no schools leaves its part out.) Where the
+database takes moments and days as text (SQLite, the demo's), a stand-in is found in that form
+too, and the request's value is put in that form.
 """
 
 import itertools
@@ -77,14 +79,18 @@ class Prepared:
     alias: str
     sql: str
     params: tuple
-    slots: tuple  # per parameter: None for a constant, else (name, index or None)
+    # per parameter: None for a constant, else (name, index or None, how the database takes
+    # it: None for as it is, "moment" or "day" for in the backend's own form)
+    slots: tuple
 
     def bind(self, values: Mapping[str, object]) -> list:
         params = list(self.params)
+        ops = connections[self.alias].ops
         for position, slot in enumerate(self.slots):
             if slot is not None:
-                name, index = slot
-                params[position] = values[name] if index is None else values[name][index]
+                name, index, form = slot
+                value = values[name] if index is None else values[name][index]
+                params[position] = _adapt(ops, form, value) if form else value
         return params
 
     def rows(self, values: Mapping[str, object]) -> list[tuple]:
@@ -104,16 +110,30 @@ def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Pr
     with connection.execute_wrapper(refuse):
         queryset = build(stand_ins)
         sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    slots = tuple(stand_ins.names.get(param) if _hashable(param) else None for param in params)
+    # Each stand-in as it is, and as the backend adapts it for a moment's or a day's column.
+    found = {value: (*slot, None) for value, slot in stand_ins.names.items()}
+    for value, slot in stand_ins.names.items():
+        if isinstance(value, date):
+            form = "moment" if isinstance(value, datetime) else "day"
+            found.setdefault(_adapt(connection.ops, form, value), (*slot, form))
+    slots = tuple(found.get(param) if _hashable(param) else None for param in params)
     for param, slot in zip(params, slots, strict=True):
         if slot is None and _near_a_stand_in(param):
             raise ValueError(f"a parameter worked out from a stand-in, not one: {param!r}")
     return Prepared(alias, sql, tuple(params), slots)
 
 
+def _adapt(ops, form, value):
+    if form == "moment":
+        return ops.adapt_datetimefield_value(value)
+    return ops.adapt_datefield_value(value)
+
+
 def _near_a_stand_in(value) -> bool:
     if isinstance(value, bool):
         return False
+    if isinstance(value, str):  # a moment or day the backend takes as text
+        return value[:4].isdigit() and int(value[:4]) in _NEAR_YEARS
     if isinstance(value, int):
         return _NEAR_IDS[0] <= value < _NEAR_IDS[1]  # not `in range`: slow for int subclasses
     if isinstance(value, date):  # datetimes too

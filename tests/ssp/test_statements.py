@@ -98,3 +98,38 @@ def test_the_in_force_statement_decides_as_in_force_does_whenever_it_was_built(s
         assert in_force_among(both, on) == list(expected.values_list("school_id", flat=True))
     assert in_force_among(both, today + datetime.timedelta(days=5 * 365)) == []
     assert in_force_among([]) == []
+
+
+@pytest.mark.django_db
+def test_a_backend_that_takes_days_as_text_gets_the_requests_day_as_text(school_a, monkeypatch):
+    """SQLite (the demo's database) takes moments and days as text: a stand-in is found in
+    that form, and the request's value put in it, never the stand-in's day kept."""
+    from django.db import connection
+
+    from agreements.models import _in_force_statement, in_force_among
+
+    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value.isoformat())
+    _in_force_statement.cache_clear()
+    try:
+        statement = _in_force_statement("default", 1)
+        far_future = datetime.date(2999, 1, 1)
+        assert "2999-01-01" in statement.bind({"schools": [school_a.pk], "on": far_future})
+        assert in_force_among([school_a.pk]) == [school_a.pk]
+        assert in_force_among([school_a.pk], far_future) == []
+    finally:
+        _in_force_statement.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_day_worked_out_from_a_stand_in_is_refused_in_text_too(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value.isoformat())
+
+    def build(stand_in):
+        return Pupil.objects.filter(
+            date_of_birth__gt=stand_in.day("today") - datetime.timedelta(days=365)
+        )
+
+    with pytest.raises(ValueError, match="worked out from a stand-in"):
+        prepare(build)
