@@ -11,11 +11,13 @@ more here than running it, so six queries cost noticeably more than one.)
 import functools
 import json
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, Model, Q, QuerySet, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
@@ -92,12 +94,13 @@ def caseload(user, school=None) -> dict[str, Section]:
     values = request_values(user, school, timezone.now())
     alias = Concern.objects.db
     sections = {key: Section(title, []) for key, (title, _) in SECTIONS.items()}
-    try:
-        statement = statement_for(alias, user.role, values)
-    except EmptyResultSet:  # no school, so no section has a record to show
-        return sections
+    rows = [
+        row
+        for statement in statements_for(alias, user.role, values)
+        for row in statement.rows(values)
+    ]
     # Rows come as (section, position in it, count, overdue count, what is shown as JSON).
-    for key, _, total, overdue, shown in sorted(statement.rows(values), key=lambda row: row[1]):
+    for key, _, total, overdue, shown in sorted(rows, key=lambda row: row[1]):
         section = sections[key]
         section.items.append(_record(SECTIONS[key][1], json.loads(shown), alias))
         section.count, section.overdue = total, overdue
@@ -128,17 +131,21 @@ def request_values(user, school, now) -> dict:
     }
 
 
-def statement_for(alias, role, values) -> Prepared:
+def statements_for(alias, role, values) -> list[Prepared]:
     here = values["school"] is not None
-    return _statement(alias, role, len(values["visible"]), len(values["in_force"]), here)
+    return _statements(alias, role, len(values["visible"]), len(values["in_force"]), here)
 
 
 @functools.cache
-def _statement(alias, role, visible: int, in_force: int, here: bool) -> Prepared:
+def _statements(alias, role, visible: int, in_force: int, here: bool) -> list[Prepared]:
     """The six sections' statement for one shape: the person's role, how many schools they
-    see and how many of those have a DSA in force, and whether one school was chosen."""
+    see and how many of those have a DSA in force, and whether one school was chosen.
 
-    def build(stand_in: StandIns):
+    One statement where the database takes a UNION of sliced parts (PostgreSQL); one per
+    section where it does not (SQLite, the demo's). A section whose rule can find nothing
+    in this shape (no school with a DSA in force, say) is left out."""
+
+    def build(stand_in: StandIns, only=None):
         user = get_user_model()(pk=stand_in.id("user"))
         user.role = role  # worked out once per person (User.role); here, given
         facts = {
@@ -153,10 +160,18 @@ def _statement(alias, role, visible: int, in_force: int, here: bool) -> Prepared
                 answer_by=stand_in.moment("answer_by"),
                 today=stand_in.day("today"),
             )
-            first, *others = (part.rows(key) for key, part in parts.items())
-            return first.union(*others, all=True)
+            first, *others = (part.rows(key) for key, part in parts.items() if only in (None, key))
+            return first.union(*others, all=True) if others else first
 
-    return prepare(build, alias)
+    if connections[alias].features.supports_slicing_ordering_in_compound:
+        each = [None]
+    else:
+        each = list(SECTIONS)
+    statements = []
+    for only in each:
+        with suppress(EmptyResultSet):
+            statements.append(prepare(functools.partial(build, only=only), alias))
+    return statements
 
 
 def _parts(user, school_id, *, acknowledge_by, answer_by, today) -> dict[str, _Part]:

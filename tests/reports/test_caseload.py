@@ -184,7 +184,7 @@ def test_the_statement_run_is_the_one_the_rules_build_for_the_person(
     """The caseload runs a statement built once with stand-ins (ssp.statements): with the
     person's values put in, it is the very statement the records' rules build for them,
     even built on another day (a rule that read the clock would have kept that day's)."""
-    from reports.caseload import _parts, _statement, request_values, statement_for
+    from reports.caseload import _parts, _statements, request_values, statements_for
     from schools.services import assignment_create
     from ssp.scope import Scope, _current
     from tests.factories import revoke_dsa
@@ -207,8 +207,42 @@ def test_the_statement_run_is_the_one_the_rules_build_for_the_person(
         sql, params = first.union(*others, all=True).query.sql_with_params()
     finally:
         _current.reset(token)
-    _statement.cache_clear()
+    _statements.cache_clear()
     with time_machine.travel(datetime.datetime(2031, 6, 1, 3, tzinfo=datetime.UTC), tick=False):
-        statement = statement_for("default", sspo_a.role, values)
+        [statement] = statements_for("default", sspo_a.role, values)
     assert statement.sql == sql
     assert statement.bind(values) == list(params)
+
+
+def test_a_database_without_unions_of_sliced_parts_reads_each_section_on_its_own(
+    client, busy_school_a, sspo_a, monkeypatch
+):
+    """SQLite, the demo's database, refuses a UNION of sliced parts: there the six sections
+    are six statements, and the page shows the same."""
+    from django.db import connection
+
+    from reports.caseload import _statements
+
+    _, union = caseload_of(client, sspo_a)
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
+    _statements.cache_clear()
+    try:
+        _, apart = caseload_of(client, sspo_a)
+        # One statement per section, built once for the shape (one school, in force).
+        assert len(_statements("default", sspo_a.role, 1, 1, False)) == 6
+        assert _statements.cache_info().currsize == 1
+    finally:
+        _statements.cache_clear()
+
+    def shown(sections):
+        return [
+            (
+                s.count,
+                s.overdue,
+                [{k: v for k, v in vars(i).items() if k != "_state"} for i in s.items],
+            )
+            for s in sections.values()
+        ]
+
+    assert shown(apart) == shown(union)
+    assert sum(s.count for s in apart.values()) == 5
