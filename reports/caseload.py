@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
@@ -261,5 +261,14 @@ def _instance(model: type[Model], values: dict, db: str) -> Model:
     # read stay deferred, as with only().
     fields = [f for f in model._meta.concrete_fields if f.name in values]
     return model.from_db(
-        db, [f.attname for f in fields], [f.to_python(values[f.name]) for f in fields]
+        db, [f.attname for f in fields], [_read(f, values[f.name]) for f in fields]
     )
+
+
+def _read(field, value):
+    value = field.to_python(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        # SQLite (the demo's) keeps moments in UTC without saying so; PostgreSQL's JSON
+        # gives the offset.
+        value = timezone.make_aware(value, UTC)
+    return value

@@ -11,11 +11,12 @@ it, without building it.
 
 Stand-ins are values no record can hold (negative ids, moments and days of the year 1901),
 each different from the others, so each is found among the parameters by its value alone.
-While a statement is built, the database may not be reached: code that read it to shape the
-statement (a rule looking up the person's rows, say) would shape it by the stand-ins' rows,
-so `prepare` refuses instead (`BuiltFromTheDatabase`). A parameter in the stand-ins' range
-that is not one of them was worked out from one (a day before a stand-in day, say): it would
-be kept as a constant where the request's value belonged, so `prepare` refuses that too.
+While a statement is built (before it is compiled), the database may not be reached: code
+that read it to shape the statement (a rule looking up the person's rows, say) would shape it
+by the stand-ins' rows, so `prepare` refuses instead (`BuiltFromTheDatabase`). A parameter
+in the stand-ins' range that is not one of them was worked out from one (a day before a
+stand-in day, say): it would be kept as a constant where the request's value belonged, so
+`prepare` refuses that too.
 (A stand-in may go unused: a rule that finds no schools leaves its part out.) Where the
 database takes moments and days as text (SQLite, the demo's), a stand-in is found in that form
 too, and the request's value is put in that form.
@@ -109,7 +110,9 @@ def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Pr
     connection = connections[alias]
     with connection.execute_wrapper(refuse):
         queryset = build(stand_ins)
-        sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    # Compiled after: compiling runs no rule, but may ask the backend what it supports once
+    # (SQLite tries a JSON function), a read that owes nothing to the stand-ins.
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
     # Each stand-in as it is, and as the backend adapts it for a moment's or a day's column.
     found = {value: (*slot, None) for value, slot in stand_ins.names.items()}
     for value, slot in stand_ins.names.items():
