@@ -9,16 +9,14 @@ more here than running it, so six queries cost noticeably more than one.)
 """
 
 import functools
-import json
-from collections import defaultdict
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Model, Q, QuerySet, Value, Window
+from django.db.models import Count, Q, QuerySet, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
@@ -26,7 +24,7 @@ from incidents.models import Concern, Enquiry, Incident, Side
 from referrals.models import Conference, ConferenceAction, Referral
 from schools.models import SessionRequest
 from ssp.scope import scope_of, stand_in_scope
-from ssp.statements import Prepared, StandIns, prepare
+from ssp.statements import Prepared, StandIns, prepare, record
 
 SHOWN = 5  # items listed per section; each section links to its full list
 ACKNOWLEDGE_WITHIN = timedelta(days=2)
@@ -102,7 +100,7 @@ def caseload(user, school=None) -> dict[str, Section]:
     # Rows come as (section, position in it, count, overdue count, what is shown as JSON).
     for key, _, total, overdue, shown in sorted(rows, key=lambda row: row[1]):
         section = sections[key]
-        section.items.append(_record(SECTIONS[key][1], json.loads(shown), alias))
+        section.items.append(record(SECTIONS[key][1], shown, alias))
         section.count, section.overdue = total, overdue
     # The flags on the rows shown, from the same rules.
     for concern in sections["concerns"].items:
@@ -236,39 +234,3 @@ def _parts(user, school_id, *, acknowledge_by, answer_by, today) -> dict[str, _P
             ("code", "topic", "requested_at", "school__name"),
         ),
     }
-
-
-def _record(model: type[Model], shown: dict, db: str) -> Model:
-    """A model instance from a row's JSON, with the related records it names, as the
-    database would have built it with only() and select_related()."""
-    own, related = {}, defaultdict(dict)
-    for path, value in shown.items():
-        name, _, rest = path.partition("__")
-        if rest:
-            related[name][rest] = value
-        else:
-            own[name] = value
-    record = _instance(model, own, db)
-    for name, values in related.items():
-        key = model._meta.get_field(name)
-        values[key.target_field.name] = own[name]
-        setattr(record, name, _instance(key.related_model, values, db))
-    return record
-
-
-def _instance(model: type[Model], values: dict, db: str) -> Model:
-    # JSON carries dates, times and UUIDs as text: each field reads its own back. Fields not
-    # read stay deferred, as with only().
-    fields = [f for f in model._meta.concrete_fields if f.name in values]
-    return model.from_db(
-        db, [f.attname for f in fields], [_read(f, values[f.name]) for f in fields]
-    )
-
-
-def _read(field, value):
-    value = field.to_python(value)
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        # SQLite (the demo's) keeps moments in UTC without saying so; PostgreSQL's JSON
-        # gives the offset.
-        value = timezone.make_aware(value, UTC)
-    return value

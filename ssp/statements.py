@@ -23,12 +23,14 @@ too, and the request's value is put in that form.
 """
 
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 # Far from anything real: ids are positive, and the portal holds nothing from 1901. Values
 # near them (up to a year or a billion away) are refused as worked out from one.
@@ -83,6 +85,9 @@ class Prepared:
     # per parameter: None for a constant, else (name, index or None, how the database takes
     # it: None for as it is, "moment" or "day" for in the backend's own form)
     slots: tuple
+    # The compiler it was compiled with: it turns the database's rows into Python values as
+    # the queryset would (dates, aware moments, JSON, durations), on every backend alike.
+    compiler: object = field(default=None, compare=False, repr=False)
 
     def bind(self, values: Mapping[str, object]) -> list:
         params = list(self.params)
@@ -95,9 +100,13 @@ class Prepared:
         return params
 
     def rows(self, values: Mapping[str, object]) -> list[tuple]:
+        """The statement's rows for these values, each value as the queryset would give it."""
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
-            return cursor.fetchall()
+            found = cursor.fetchall()
+        if self.compiler is None:
+            return found
+        return list(self.compiler.results_iter(results=[found], tuple_expected=True))
 
 
 def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Prepared:
@@ -112,7 +121,8 @@ def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Pr
         queryset = build(stand_ins)
     # Compiled after: compiling runs no rule, but may ask the backend what it supports once
     # (SQLite tries a JSON function), a read that owes nothing to the stand-ins.
-    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
     # Each stand-in as it is, and as the backend adapts it for a moment's or a day's column.
     found = {value: (*slot, None) for value, slot in stand_ins.names.items()}
     for value, slot in stand_ins.names.items():
@@ -123,7 +133,7 @@ def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Pr
     for param, slot in zip(params, slots, strict=True):
         if slot is None and _near_a_stand_in(param):
             raise ValueError(f"a parameter worked out from a stand-in, not one: {param!r}")
-    return Prepared(alias, sql, tuple(params), slots)
+    return Prepared(alias, sql, tuple(params), slots, compiler)
 
 
 def _adapt(ops, form, value):
@@ -150,3 +160,40 @@ def _hashable(value) -> bool:
     except TypeError:
         return False
     return True
+
+
+def record(model: type[Model], shown: dict, db: str) -> Model:
+    """A model instance from a statement's values by field (a path such as "school__name"
+    follows the foreign key), with the related records it names, as the database would have
+    built it with only() and select_related(). Values may come as JSON carries them."""
+    own, related = {}, defaultdict(dict)
+    for path, value in shown.items():
+        name, _, rest = path.partition("__")
+        if rest:
+            related[name][rest] = value
+        else:
+            own[name] = value
+    record = _instance(model, own, db)
+    for name, values in related.items():
+        key = model._meta.get_field(name)
+        values[key.target_field.name] = own[name]
+        setattr(record, name, _instance(key.related_model, values, db))
+    return record
+
+
+def _instance(model: type[Model], values: dict, db: str) -> Model:
+    # JSON carries dates, times and UUIDs as text: each field reads its own back. Fields not
+    # read stay deferred, as with only(); the rest go in the model's order, as from_db wants.
+    fields = [f for f in model._meta.concrete_fields if f.name in values]
+    return model.from_db(
+        db, [f.attname for f in fields], [_read(f, values[f.name]) for f in fields]
+    )
+
+
+def _read(field, value):
+    value = field.to_python(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        # SQLite (the demo's) keeps moments in UTC without saying so; PostgreSQL's JSON
+        # gives the offset.
+        value = timezone.make_aware(value, UTC)
+    return value

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from incidents.services import (
@@ -188,6 +187,7 @@ def test_the_statement_run_is_the_one_the_rules_build_for_the_person(
     from schools.services import assignment_create
     from ssp.scope import Scope, _current
     from tests.factories import revoke_dsa
+    from tests.statements import built_on_another_day
 
     assignment_create(officer=sspo_a.officer, school=school_b, by=sergeant)
     revoke_dsa(school_b.partnership)  # two schools seen, one of them in force
@@ -208,8 +208,7 @@ def test_the_statement_run_is_the_one_the_rules_build_for_the_person(
     finally:
         _current.reset(token)
     _statements.cache_clear()
-    with time_machine.travel(datetime.datetime(2031, 6, 1, 3, tzinfo=datetime.UTC), tick=False):
-        [statement] = statements_for("default", sspo_a.role, values)
+    [statement] = built_on_another_day(lambda: statements_for("default", sspo_a.role, values))
     assert statement.sql == sql
     assert statement.bind(values) == list(params)
 
@@ -252,7 +251,7 @@ def test_a_moment_read_back_without_an_offset_is_taken_as_utc():
     """SQLite's JSON gives moments in UTC without saying so; PostgreSQL's gives the offset.
     Either way the caseload compares them with aware moments (the overdue flags)."""
     from incidents.models import Concern
-    from reports.caseload import _record
+    from ssp.statements import record as _record
 
     plain = _record(Concern, {"triaged_at": "2026-12-03 10:00:00"}, "default")
     offset = _record(Concern, {"triaged_at": "2026-12-03T10:00:00+00:00"}, "default")

@@ -5,13 +5,13 @@ shape them by the stand-ins."""
 import datetime
 
 import pytest
-import time_machine
 from django.db.models import Exists, OuterRef
 
 from agreements.models import Partnership
 from schools.models import Pupil, School
 from ssp.statements import BuiltFromTheDatabase, prepare
 from tests.factories import revoke_dsa
+from tests.statements import built_on_another_day
 
 
 def pupils_of(school_ids, born_after):
@@ -88,8 +88,7 @@ def test_the_in_force_statement_decides_as_in_force_does_whenever_it_was_built(s
 
     both = [school_a.pk, school_b.pk]
     _in_force_statement.cache_clear()
-    with time_machine.travel(datetime.datetime(2031, 6, 1, 3, tzinfo=datetime.UTC), tick=False):
-        in_force_among(both)  # built on another day, when no DSA of theirs is in force
+    built_on_another_day(lambda: in_force_among(both))  # when no DSA of theirs is in force
     revoke_dsa(school_b.partnership)
     assert in_force_among(both) == [school_a.pk]
     today = datetime.date.today()
