@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from schools.models import Force, School
 from ssp.history import HistoricalRecords
+from ssp.scope import scope_of
 from ssp.statements import prepare
 
 
@@ -28,7 +29,7 @@ class PartnershipQuerySet(models.QuerySet):
             return self.all()
         visible = Q(school_id__in=School.objects.visible_ids(user))
         if role == Role.SERGEANT:
-            held = Assignment.objects.current().values("school")
+            held = Assignment.objects.current(scope_of(user).today).values("school")
             visible |= Q(force_id=user.officer.team.force_id) & ~Q(school__in=held)
         elif role == Role.YET:
             return self.none()

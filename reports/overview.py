@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -39,8 +40,10 @@ from agreements.services import (
 )
 from incidents.models import Category, Concern, Incident, Share
 from referrals.models import Conference, ConferenceAction, Referral
-from schools.models import Assignment, Officer, School
+from schools.models import Assignment, Officer, School, Team
 from ssp.roles import Role
+from ssp.scope import scope_of, stand_in_scope
+from ssp.statements import Prepared, StandIns, prepare, record
 
 from .aggregates import Median
 from .caseload import ACKNOWLEDGE_WITHIN
@@ -256,7 +259,7 @@ def partnership_rows(user, school_ids, today) -> list[Row]:
     signatures = dsa_signature_facts(
         [p.pk for p in partnerships if _needs_signatures_to_explain(p, today)]
     )
-    sspos = _sspos([p.school_id for p in partnerships])
+    sspos = _sspos([p.school_id for p in partnerships], today)
     open_, overdue = _caseload(school_ids, timezone.now(), today)
     team = set(school_ids)
     rows = []
@@ -277,25 +280,51 @@ def partnership_rows(user, school_ids, today) -> list[Row]:
 
 
 # What the table and its CSV show of a partnership and its school.
-PARTNERSHIP_FIELDS = ("code", "status", "school", "force", "school__name", "school__urn")
+PARTNERSHIP_FIELDS = ("id", "code", "status", "school", "force", "school__name", "school__urn")
 
 
 def _partnerships(user, school_ids, today) -> list[Partnership]:
     """The person's partnerships, each with its force's current DSA, whether it is in force
     (the sharing rule itself, Partnership.objects.in_force()) and its latest review.
 
-    The DSA's and the review's fields each come in one subquery, as a JSON object: three
-    subqueries of the same row cost three times to build, compile and plan.
-    """
+    The statement is built once per process for each shape (ssp.statements), through the
+    same rules with stand-ins; each request runs it with its own person, schools and day."""
+    scope = scope_of(user)
+    force = user.officer.team.force_id if user.role == Role.SERGEANT else None
+    values = {
+        "user": user.pk,
+        "visible": scope.visible_school_ids,
+        "schools": list(school_ids),
+        "force": force,
+        "today": today,
+    }
+    alias = Partnership.objects.db
+    shape = (user.role, len(values["visible"]), len(values["schools"]))
+    found = []
+    for *own, dsa, in_force, review in _partnerships_statement(alias, *shape).rows(values):
+        p = record(Partnership, dict(zip(PARTNERSHIP_FIELDS, own, strict=True)), alias)
+        dsa, review = dsa or {}, review or {}
+        p.dsa_in_force = bool(in_force)
+        p.dsa_id, p.dsa_version = dsa.get("id"), dsa.get("version")
+        expires_on = dsa.get("expires_on")
+        p.dsa_expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
+        p.latest_rating = review.get("rating")
+        p.latest_term, p.latest_year = review.get("term"), review.get("year")
+        found.append(p)
+    return found
+
+
+def _partnerships_query(user, school_ids, today):
+    """_partnerships' statement as the rules build it. The DSA's and the review's fields each
+    come in one subquery, as a JSON object: three subqueries of the same row cost three
+    times to plan."""
     current_dsa = Document.objects.current_of(OuterRef("force"), Document.Kind.DSA)
     latest = Review.objects.filter(partnership=OuterRef("pk")).order_by("-period_start", "-pk")
     partnerships = Partnership.objects.visible_to(user)
     if user.role == Role.HEAD:
         partnerships = partnerships.filter(school_id__in=school_ids)
-    found = list(
-        partnerships.select_related("school")
-        .only(*PARTNERSHIP_FIELDS)
-        .annotate(
+    return (
+        partnerships.annotate(
             dsa=Subquery(
                 current_dsa.values(
                     json=JSONObject(id="pk", version="version", expires_on="expires_on")
@@ -309,15 +338,24 @@ def _partnerships(user, school_ids, today) -> list[Partnership]:
             ),
         )
         .order_by("school__name", "pk")
+        .values_list(*PARTNERSHIP_FIELDS, "dsa", "dsa_in_force", "latest")
     )
-    for p in found:
-        dsa, review = p.dsa or {}, p.latest or {}
-        p.dsa_id, p.dsa_version = dsa.get("id"), dsa.get("version")
-        expires_on = dsa.get("expires_on")
-        p.dsa_expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
-        p.latest_rating = review.get("rating")
-        p.latest_term, p.latest_year = review.get("term"), review.get("year")
-    return found
+
+
+# One statement per shape (role, schools seen, schools asked about); a few hundred at most.
+@functools.lru_cache(maxsize=256)
+def _partnerships_statement(alias, role, visible: int, schools: int) -> Prepared:
+    def build(stand_in: StandIns):
+        user = get_user_model()(pk=stand_in.id("user"))
+        user.role = role  # worked out once per person (User.role); here, given
+        if role == Role.SERGEANT:
+            user.officer = Officer(team=Team(force_id=stand_in.id("force")))
+        today = stand_in.day("today")
+        facts = {"visible_school_ids": stand_in.ids("visible", visible), "today": today}
+        with stand_in_scope(user, **facts):
+            return _partnerships_query(user, stand_in.ids("schools", schools), today)
+
+    return prepare(build, alias)
 
 
 def _why_not(p, today, signatures=None) -> NotInForce:
@@ -365,24 +403,57 @@ def agreement_status(p, signatures: list[SignatureFact], today) -> tuple[bool, s
     return False, "Not in force"
 
 
-def _sspos(school_ids) -> dict[int, list[str]]:
+def _sspos(school_ids, today) -> dict[int, list[str]]:
     """The names of each school's SSPOs now (names only: no need for the people's rows)."""
+    if not school_ids:
+        return {}
     found = {}
-    for school_id, first_name, last_name in (
-        Assignment.objects.current()
-        .filter(school_id__in=school_ids)
-        .order_by("starts_on", "pk")
-        .values_list("school_id", "officer__user__first_name", "officer__user__last_name")
+    statement = _sspos_statement(Assignment.objects.db, len(school_ids))
+    for school_id, first_name, last_name in statement.rows(
+        {"schools": list(school_ids), "today": today}
     ):
         found.setdefault(school_id, []).append(f"{first_name} {last_name}".strip())
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _sspos_statement(alias, schools: int) -> Prepared:
+    return prepare(
+        lambda stand_in: (
+            Assignment.objects.current(stand_in.day("today"))
+            .filter(school_id__in=stand_in.ids("schools", schools))
+            .order_by("starts_on", "pk")
+            .values_list("school_id", "officer__user__first_name", "officer__user__last_name")
+        ),
+        alias,
+    )
+
+
 def _caseload(school_ids, now, today) -> tuple[dict, dict]:
-    """Open and overdue items per school and kind: one query, four GROUP BYs in a UNION."""
+    """Open and overdue items per school and kind: one query, four GROUP BYs in a UNION,
+    built once per process for each number of schools (ssp.statements)."""
     if not school_ids:
         return {}, {}
-    late = now - ACKNOWLEDGE_WITHIN
+    values = {"schools": list(school_ids), "late": now - ACKNOWLEDGE_WITHIN, "today": today}
+    statement = _caseload_statement(Concern.objects.db, len(school_ids))
+    open_, overdue = {}, {}
+    for school_id, kind, count, late_count in statement.rows(values):
+        open_[(school_id, kind)] = count
+        overdue[(school_id, kind)] = late_count
+    return open_, overdue
+
+
+@functools.lru_cache(maxsize=256)
+def _caseload_statement(alias, schools: int) -> Prepared:
+    return prepare(
+        lambda stand_in: _caseload_query(
+            stand_in.ids("schools", schools), stand_in.moment("late"), stand_in.day("today")
+        ),
+        alias,
+    )
+
+
+def _caseload_query(school_ids, late, today):
     concerns = (
         # Waiting for the police: shared (or referred for early intervention and passed on),
         # no outcome recorded yet. The SSPO's caseload counts the same.
@@ -431,13 +502,7 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
         .values_list("school", "kind", "open", "overdue")
         .order_by()
     )
-    open_, overdue = {}, {}
-    for school_id, kind, count, late_count in concerns.union(
-        incidents, referrals, actions, all=True
-    ):
-        open_[(school_id, kind)] = count
-        overdue[(school_id, kind)] = late_count
-    return open_, overdue
+    return concerns.union(incidents, referrals, actions, all=True)
 
 
 # The charts' figures -----------------------------------------------------------------------
@@ -468,34 +533,50 @@ def _month(value) -> datetime.date:
 
 def _counts(school_ids, since) -> dict:
     """{(month, category): concerns logged} since a moment, months in London time."""
+    statement = _month_statement(Concern.objects.db, "counts", len(school_ids))
     return {
         (_month(month), category): count
-        for month, category, count in (
-            Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=since)
-            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
-            .values("month", "category")
-            .annotate(count=Count("pk"))
-            .values_list("month", "category", "count")
-            .order_by()
-        )
+        for month, category, count in statement.rows({"schools": school_ids, "since": since})
     }
 
 
 def _triage(school_ids, since) -> dict:
     """{month logged: (concerns triaged, median hours from logging to triage)}."""
+    statement = _month_statement(Concern.objects.db, "triage", len(school_ids))
     return {
         _month(month): (triaged, median.total_seconds() / 3600)
-        for month, triaged, median in (
-            Concern.objects.filter(
-                school_id__in=school_ids, recorded_at__gte=since, triaged_at__isnull=False
+        for month, triaged, median in statement.rows({"schools": school_ids, "since": since})
+    }
+
+
+def _logged_by_month(school_ids, since, **more):
+    return (
+        Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=since, **more)
+        .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+        .order_by()
+    )
+
+
+# The two month statements (what is counted, and for how many schools), built once each.
+@functools.lru_cache(maxsize=256)
+def _month_statement(alias, what, schools: int) -> Prepared:
+    def build(stand_in: StandIns):
+        school_ids, since = stand_in.ids("schools", schools), stand_in.moment("since")
+        if what == "counts":
+            return (
+                _logged_by_month(school_ids, since)
+                .values("month", "category")
+                .annotate(count=Count("pk"))
+                .values_list("month", "category", "count")
             )
-            .annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+        return (
+            _logged_by_month(school_ids, since, triaged_at__isnull=False)
             .values("month")
             .annotate(triaged=Count("pk"), median=Median(F("triaged_at") - F("recorded_at")))
             .values_list("month", "triaged", "median")
-            .order_by()
         )
-    }
+
+    return prepare(build, alias)
 
 
 def months_key(school_ids, this_month) -> str:

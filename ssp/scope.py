@@ -42,6 +42,14 @@ class Scope:
         return self.role in POLICE_ROLES
 
     @cached_property
+    def today(self):
+        """The day the request's rules decide for (London): read from the clock once, so a
+        rule that asks for it can also be built for a stand-in day (ssp.statements)."""
+        from django.utils import timezone
+
+        return timezone.localdate()
+
+    @cached_property
     def visible_school_ids(self) -> list[int]:
         """The schools the person may see anything of (School.objects.visible_to).
 
