@@ -57,22 +57,20 @@ class ConcernQuerySet(models.QuerySet):
         if role in SCHOOL_ROLES:
             leads = School.objects.held_as(user, *SCHOOL_LEADS)
             return self.filter(Q(reported_by=user) | Q(school__in=leads))
-        if role == Role.SSPO:
-            # Exists rather than a join: no DISTINCT, so PostgreSQL can test one concern at a
-            # time (from a pupil's links, say) instead of building the whole visible set.
-            shared_with_them = Share.objects.filter(concern=OuterRef("pk"), shared_with=user)
-            return self.shared_and_in_force(user).filter(Exists(shared_with_them))
-        if role == Role.SERGEANT:
-            return self.shared_and_in_force(user)
+        if role in CASE_OFFICERS:
+            # Shared concerns of their schools whose DSA is in force this request; for an SSPO,
+            # those shared with them. Exists rather than a join: no DISTINCT, so PostgreSQL
+            # can test one concern at a time (from a pupil's links, say) instead of building
+            # the whole visible set; one Exists, as shared with them is shared.
+            shares = Share.objects.filter(concern=OuterRef("pk"))
+            if role == Role.SSPO:
+                shares = shares.filter(shared_with=user)
+            return self.filter(
+                Exists(shares),
+                status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
+                school_id__in=in_force_school_ids(user),
+            )
         return self.none()
-
-    def shared_and_in_force(self, user):
-        """Shared concerns of the person's schools whose DSA is in force this request."""
-        return self.filter(
-            Exists(Share.objects.filter(concern=OuterRef("pk"))),
-            status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
-            school_id__in=in_force_school_ids(user),
-        )
 
     def in_schools_led_by(self, user):
         """The school leads' view: every concern at the schools they lead, nothing more.
@@ -341,7 +339,10 @@ class Share(models.Model):
     )
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="shares")
+    # Indexed with shared_with below (share_concern_with), which also finds a concern's shares.
+    concern = models.ForeignKey(
+        Concern, on_delete=models.PROTECT, related_name="shares", db_index=False
+    )
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -363,6 +364,13 @@ class Share(models.Model):
     )
     lawful_basis = models.CharField(max_length=300, default=LAWFUL_BASIS)
     history = HistoricalRecords()
+
+    class Meta:
+        indexes = [
+            # Whether a concern was shared with a person (an SSPO's test in
+            # ConcernQuerySet.visible_to, once per concern), from the index alone.
+            models.Index(fields=["concern", "shared_with"], name="share_concern_with"),
+        ]
 
     def __str__(self):
         return f"Share {self.code}"
