@@ -3,15 +3,19 @@ exactly what the code would have built for them, and refuse to be built any way 
 shape them by the stand-ins."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject, TruncMonth
 
-from agreements.models import Partnership
+from agreements.models import Partnership, PartnershipEvent
 from schools.models import Pupil, School
 from ssp.statements import BuiltFromTheDatabase, prepare
-from tests.factories import revoke_dsa
+from tests.factories import UserFactory, revoke_dsa
 from tests.statements import built_on_another_day
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def pupils_of(school_ids, born_after):
@@ -33,6 +37,36 @@ def test_a_prepared_statement_runs_with_each_requests_values(school_a, school_b,
     sql, params = pupils_of([school_a.pk], long_ago).query.sql_with_params()
     assert statement.sql == sql
     assert statement.bind({"schools": [school_a.pk], "born_after": long_ago}) == list(params)
+
+
+@pytest.mark.django_db
+def test_rows_come_as_the_queryset_gives_them(pupil_a):
+    """Days, moments, JSON and booleans read back as the queryset reads them, on any backend
+    (SQLite gives text and numbers where PostgreSQL gives dates and booleans)."""
+
+    def shown(school_ids):
+        return Pupil.objects.filter(school_id__in=school_ids).values_list(
+            "date_of_birth",
+            TruncMonth("school__partnership__events__at", tzinfo=LONDON),
+            JSONObject(name="first_name", born="date_of_birth"),
+            Exists(School.objects.filter(pk=OuterRef("school_id"))),
+        )
+
+    PartnershipEvent.objects.create(
+        partnership=pupil_a.school.partnership,
+        at=datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC),  # 1am in London
+        by=UserFactory(),
+        to_status="active",
+        reason="Signed.",
+    )
+    statement = prepare(lambda stand_in: shown(stand_in.ids("schools", 1)))
+    [row] = statement.rows({"schools": [pupil_a.school_id]})
+    assert row == next(iter(shown([pupil_a.school_id])))
+    born, month, json, found = row
+    assert born == pupil_a.date_of_birth
+    assert month == datetime.datetime(2026, 7, 1, tzinfo=LONDON)
+    assert json == {"name": pupil_a.first_name, "born": pupil_a.date_of_birth.isoformat()}
+    assert found is True
 
 
 @pytest.mark.django_db
@@ -99,15 +133,20 @@ def test_the_in_force_statement_decides_as_in_force_does_whenever_it_was_built(s
     assert in_force_among([]) == []
 
 
-@pytest.mark.django_db
-def test_a_backend_that_takes_days_as_text_gets_the_requests_day_as_text(school_a, monkeypatch):
-    """SQLite (the demo's database) takes moments and days as text: a stand-in is found in
-    that form, and the request's value put in it, never the stand-in's day kept."""
+@pytest.fixture
+def days_as_text(monkeypatch):
+    """The database takes days as text, as SQLite (the demo's) does."""
     from django.db import connection
 
+    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value.isoformat())
+
+
+@pytest.mark.django_db
+def test_a_backend_that_takes_days_as_text_gets_the_requests_day_as_text(school_a, days_as_text):
+    """SQLite (the demo's database) takes moments and days as text: a stand-in is found in
+    that form, and the request's value put in it, never the stand-in's day kept."""
     from agreements.models import _in_force_statement, in_force_among
 
-    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value.isoformat())
     _in_force_statement.cache_clear()
     try:
         statement = _in_force_statement("default", 1)
@@ -120,11 +159,7 @@ def test_a_backend_that_takes_days_as_text_gets_the_requests_day_as_text(school_
 
 
 @pytest.mark.django_db
-def test_a_day_worked_out_from_a_stand_in_is_refused_in_text_too(monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(connection.ops, "adapt_datefield_value", lambda value: value.isoformat())
-
+def test_a_day_worked_out_from_a_stand_in_is_refused_in_text_too(days_as_text):
     def build(stand_in):
         return Pupil.objects.filter(
             date_of_birth__gt=stand_in.day("today") - datetime.timedelta(days=365)
