@@ -339,10 +339,7 @@ class Share(models.Model):
     )
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Indexed with shared_with below (share_concern_with), which also finds a concern's shares.
-    concern = models.ForeignKey(
-        Concern, on_delete=models.PROTECT, related_name="shares", db_index=False
-    )
+    concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="shares")
     shared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -368,7 +365,10 @@ class Share(models.Model):
     class Meta:
         indexes = [
             # Whether a concern was shared with a person (an SSPO's test in
-            # ConcernQuerySet.visible_to, once per concern), from the index alone.
+            # ConcernQuerySet.visible_to, once per concern), from the index alone. The
+            # concern's own index stays: whether it was shared at all (the sergeant's test,
+            # the overview's counts) is probed on the smaller index, where PostgreSQL would
+            # otherwise hash every share.
             models.Index(fields=["concern", "shared_with"], name="share_concern_with"),
         ]
 
