@@ -1,3 +1,4 @@
+import functools
 import uuid
 
 from django.conf import settings
@@ -11,7 +12,8 @@ from stdnum.gb import upn as stdnum_upn
 from schools.upn import upn_problem
 from ssp.history import HistoricalRecords
 from ssp.roles import POLICE_ROLES, SCHOOL_LEADS, SCHOOL_ROLES, SPOCS, Role
-from ssp.scope import scope_of
+from ssp.scope import scope_of, stand_in_scope
+from ssp.statements import StandIns, prepare
 
 validate_urn = RegexValidator(r"^\d{6}\Z", "A URN is 6 digits, for example 100000.")
 validate_laestab = RegexValidator(
@@ -114,7 +116,7 @@ class SchoolQuerySet(models.QuerySet):
         role = getattr(user, "role", None)
         if role is None or role == Role.ADMIN:
             return self.none()
-        now = today()
+        now = scope_of(user).today
         if role in SCHOOL_ROLES:
             # The schools of their current places (each a head's or a member of staff's),
             # read once a request with their role: no join to memberships, no DISTINCT.
@@ -157,6 +159,41 @@ class SchoolQuerySet(models.QuerySet):
     def held_ids(self, user, *roles: Role) -> list[int]:
         """held_as(user, *roles) as a list of ids (Membership.objects.current().holding)."""
         return sorted(scope_of(user).held_school_ids(*roles))
+
+
+def visible_school_ids(user) -> list[int]:
+    """School.objects.visible_to(user) as ids: the scope's answer (ssp.scope).
+
+    An officer's rule is a subquery of their assignments on the day, asked on every page
+    they open, and building and compiling it cost twice what running it did: for the
+    police the statement is built once per process for each role (ssp.statements) and run
+    with the officer, their team and force, and the day."""
+    role = getattr(user, "role", None)
+    if role not in POLICE_ROLES:
+        return list(School.objects.visible_to(user).values_list("pk", flat=True))
+    officer = user.officer  # a person's, or what a machine client stands in (api)
+    values = {
+        "officer": getattr(officer, "pk", None),  # an SSPO's rule; a client is a sergeant
+        "team": officer.team_id,
+        "force": officer.team.force_id,
+        "today": scope_of(user).today,
+    }
+    return [row[0] for row in _visible_statement(School.objects.db, role).rows(values)]
+
+
+@functools.lru_cache(maxsize=len(POLICE_ROLES) * 2)
+def _visible_statement(alias, role):
+    from django.contrib.auth import get_user_model
+
+    def build(stand_in: StandIns):
+        user = get_user_model()(pk=stand_in.id("user"))
+        user.role = role  # worked out once per person (User.role); here, given
+        team = Team(pk=stand_in.id("team"), force_id=stand_in.id("force"))
+        user.officer = Officer(pk=stand_in.id("officer"), team=team)
+        with stand_in_scope(user, today=stand_in.day("today")):
+            return School.objects.visible_to(user).values_list("pk", flat=True)
+
+    return prepare(build, alias)
 
 
 class School(models.Model):

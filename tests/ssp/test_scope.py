@@ -1,11 +1,18 @@
 """The per-request scope: worked out once per request, never kept on the user object."""
 
+import datetime
+from functools import partial
+
+from django.utils import timezone
+
 from agreements.services import dsa_revoke, in_force_school_ids
 from schools.access import police_pupils
-from schools.models import School
+from schools.models import School, _visible_statement, visible_school_ids
 from ssp.roles import Role
-from ssp.scope import Scope, scope_of
+from ssp.scope import Scope, _current, scope_of
+from tests.factories import SchoolFactory
 from tests.one_request import in_one_request
+from tests.statements import built_on_another_day
 
 
 def _serve(user, view) -> dict:
@@ -129,3 +136,42 @@ def test_a_scope_reads_the_persons_places_once(
         assert scope.held_school_ids(Role.STAFF) == {school_a.pk}  # the SPOC is on the staff
         assert scope.held_school_ids(Role.HEAD) == frozenset()
     assert Scope(head_a).held_school_ids(Role.HEAD) == {school_a.pk}
+
+
+def test_an_officers_schools_are_asked_in_the_statement_the_rule_builds(
+    sspo_a, sspo_b, sergeant, yet_officer, school_a, school_b, other_sergeant
+):
+    """For the police the visible schools come from a statement built once per role with
+    stand-ins (ssp.statements): with the officer's values put in, it is the statement
+    School.objects.visible_to builds for them, even built on another day."""
+    SchoolFactory(force=yet_officer.officer.team.force, meets_sspo_criteria=False)
+    _visible_statement.cache_clear()
+    for user in (sspo_a, sergeant, yet_officer, other_sergeant):
+        officer = user.officer
+        values = {
+            "officer": officer.pk,
+            "team": officer.team_id,
+            "force": officer.team.force_id,
+            "today": timezone.localdate(),
+        }
+        statement = built_on_another_day(partial(_visible_statement, "default", user.role))
+        rule = School.objects.visible_to(user).values_list("pk", flat=True)
+        sql, params = rule.query.sql_with_params()
+        assert (statement.sql, statement.bind(values)) == (sql, list(params)), user
+        assert sorted(visible_school_ids(user)) == sorted(rule), user
+    assert sorted(visible_school_ids(sergeant)) == sorted([school_a.pk, school_b.pk])
+    assert visible_school_ids(sspo_a) == [school_a.pk]
+    assert visible_school_ids(other_sergeant) == []
+    assert len(visible_school_ids(yet_officer)) == 1
+
+
+def test_the_day_an_officers_schools_are_asked_for_is_the_requests(sspo_a, school_a):
+    """Before the SSPO's assignment started, the request sees none of their schools."""
+    scope = Scope(sspo_a)
+    scope.__dict__["today"] = datetime.date(2026, 1, 1)  # as if worked out that day
+    token = _current.set(scope)
+    try:
+        assert visible_school_ids(sspo_a) == []
+    finally:
+        _current.reset(token)
+    assert visible_school_ids(sspo_a) == [school_a.pk]
