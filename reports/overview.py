@@ -558,6 +558,8 @@ def _logged_by_month(school_ids, since, **more):
 
 
 # The two month statements (what is counted, and for how many schools), built once each.
+# COUNT(*), not of the id: every column they read is in the concern_overview index, so
+# PostgreSQL can answer from the index alone.
 @functools.lru_cache(maxsize=256)
 def _month_statement(alias, what, schools: int) -> Prepared:
     def build(stand_in: StandIns):
@@ -566,13 +568,13 @@ def _month_statement(alias, what, schools: int) -> Prepared:
             return (
                 _logged_by_month(school_ids, since)
                 .values("month", "category")
-                .annotate(count=Count("pk"))
+                .annotate(count=Count("*"))
                 .values_list("month", "category", "count")
             )
         return (
             _logged_by_month(school_ids, since, triaged_at__isnull=False)
             .values("month")
-            .annotate(triaged=Count("pk"), median=Median(F("triaged_at") - F("recorded_at")))
+            .annotate(triaged=Count("*"), median=Median(F("triaged_at") - F("recorded_at")))
             .values_list("month", "triaged", "median")
         )
 
