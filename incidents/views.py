@@ -60,6 +60,7 @@ from .models import (
     ConcernPupil,
     Share,
 )
+from .table_rows import concern_row, status_tag
 from .uploads import MAX_BYTES
 
 PAGE_SIZE = 25
@@ -243,6 +244,7 @@ def _detail_context(
         back_url, back_label = reverse("my_concerns"), "Your concerns"
     return {
         "concern": concern,
+        "status_tag": status_tag(concern),
         "back_url": back_url,
         "back_label": back_label,
         "is_reporter": concern.reported_by_id == user.pk,
@@ -586,6 +588,7 @@ def triage_queue(request):
         "incidents/triage_queue.html",
         {
             "page": page,
+            "rows": [concern_row(concern, show_reporter=True) for concern in page],
             "filters": filters,
             "query": query.urlencode(),
             "police_relevant": POLICE_RELEVANT,
@@ -600,7 +603,8 @@ def my_concerns(request):
         raise PermissionDenied
     concerns = _with_pupils(Concern.objects.visible_to(user).filter(reported_by=user))
     page = keyset_page(request, concerns, sorts=MINE_SORTS, default="newest", per_page=PAGE_SIZE)
-    return render(request, "incidents/my_concerns.html", {"page": page})
+    rows = [concern_row(concern) for concern in page]
+    return render(request, "incidents/my_concerns.html", {"page": page, "rows": rows})
 
 
 @login_required
@@ -615,7 +619,8 @@ def shared_with_me(request):
         pupil_codes=[link.pupil.code for concern in page for link in concern.involved.all()],
         purpose=services.police_purpose(request.user, None),
     )
-    return render(request, "incidents/shared_with_me.html", {"page": page})
+    rows = [concern_row(concern, show_school=True) for concern in page]
+    return render(request, "incidents/shared_with_me.html", {"page": page, "rows": rows})
 
 
 @login_required
