@@ -13,7 +13,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, Q, QuerySet, Value, Window
@@ -22,7 +21,7 @@ from django.utils import timezone
 
 from incidents.models import Concern, Enquiry, Incident, Side
 from referrals.models import Conference, ConferenceAction, Referral
-from schools.models import SessionRequest
+from schools.models import SessionRequest, person_values, stand_in_person
 from ssp.scope import scope_of, stand_in_scope
 from ssp.statements import Prepared, StandIns, prepare, record
 
@@ -119,7 +118,7 @@ def request_values(user, school, now) -> dict:
     whose DSA is in force (from the request's scope), the school chosen, the moment."""
     scope = scope_of(user)
     return {
-        "user": user.pk,
+        **person_values(user),
         "visible": scope.visible_school_ids,
         "in_force": scope.in_force_school_ids,
         "school": getattr(school, "pk", None),
@@ -144,8 +143,7 @@ def _statements(alias, role, visible: int, in_force: int, here: bool) -> list[Pr
     in this shape (no school with a DSA in force, say) is left out."""
 
     def build(stand_in: StandIns, only=None):
-        user = get_user_model()(pk=stand_in.id("user"))
-        user.role = role  # worked out once per person (User.role); here, given
+        user = stand_in_person(stand_in, role)
         facts = {
             "visible_school_ids": stand_in.ids("visible", visible),
             "in_force_school_ids": stand_in.ids("in_force", in_force),

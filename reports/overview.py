@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -40,7 +39,7 @@ from agreements.services import (
 )
 from incidents.models import Category, Concern, Incident, Share
 from referrals.models import Conference, ConferenceAction, Referral
-from schools.models import Assignment, Officer, School, Team
+from schools.models import Assignment, Officer, School, person_values, stand_in_person
 from ssp.roles import Role
 from ssp.scope import scope_of, stand_in_scope
 from ssp.statements import Prepared, StandIns, prepare, record
@@ -289,13 +288,10 @@ def _partnerships(user, school_ids, today) -> list[Partnership]:
 
     The statement is built once per process for each shape (ssp.statements), through the
     same rules with stand-ins; each request runs it with its own person, schools and day."""
-    scope = scope_of(user)
-    force = user.officer.team.force_id if user.role == Role.SERGEANT else None
     values = {
-        "user": user.pk,
-        "visible": scope.visible_school_ids,
+        **person_values(user),
+        "visible": scope_of(user).visible_school_ids,
         "schools": list(school_ids),
-        "force": force,
         "today": today,
     }
     alias = Partnership.objects.db
@@ -346,10 +342,7 @@ def _partnerships_query(user, school_ids, today):
 @functools.lru_cache(maxsize=256)
 def _partnerships_statement(alias, role, visible: int, schools: int) -> Prepared:
     def build(stand_in: StandIns):
-        user = get_user_model()(pk=stand_in.id("user"))
-        user.role = role  # worked out once per person (User.role); here, given
-        if role == Role.SERGEANT:
-            user.officer = Officer(team=Team(force_id=stand_in.id("force")))
+        user = stand_in_person(stand_in, role)
         today = stand_in.day("today")
         facts = {"visible_school_ids": stand_in.ids("visible", visible), "today": today}
         with stand_in_scope(user, **facts):

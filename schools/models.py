@@ -171,29 +171,45 @@ def visible_school_ids(user) -> list[int]:
     role = getattr(user, "role", None)
     if role not in POLICE_ROLES:
         return list(School.objects.visible_to(user).values_list("pk", flat=True))
-    officer = user.officer  # a person's, or what a machine client stands in (api)
-    values = {
-        "officer": getattr(officer, "pk", None),  # an SSPO's rule; a client is a sergeant
-        "team": officer.team_id,
-        "force": officer.team.force_id,
-        "today": scope_of(user).today,
-    }
+    values = {**person_values(user), "today": scope_of(user).today}
     return [row[0] for row in _visible_statement(School.objects.db, role).rows(values)]
 
 
 @functools.lru_cache(maxsize=len(POLICE_ROLES) * 2)
 def _visible_statement(alias, role):
-    from django.contrib.auth import get_user_model
-
     def build(stand_in: StandIns):
-        user = get_user_model()(pk=stand_in.id("user"))
-        user.role = role  # worked out once per person (User.role); here, given
-        team = Team(pk=stand_in.id("team"), force_id=stand_in.id("force"))
-        user.officer = Officer(pk=stand_in.id("officer"), team=team)
+        user = stand_in_person(stand_in, role)
         with stand_in_scope(user, today=stand_in.day("today")):
             return School.objects.visible_to(user).values_list("pk", flat=True)
 
     return prepare(build, alias)
+
+
+def stand_in_person(stand_in: StandIns, role: Role):
+    """A person of this role for a statement built with stand-ins (ssp.statements): their id
+    and, for the police, their officer record, team and force, each a stand-in named as in
+    person_values. The role is given, as it is worked out once per person (User.role)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(pk=stand_in.id("user"))
+    user.role = role
+    if role in POLICE_ROLES:
+        team = Team(pk=stand_in.id("team"), force_id=stand_in.id("force"))
+        user.officer = Officer(pk=stand_in.id("officer"), team=team)
+    return user
+
+
+def person_values(user) -> dict:
+    """What a request puts where stand_in_person's stand-ins went."""
+    officer = getattr(user, "officer", None) if user.role in POLICE_ROLES else None
+    return {
+        "user": user.pk,
+        # An officer's record, or what a machine client stands in (api): its team's sergeant,
+        # with no officer id of its own, which no sergeant's rule asks for.
+        "officer": getattr(officer, "pk", None),
+        "team": getattr(officer, "team_id", None),
+        "force": officer.team.force_id if officer is not None else None,
+    }
 
 
 class School(models.Model):

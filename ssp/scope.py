@@ -103,7 +103,7 @@ class Scope:
         statement is built once per process (agreements.models.in_force_among)."""
         from agreements.models import in_force_among
 
-        return in_force_among(self.visible_school_ids)
+        return in_force_among(self.visible_school_ids, self.today)
 
     def forget(self) -> None:
         """Drop every answer worked out so far, and the role worked out on the user, so the

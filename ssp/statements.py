@@ -87,7 +87,7 @@ class Prepared:
     slots: tuple
     # The compiler it was compiled with: it turns the database's rows into Python values as
     # the queryset would (dates, aware moments, JSON, durations), on every backend alike.
-    compiler: object = field(default=None, compare=False, repr=False)
+    compiler: object = field(compare=False, repr=False)
 
     def bind(self, values: Mapping[str, object]) -> list:
         params = list(self.params)
@@ -104,8 +104,6 @@ class Prepared:
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
             found = cursor.fetchall()
-        if self.compiler is None:
-            return found
         return list(self.compiler.results_iter(results=[found], tuple_expected=True))
 
 

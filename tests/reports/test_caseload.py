@@ -245,15 +245,3 @@ def test_a_database_without_unions_of_sliced_parts_reads_each_section_on_its_own
 
     assert shown(apart) == shown(union)
     assert sum(s.count for s in apart.values()) == 5
-
-
-def test_a_moment_read_back_without_an_offset_is_taken_as_utc():
-    """SQLite's JSON gives moments in UTC without saying so; PostgreSQL's gives the offset.
-    Either way the caseload compares them with aware moments (the overdue flags)."""
-    from incidents.models import Concern
-    from ssp.statements import record as _record
-
-    plain = _record(Concern, {"triaged_at": "2026-12-03 10:00:00"}, "default")
-    offset = _record(Concern, {"triaged_at": "2026-12-03T10:00:00+00:00"}, "default")
-    assert plain.triaged_at == offset.triaged_at
-    assert plain.triaged_at.utcoffset() == datetime.timedelta(0)

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from reports import overview as team_figures
+from schools.models import person_values
 from ssp.scope import Scope, _current, scope_of
 from tests.factories import PartnershipFactory
 from tests.statements import built_on_another_day
@@ -41,13 +42,7 @@ def test_the_partnerships_statement_is_the_one_the_rules_build(request, sspo_a, 
     prepared = built_on_another_day(
         lambda: team_figures._partnerships_statement("default", *shape)
     )
-    values = {
-        "user": user.pk,
-        "visible": visible,
-        "schools": school_ids,
-        "force": user.officer.team.force_id if who == "sergeant" else None,
-        "today": today,
-    }
+    values = {**person_values(user), "visible": visible, "schools": school_ids, "today": today}
     assert prepared.sql == sql
     assert prepared.bind(values) == list(params)
 

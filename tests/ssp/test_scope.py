@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from agreements.services import dsa_revoke, in_force_school_ids
 from schools.access import police_pupils
-from schools.models import School, _visible_statement, visible_school_ids
+from schools.models import School, _visible_statement, person_values, visible_school_ids
 from ssp.roles import Role
 from ssp.scope import Scope, _current, scope_of
 from tests.factories import SchoolFactory
@@ -147,13 +147,7 @@ def test_an_officers_schools_are_asked_in_the_statement_the_rule_builds(
     SchoolFactory(force=yet_officer.officer.team.force, meets_sspo_criteria=False)
     _visible_statement.cache_clear()
     for user in (sspo_a, sergeant, yet_officer, other_sergeant):
-        officer = user.officer
-        values = {
-            "officer": officer.pk,
-            "team": officer.team_id,
-            "force": officer.team.force_id,
-            "today": timezone.localdate(),
-        }
+        values = {**person_values(user), "today": timezone.localdate()}
         statement = built_on_another_day(partial(_visible_statement, "default", user.role))
         rule = School.objects.visible_to(user).values_list("pk", flat=True)
         sql, params = rule.query.sql_with_params()

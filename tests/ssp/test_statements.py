@@ -11,7 +11,7 @@ from django.db.models.functions import JSONObject, TruncMonth
 
 from agreements.models import Partnership, PartnershipEvent
 from schools.models import Pupil, School
-from ssp.statements import BuiltFromTheDatabase, prepare
+from ssp.statements import BuiltFromTheDatabase, prepare, record
 from tests.factories import UserFactory, revoke_dsa
 from tests.statements import built_on_another_day
 
@@ -167,3 +167,14 @@ def test_a_day_worked_out_from_a_stand_in_is_refused_in_text_too(days_as_text):
 
     with pytest.raises(ValueError, match="worked out from a stand-in"):
         prepare(build)
+
+
+def test_a_moment_read_back_without_an_offset_is_taken_as_utc():
+    """SQLite's JSON gives moments in UTC without saying so; PostgreSQL's gives the offset.
+    Either way the caseload compares them with aware moments (the overdue flags)."""
+    from incidents.models import Concern
+
+    plain = record(Concern, {"triaged_at": "2026-12-03 10:00:00"}, "default")
+    offset = record(Concern, {"triaged_at": "2026-12-03T10:00:00+00:00"}, "default")
+    assert plain.triaged_at == offset.triaged_at
+    assert plain.triaged_at.utcoffset() == datetime.timedelta(0)
