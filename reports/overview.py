@@ -166,23 +166,18 @@ class Overview:
 # day turns, or this many seconds pass: overdue is also a matter of the clock (a shared
 # concern not acknowledged within 2 days), which no write marks.
 FIGURES_KEPT_FOR = 120
-# What the figures are counted from. Not the officers' user rows: each sign-in writes one
-# (last_login), and an SSPO's changed name may wait FIGURES_KEPT_FOR.
-COUNTED = (
-    Partnership,
-    Document,
-    Signature,
-    Review,
-    Assignment,
-    Officer,
-    School,
-    Concern,
-    Share,
-    Incident,
-    Referral,
-    Conference,
-    ConferenceAction,
-)
+# What the figures are read from, in two parts, each kept on its own as well (kept_part):
+# a change to one draws the figures again without reading the other again. Not the
+# officers' user rows: each sign-in writes one (last_login), and an SSPO's changed name may
+# wait FIGURES_KEPT_FOR.
+PARTS = {
+    # The partnerships' own facts: the agreement, whether it is in force and why not, the
+    # SSPOs and the latest review. They change a few times a term.
+    "partnerships": (Partnership, Document, Signature, Review, Assignment, Officer, School),
+    # The open caseload: every concern shared, incident recorded or action done changes it.
+    "caseload": (Concern, Share, Incident, Referral, Conference, ConferenceAction),
+}
+COUNTED = tuple(model for models in PARTS.values() for model in models)
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -194,20 +189,40 @@ def kept_figures(user, school_ids, draw) -> SafeString:
     """
     if not school_ids:
         return draw(overview(user, school_ids))
-    key = figures_key(user, school_ids)
+    changes = _last_changes()
+    key = kept_key("figures", user, school_ids, changes)
     kept = cache.get(key)
     if kept is None:
-        kept = str(draw(overview(user, school_ids)))
+        kept = str(draw(overview(user, school_ids, changes)))
         cache.set(key, kept, FIGURES_KEPT_FOR)
     return mark_safe(kept)  # drawn by the portal's own template, escaped as it was drawn
 
 
-def figures_key(user, school_ids) -> str:
+def kept_part(part, user, school_ids, changes, read):
+    """read(), kept as the figures are, for the same scope and day until a record of this
+    part's models changes (changes: _last_changes()) or FIGURES_KEPT_FOR passes. Without
+    `changes`, read now."""
+    if changes is None:
+        return read()
+    key = kept_key(part, user, school_ids, changes)
+    kept = cache.get(key)
+    if kept is None:
+        kept = read()
+        cache.set(key, kept, FIGURES_KEPT_FOR)
+    return kept
+
+
+def kept_key(what, user, school_ids, changes=None) -> str:
+    """The key of what is kept ("figures", or one of PARTS) for this person's scope, as of
+    `changes` (the newest now, if not given): a part's key reads only its own models'."""
+    changes = _last_changes() if changes is None else changes
+    if what in PARTS:
+        newest = dict(zip(COUNTED, changes, strict=True))
+        changes = [newest[model] for model in PARTS[what]]
     force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
     scope = ",".join(map(str, sorted(school_ids)))
-    changes = ",".join(map(str, _last_changes()))
-    digest = hashlib.sha256(f"{scope}|{changes}".encode()).hexdigest()
-    return f"overview:figures:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+    digest = hashlib.sha256(f"{scope}|{','.join(map(str, changes))}".encode()).hexdigest()
+    return f"overview:{what}:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
 
 
 def _last_changes() -> tuple:
@@ -236,14 +251,16 @@ def _last_changes_statement(alias) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def overview(user, school_ids=None) -> Overview:
+def overview(user, school_ids=None, changes=None) -> Overview:
+    """The figures; with `changes` (_last_changes()), each part unchanged since it was last
+    read comes from the cache (kept_part)."""
     today = timezone.localdate()
     if school_ids is None:
         school_ids = scope_school_ids(user)
     months = last_months(today)
     counts, triage = month_figures(school_ids, months)
     return Overview(
-        rows=partnership_rows(user, school_ids, today),
+        rows=partnership_rows(user, school_ids, today, changes),
         months=months,
         categories=concerns_by_category(counts, months),
         triage=triage_times(triage, months),
@@ -253,29 +270,44 @@ def overview(user, school_ids=None) -> Overview:
 # The partnerships table --------------------------------------------------------------------
 
 
-def partnership_rows(user, school_ids, today) -> list[Row]:
+def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
+    facts = kept_part(
+        "partnerships",
+        user,
+        school_ids,
+        changes,
+        lambda: partnership_facts(user, school_ids, today),
+    )
+    open_, overdue = kept_part(
+        "caseload", user, school_ids, changes, lambda: _caseload(school_ids, timezone.now(), today)
+    )
+    team = set(school_ids)
+    return [
+        Row(
+            partnership=p,
+            in_team=p.school_id in team,
+            in_force=in_force,
+            agreement=agreement,
+            sspos=sspos,
+            open={kind: open_.get((p.school_id, kind), 0) for kind in CASELOAD},
+            overdue={kind: overdue.get((p.school_id, kind), 0) for kind in OVERDUE},
+        )
+        for p, in_force, agreement, sspos in facts
+    ]
+
+
+def partnership_facts(user, school_ids, today) -> list[tuple]:
+    """(partnership, in force, the agreement in a few words, the SSPOs' names) for each of
+    the person's partnerships, in the table's order."""
     partnerships = _partnerships(user, school_ids, today)
     signatures = dsa_signature_facts(
         [p.pk for p in partnerships if _needs_signatures_to_explain(p, today)]
     )
     sspos = _sspos([p.school_id for p in partnerships], today)
-    open_, overdue = _caseload(school_ids, timezone.now(), today)
-    team = set(school_ids)
-    rows = []
-    for p in partnerships:
-        in_force, agreement = agreement_status(p, signatures.get(p.pk, []), today)
-        rows.append(
-            Row(
-                partnership=p,
-                in_team=p.school_id in team,
-                in_force=in_force,
-                agreement=agreement,
-                sspos=sspos.get(p.school_id, []),
-                open={kind: open_.get((p.school_id, kind), 0) for kind in CASELOAD},
-                overdue={kind: overdue.get((p.school_id, kind), 0) for kind in OVERDUE},
-            )
-        )
-    return rows
+    return [
+        (p, *agreement_status(p, signatures.get(p.pk, []), today), sspos.get(p.school_id, []))
+        for p in partnerships
+    ]
 
 
 # What the table and its CSV show of a partnership and its school.

@@ -481,6 +481,81 @@ def test_the_figures_are_kept_and_a_write_shows_on_the_next_request(
     assert "3 open incidents" in client.get(PAGE).content.decode()
 
 
+def reads(queries, table) -> bool:
+    return any(f'FROM "{table}"' in query["sql"] for query in queries)
+
+
+def test_after_a_change_to_the_casework_only_the_caseload_is_read_again(
+    client, records, sergeant, school_a, make_incident, django_assert_max_num_queries
+):
+    client.force_login(sergeant)
+    client.get(PAGE)
+    make_incident(school=school_a)
+    with django_assert_max_num_queries(12) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "3 open incidents" in body  # counted again
+    assert "In force until" in body and "Amber" in body  # the partnerships' facts, as kept
+    assert reads(drawn.captured_queries, "incidents_incident")
+    assert not reads(drawn.captured_queries, "agreements_partnership")
+
+
+def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
+    client, records, sergeant, school_a, django_assert_max_num_queries
+):
+    client.force_login(sergeant)
+    assert "Amber" in client.get(PAGE).content.decode()
+    Review.objects.create(
+        partnership=school_a.partnership,
+        academic_year=2026,
+        term="autumn",
+        period_start=datetime.date(2026, 9, 1),
+        period_end=datetime.date(2026, 11, 19),
+        rating="green",
+        comments="Reviewed.",
+        reviewed_by=sergeant,
+    )
+    with django_assert_max_num_queries(12) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "Autumn 2026" in body  # the new review, read again
+    assert "2 open incidents" in body  # the caseload, as kept
+    assert reads(drawn.captured_queries, "agreements_partnership")
+    assert not reads(drawn.captured_queries, "incidents_incident")
+    assert not reads(drawn.captured_queries, "referrals_conferenceaction")
+
+
+def test_each_part_is_kept_until_its_own_records_change(sergeant, head_a, school_a):
+    # The newest history id of each model counted, then with one part's moved on.
+    changes = tuple(range(len(team_figures.COUNTED)))
+
+    def moved(part):
+        models = team_figures.PARTS[part]
+        return tuple(
+            n + 100 * (model in models)
+            for n, model in zip(changes, team_figures.COUNTED, strict=True)
+        )
+
+    casework, agreements = moved("caseload"), moved("partnerships")
+    schools = [school_a.pk]
+
+    def key(what, person=sergeant, now=changes):
+        return team_figures.kept_key(what, person, schools, now)
+
+    assert key("partnerships", now=casework) == key("partnerships")
+    assert key("partnerships", now=agreements) != key("partnerships")
+    assert key("caseload", now=agreements) == key("caseload")
+    assert key("caseload", now=casework) != key("caseload")
+    for changed in (casework, agreements):
+        assert key("figures", now=changed) != key("figures")
+    # Never another scope's, nor another day's.
+    assert key("caseload", person=head_a) != key("caseload")
+    assert team_figures.kept_key("caseload", sergeant, [school_a.pk, 99], changes) != key(
+        "caseload"
+    )
+    today = key("partnerships")
+    with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
+        assert key("partnerships") != today
+
+
 def test_kept_figures_are_never_shown_to_another_scope(
     client, records, sergeant, head_a, other_sergeant
 ):
