@@ -124,6 +124,11 @@ def test_the_queue_comes_first_on_a_phone_with_its_filters_folded(
     expect(first).to_contain_text("Immediate risk")
     box = first.bounding_box()
     assert box["y"] + box["height"] <= PHONE["height"], box  # above the fold
+    # Its two red tags (awaiting triage, a child at immediate risk) read as two, not one block.
+    tags = first.locator(".govuk-tag--red")
+    expect(tags).to_have_count(2)
+    upper, lower = tags.nth(0).bounding_box(), tags.nth(1).bounding_box()
+    assert lower["y"] >= upper["y"] + upper["height"] + 4, (upper, lower)
     assert_fits(phone)
 
     toggle.click()
