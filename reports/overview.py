@@ -166,16 +166,18 @@ class Overview:
 # day turns, or this many seconds pass: overdue is also a matter of the clock (a shared
 # concern not acknowledged within 2 days), which no write marks.
 FIGURES_KEPT_FOR = 120
-# What the figures are read from, in two parts, each kept on its own as well (kept_part):
-# a change to one draws the figures again without reading the other again. Not the
+# What the figures are read from, in three parts, each kept on its own as well (kept_part):
+# a change to one draws the figures again without reading the others again. Not the
 # officers' user rows: each sign-in writes one (last_login), and an SSPO's changed name may
 # wait FIGURES_KEPT_FOR.
 PARTS = {
     # The partnerships' own facts: the agreement, whether it is in force and why not, the
     # SSPOs and the latest review. They change a few times a term.
     "partnerships": (Partnership, Document, Signature, Review, Assignment, Officer, School),
-    # The open caseload: every concern shared, incident recorded or action done changes it.
-    "caseload": (Concern, Share, Incident, Referral, Conference, ConferenceAction),
+    # The concerns with the police: every concern logged, triaged or shared changes these.
+    "concerns": (Concern, Share),
+    # The police's own open records: incidents, referrals and case conference actions.
+    "police": (Incident, Referral, Conference, ConferenceAction),
 }
 COUNTED = tuple(model for models in PARTS.values() for model in models)
 
@@ -278,9 +280,17 @@ def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
         changes,
         lambda: partnership_facts(user, school_ids, today),
     )
-    open_, overdue = kept_part(
-        "caseload", user, school_ids, changes, lambda: _caseload(school_ids, timezone.now(), today)
-    )
+    open_, overdue = {}, {}
+    for part in ("concerns", "police"):
+        counts, late = kept_part(
+            part,
+            user,
+            school_ids,
+            changes,
+            lambda part=part: _caseload(part, school_ids, timezone.now(), today),
+        )
+        open_.update(counts)
+        overdue.update(late)
     team = set(school_ids)
     return [
         Row(
@@ -454,13 +464,14 @@ def _sspos_statement(alias, schools: int) -> Prepared:
     )
 
 
-def _caseload(school_ids, now, today) -> tuple[dict, dict]:
-    """Open and overdue items per school and kind: one query, four GROUP BYs in a UNION,
-    built once per process for each number of schools (ssp.statements)."""
+def _caseload(part, school_ids, now, today) -> tuple[dict, dict]:
+    """Open and overdue items per school and kind, of one part: "concerns" (those with the
+    police) or "police" (incidents, referrals and conference actions: three GROUP BYs in a
+    UNION). One query, built once per process for each number of schools (ssp.statements)."""
     if not school_ids:
         return {}, {}
     values = {"schools": list(school_ids), "late": now - ACKNOWLEDGE_WITHIN, "today": today}
-    statement = _caseload_statement(Concern.objects.db, len(school_ids))
+    statement = _caseload_statement(Concern.objects.db, part, len(school_ids))
     open_, overdue = {}, {}
     for school_id, kind, count, late_count in statement.rows(values):
         open_[(school_id, kind)] = count
@@ -469,34 +480,38 @@ def _caseload(school_ids, now, today) -> tuple[dict, dict]:
 
 
 @functools.lru_cache(maxsize=256)
-def _caseload_statement(alias, schools: int) -> Prepared:
+def _caseload_statement(alias, part, schools: int) -> Prepared:
     return prepare(
         lambda stand_in: _caseload_query(
-            stand_in.ids("schools", schools), stand_in.moment("late"), stand_in.day("today")
+            part,
+            stand_in.ids("schools", schools),
+            stand_in.moment("late"),
+            stand_in.day("today"),
         ),
         alias,
     )
 
 
-def _caseload_query(school_ids, late, today):
-    concerns = (
-        # Waiting for the police: shared (or referred for early intervention and passed on),
-        # no outcome recorded yet. The SSPO's caseload counts the same.
-        Concern.objects.filter(
-            school_id__in=school_ids,
-            status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
-            police_outcome="",
+def _caseload_query(part, school_ids, late, today):
+    if part == "concerns":
+        # Waiting for the police: shared (or referred for early intervention and passed
+        # on), no outcome recorded yet. The SSPO's caseload counts the same.
+        return (
+            Concern.objects.filter(
+                school_id__in=school_ids,
+                status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
+                police_outcome="",
+            )
+            .filter(Exists(Share.objects.filter(concern=OuterRef("pk"))))
+            .values("school_id")
+            .annotate(
+                kind=Value("concerns"),
+                open=Count("pk"),
+                overdue=Count("pk", filter=Q(acknowledged_at__isnull=True, triaged_at__lt=late)),
+            )
+            .values_list("school_id", "kind", "open", "overdue")
+            .order_by()
         )
-        .filter(Exists(Share.objects.filter(concern=OuterRef("pk"))))
-        .values("school_id")
-        .annotate(
-            kind=Value("concerns"),
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(acknowledged_at__isnull=True, triaged_at__lt=late)),
-        )
-        .values_list("school_id", "kind", "open", "overdue")
-        .order_by()  # no ordering inside a UNION (SQLite refuses it)
-    )
     incidents = (
         Incident.objects.filter(school_id__in=school_ids, status=Incident.Status.OPEN)
         .values("school_id")
@@ -527,7 +542,7 @@ def _caseload_query(school_ids, late, today):
         .values_list("school", "kind", "open", "overdue")
         .order_by()
     )
-    return concerns.union(incidents, referrals, actions, all=True)
+    return incidents.union(referrals, actions, all=True)
 
 
 # The charts' figures -----------------------------------------------------------------------

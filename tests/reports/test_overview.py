@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -485,7 +487,11 @@ def reads(queries, table) -> bool:
     return any(f'FROM "{table}"' in query["sql"] for query in queries)
 
 
-def test_after_a_change_to_the_casework_only_the_caseload_is_read_again(
+def counts_concerns(queries) -> bool:
+    return any('"police_outcome"' in query["sql"] for query in queries)
+
+
+def test_after_a_new_incident_only_the_police_records_are_counted_again(
     client, records, sergeant, school_a, make_incident, django_assert_max_num_queries
 ):
     client.force_login(sergeant)
@@ -495,7 +501,32 @@ def test_after_a_change_to_the_casework_only_the_caseload_is_read_again(
         body = client.get(PAGE).content.decode()
     assert "3 open incidents" in body  # counted again
     assert "In force until" in body and "Amber" in body  # the partnerships' facts, as kept
+    assert "1</strong> shared concern not acknowledged" in body  # the concerns, as kept
     assert reads(drawn.captured_queries, "incidents_incident")
+    assert not reads(drawn.captured_queries, "agreements_partnership")
+    assert not counts_concerns(drawn.captured_queries)
+
+
+def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
+    client, records, sergeant, school_a, staff_a, spoc_a, sspo_a, make_concern
+):
+    client.force_login(sergeant)
+    assert "1 shared concern to acknowledge" in client.get(PAGE).content.decode()
+    concern = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        category="welfare",
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    share(concern, by=spoc_a, to=sspo_a)
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "2 shared concerns to acknowledge" in body  # counted again
+    assert "2 open incidents" in body and "Amber" in body  # the rest, as kept
+    assert counts_concerns(drawn.captured_queries)
+    assert not reads(drawn.captured_queries, "incidents_incident")
     assert not reads(drawn.captured_queries, "agreements_partnership")
 
 
@@ -520,7 +551,7 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
     assert "2 open incidents" in body  # the caseload, as kept
     assert reads(drawn.captured_queries, "agreements_partnership")
     assert not reads(drawn.captured_queries, "incidents_incident")
-    assert not reads(drawn.captured_queries, "referrals_conferenceaction")
+    assert not counts_concerns(drawn.captured_queries)
 
 
 def test_each_part_is_kept_until_its_own_records_change(sergeant, head_a, school_a):
@@ -534,22 +565,22 @@ def test_each_part_is_kept_until_its_own_records_change(sergeant, head_a, school
             for n, model in zip(changes, team_figures.COUNTED, strict=True)
         )
 
-    casework, agreements = moved("caseload"), moved("partnerships")
+    concerns, police, agreements = moved("concerns"), moved("police"), moved("partnerships")
     schools = [school_a.pk]
 
     def key(what, person=sergeant, now=changes):
         return team_figures.kept_key(what, person, schools, now)
 
-    assert key("partnerships", now=casework) == key("partnerships")
-    assert key("partnerships", now=agreements) != key("partnerships")
-    assert key("caseload", now=agreements) == key("caseload")
-    assert key("caseload", now=casework) != key("caseload")
-    for changed in (casework, agreements):
+    for part, own in (("partnerships", agreements), ("concerns", concerns), ("police", police)):
+        assert key(part, now=own) != key(part)
+        for other in {agreements, concerns, police} - {own}:
+            assert key(part, now=other) == key(part)
+    for changed in (agreements, concerns, police):
         assert key("figures", now=changed) != key("figures")
     # Never another scope's, nor another day's.
-    assert key("caseload", person=head_a) != key("caseload")
-    assert team_figures.kept_key("caseload", sergeant, [school_a.pk, 99], changes) != key(
-        "caseload"
+    assert key("concerns", person=head_a) != key("concerns")
+    assert team_figures.kept_key("concerns", sergeant, [school_a.pk, 99], changes) != key(
+        "concerns"
     )
     today = key("partnerships")
     with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
@@ -871,7 +902,8 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     client.force_login(head_a)
     client.get(PAGE)
     cache.clear()  # the figures are kept once drawn: count the page that draws them
-    with django_assert_max_num_queries(12) as few:
+    # The open concerns and the police's records are two reads, each kept on its own.
+    with django_assert_max_num_queries(13) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
         for category in ("bullying", "welfare", "drugs"):

@@ -56,7 +56,8 @@ def test_the_partnerships_statement_is_the_one_the_rules_build(request, sspo_a, 
     assert all(p.school.urn and p.status == "active" for p in held)
 
 
-def test_the_open_caseloads_statement_is_the_one_the_rules_build(school_a, school_b):
+@pytest.mark.parametrize("part", ["concerns", "police"])
+def test_the_open_caseloads_statements_are_the_ones_the_rules_build(part, school_a, school_b):
     school_ids = [school_a.pk, school_b.pk]
     now = timezone.now()
     values = {
@@ -64,10 +65,10 @@ def test_the_open_caseloads_statement_is_the_one_the_rules_build(school_a, schoo
         "late": now - team_figures.ACKNOWLEDGE_WITHIN,
         "today": timezone.localdate(),
     }
-    query = team_figures._caseload_query(school_ids, values["late"], values["today"]).query
+    query = team_figures._caseload_query(part, school_ids, values["late"], values["today"]).query
     sql, params = query.sql_with_params()
     team_figures._caseload_statement.cache_clear()
-    prepared = built_on_another_day(lambda: team_figures._caseload_statement("default", 2))
+    prepared = built_on_another_day(lambda: team_figures._caseload_statement("default", part, 2))
     assert prepared.sql == sql
     assert prepared.bind(values) == list(params)
 
