@@ -94,6 +94,19 @@ def share(concern, *, by, to):
     return concern
 
 
+def review(partnership, *, by, year, term, start, end, rating):
+    return Review.objects.create(
+        partnership=partnership,
+        academic_year=year,
+        term=term,
+        period_start=start,
+        period_end=end,
+        rating=rating,
+        comments="Reviewed.",
+        reviewed_by=by,
+    )
+
+
 @pytest.fixture
 def records(
     make_concern,
@@ -230,15 +243,14 @@ def records(
         ("spring", (2026, 1, 5), "red"),
         ("summer", (2026, 4, 20), "amber"),
     ):
-        Review.objects.create(
-            partnership=school_a.partnership,
-            academic_year=2025,
+        review(
+            school_a.partnership,
+            by=sergeant,
+            year=2025,
             term=term,
-            period_start=datetime.date(*start),
-            period_end=datetime.date(*start) + datetime.timedelta(days=80),
+            start=datetime.date(*start),
+            end=datetime.date(*start) + datetime.timedelta(days=80),
             rating=rating,
-            comments="Reviewed.",
-            reviewed_by=sergeant,
         )
     # None of this counts: another team's school and another force's.
     for school in (school_d, school_e):
@@ -263,15 +275,14 @@ def records(
             made_by=officer,
             follow_up_on=TODAY - datetime.timedelta(days=3),
         )
-        Review.objects.create(
-            partnership=school.partnership,
-            academic_year=2025,
+        review(
+            school.partnership,
+            by=sergeant,
+            year=2025,
             term="summer",
-            period_start=datetime.date(2026, 4, 20),
-            period_end=datetime.date(2026, 7, 20),
+            start=datetime.date(2026, 4, 20),
+            end=datetime.date(2026, 7, 20),
             rating="green",
-            comments="Reviewed.",
-            reviewed_by=sergeant,
         )
 
 
@@ -535,15 +546,14 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
 ):
     client.force_login(sergeant)
     assert "Amber" in client.get(PAGE).content.decode()
-    Review.objects.create(
-        partnership=school_a.partnership,
-        academic_year=2026,
+    review(
+        school_a.partnership,
+        by=sergeant,
+        year=2026,
         term="autumn",
-        period_start=datetime.date(2026, 9, 1),
-        period_end=datetime.date(2026, 11, 19),
+        start=datetime.date(2026, 9, 1),
+        end=datetime.date(2026, 11, 19),
         rating="green",
-        comments="Reviewed.",
-        reviewed_by=sergeant,
     )
     with django_assert_max_num_queries(12) as drawn:
         body = client.get(PAGE).content.decode()
@@ -849,15 +859,14 @@ def grow(force, sergeant, make_concern, make_incident, make_referral, n):
             share(concern, by=reporter, to=officer)
         make_incident(school=school, by=officer, pupils=[pupil])
         make_referral(pupil=pupil, made_by=officer, follow_up_on=TODAY)
-        Review.objects.create(
-            partnership=school.partnership,
-            academic_year=2025,
+        review(
+            school.partnership,
+            by=sergeant,
+            year=2025,
             term="summer",
-            period_start=datetime.date(2026, 4, 20),
-            period_end=datetime.date(2026, 7, 20),
+            start=datetime.date(2026, 4, 20),
+            end=datetime.date(2026, 7, 20),
             rating="green",
-            comments="Reviewed.",
-            reviewed_by=sergeant,
         )
         if k == 0:
             revoke_dsa(school.partnership)
