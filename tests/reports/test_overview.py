@@ -564,7 +564,9 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
     assert not counts_concerns(drawn.captured_queries)
 
 
-def test_each_part_is_kept_until_its_own_records_change(sergeant, head_a, school_a):
+def test_each_part_is_kept_until_its_own_records_change(
+    sergeant, other_sergeant, head_a, school_a
+):
     # The newest history id of each model counted, then with one part's moved on.
     changes = tuple(range(len(team_figures.COUNTED)))
 
@@ -595,6 +597,10 @@ def test_each_part_is_kept_until_its_own_records_change(sergeant, head_a, school
     today = key("partnerships")
     with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
         assert key("partnerships") != today
+    # Another force's sergeant asking about the same schools: their force's unheld
+    # partnerships are in the table too, so nothing of this sergeant's is theirs.
+    for what in ("figures", *team_figures.PARTS):
+        assert key(what, person=other_sergeant) != key(what)
 
 
 def test_kept_figures_are_never_shown_to_another_scope(
