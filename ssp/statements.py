@@ -49,8 +49,8 @@ class StandIns:
     """Hands out stand-ins for a statement's values, each one different, and names them.
 
     `id("user")` is one id; `ids("schools", 2)` a list of two; `moment("now")` a datetime;
-    `day("today")` a date. Each request gives the real value under the same name (a list of
-    the same length for `ids`)."""
+    `day("today")` a date; `moments("months", 12)` a list of moments. Each request gives the
+    real value under the same name (a list of the same length for `ids` and `moments`)."""
 
     def __init__(self):
         self._ids = itertools.count(_FIRST_ID)
@@ -69,6 +69,12 @@ class StandIns:
 
     def moment(self, name: str) -> datetime:
         return self._name(_FIRST_MOMENT + timedelta(seconds=next(self._steps)), name)
+
+    def moments(self, name: str, count: int) -> list[datetime]:
+        return [
+            self._name(_FIRST_MOMENT + timedelta(seconds=next(self._steps)), name, i)
+            for i in range(count)
+        ]
 
     def day(self, name: str) -> date:
         return self._name(_FIRST_DAY + timedelta(days=next(self._steps)), name)

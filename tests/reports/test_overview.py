@@ -3,6 +3,7 @@ cost. Figures are checked against records counted by hand below, with records of
 team's school and of another force that must not count."""
 
 import csv
+import dataclasses
 import datetime
 import io
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -562,6 +563,41 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
     assert reads(drawn.captured_queries, "agreements_partnership")
     assert not reads(drawn.captured_queries, "incidents_incident")
     assert not counts_concerns(drawn.captured_queries)
+
+
+def test_a_renamed_school_and_officer_show_on_the_next_request(
+    client, records, sergeant, sspo_a, school_a
+):
+    # A partnership's own cells are drawn again from memory while their values stay the
+    # same (reports.table_rows): a change to any of them must draw them anew.
+    client.force_login(sergeant)
+    first = client.get(PAGE).content.decode()
+    assert school_a.name in first and sspo_a.get_full_name() in first
+    school_a.name = "Ashdown Academy Trust"
+    school_a.save(update_fields=["name"])
+    sspo_a.last_name = "Okafor-Reid"
+    sspo_a.save(update_fields=["last_name"])
+    # The SSPO's user row is not counted (each sign-in writes one): their new name waits
+    # for the partnerships' facts to be read again.
+    cache.clear()
+    body = client.get(PAGE).content.decode()
+    assert "Ashdown Academy Trust</a>" in body
+    assert f"{sspo_a.first_name} Okafor-Reid" in body
+
+
+def test_the_kept_partnerships_are_plain_values_not_model_instances(sergeant, records):
+    # A pickled model instance is only good for the Django version that wrote it: the kept
+    # part must survive a deploy that changes Django.
+    school_ids = team_figures.scope_school_ids(sergeant)
+    changes = team_figures._last_changes()
+    team_figures.overview(sergeant, school_ids, changes)
+    kept = cache.get(team_figures.kept_key("partnerships", sergeant, school_ids, changes))
+    assert kept
+    values = []
+    for listed, in_force, agreement, sspos in kept:
+        values += [listed, *dataclasses.astuple(listed), in_force, agreement, *sspos]
+    assert not [value for value in values if isinstance(value, models.Model)]
+    assert {type(listed) for listed, *_ in kept} == {team_figures.Listed}
 
 
 def test_each_part_is_kept_until_its_own_records_change(
