@@ -7,9 +7,10 @@ drawing time. Here each row is one string, every value in it escaped as the temp
 the template shows the row as it shows any other safe string.
 """
 
+import functools
 from html import escape
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 IN_FORCE = '<strong class="govuk-tag govuk-tag--green">In force</strong>'
@@ -27,8 +28,7 @@ def _e(value) -> str:
 
 def partnership_row(row) -> SafeString:
     """One row of the partnerships table (reports.overview.Row)."""
-    partnership, school = row.partnership, row.school
-    url = reverse("partnership_detail", args=[partnership.code])
+    partnership = row.partnership
     if not row.in_team:
         open_cell, overdue_cell = NOT_HELD, "–"
     else:
@@ -36,29 +36,67 @@ def partnership_row(row) -> SafeString:
         overdue_cell = _items(
             f"<li>{OVERDUE_COUNT.format(_e(n))} {_e(label)}</li>" for n, label in row.overdue_items
         )
-    if row.rating:
+    school, agreement, rating = _partnership_cells(
+        get_script_prefix(),
+        partnership.code,
+        partnership.school.name,
+        partnership.school.urn,
+        row.status_tag,
+        str(partnership.get_status_display()),
+        row.sspo_names,
+        row.in_force,
+        row.agreement,
+        row.rating,
+        row.rating_tag,
+        row.reviewed,
+    )
+    return mark_safe(  # every value is escaped; the rest is this module's own markup
+        f'<tr class="govuk-table__row">{school}{agreement}'
+        f'<td class="govuk-table__cell">{open_cell}</td>'
+        f'<td class="govuk-table__cell">{overdue_cell}</td>{rating}</tr>'
+    )
+
+
+# A partnership's own cells (its school, agreement and latest rating) change a few times a
+# term, its counts every day: drawn from their values alone, they are drawn again from memory
+# (after a change to a concern, say) rather than escaped and linked 60 times over. The
+# script prefix is among the values, as the link depends on it.
+@functools.lru_cache(maxsize=1024)
+def _partnership_cells(
+    prefix,
+    code,
+    school_name,
+    urn,
+    status_tag,
+    status,
+    sspo_names,
+    in_force,
+    agreement,
+    rating,
+    rating_tag,
+    reviewed,
+) -> tuple[str, str, str]:
+    url = reverse("partnership_detail", args=[code])
+    school = (
+        '<th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link" href="{_e(url)}">{_e(school_name)}</a><br>'
+        f'<span class="govuk-body-s">URN {_e(urn)}</span><br>'
+        f'<strong class="govuk-tag {_e(status_tag)}">{_e(status)}</strong><br>'
+        f'<span class="govuk-body-s">{_e(sspo_names or "No SSPO assigned")}</span>'
+        "</th>"
+    )
+    agreement = (
+        f'<td class="govuk-table__cell">{IN_FORCE if in_force else NOT_IN_FORCE}<br>'
+        f'<span class="govuk-body-s">{_e(agreement)}</span></td>'
+    )
+    if rating:
         rating = (
-            f'<strong class="govuk-tag {_e(row.rating_tag)}">{_e(row.rating)}</strong><br>'
-            f'<span class="govuk-body-s">{_e(row.reviewed)}</span>'
+            f'<strong class="govuk-tag {_e(rating_tag)}">{_e(rating)}</strong><br>'
+            f'<span class="govuk-body-s">{_e(reviewed)}</span>'
         )
     else:
         rating = NOT_REVIEWED
-    return mark_safe(  # every value above is escaped; the rest is this module's own markup
-        '<tr class="govuk-table__row">'
-        '<th scope="row" class="govuk-table__header">'
-        f'<a class="govuk-link" href="{_e(url)}">{_e(school.name)}</a><br>'
-        f'<span class="govuk-body-s">URN {_e(school.urn)}</span><br>'
-        f'<strong class="govuk-tag {_e(row.status_tag)}">'
-        f"{_e(partnership.get_status_display())}</strong><br>"
-        f'<span class="govuk-body-s">{_e(row.sspo_names or "No SSPO assigned")}</span>'
-        "</th>"
-        f'<td class="govuk-table__cell">{IN_FORCE if row.in_force else NOT_IN_FORCE}<br>'
-        f'<span class="govuk-body-s">{_e(row.agreement)}</span></td>'
-        f'<td class="govuk-table__cell">{open_cell}</td>'
-        f'<td class="govuk-table__cell">{overdue_cell}</td>'
-        f'<td class="govuk-table__cell">{rating}</td>'
-        "</tr>"
-    )
+    return school, agreement, f'<td class="govuk-table__cell">{rating}</td>'
 
 
 def _items(items) -> str:

@@ -3,7 +3,7 @@
 import datetime
 from xml.etree import ElementTree
 
-from reports.charts import BAR, TEXT, triage_chart
+from reports.charts import BAR, TEXT, bar_chart, triage_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -44,3 +44,25 @@ def test_every_bar_and_text_is_drawn_in_the_charts_colours_and_size():
     assert {inherited(text, "fill") for text in texts} == {TEXT}
     assert {inherited(text, "font-size") for text in texts} == {"12"}
     assert [inherited(text, "text-anchor") for text in texts].count("middle") == 6
+
+
+def test_a_chart_drawn_again_from_memory_is_the_one_its_values_draw():
+    def chart(values, title="Bullying"):
+        return bar_chart(
+            id="c",
+            title=title,
+            desc="d",
+            months=MONTHS,
+            values=values,
+            texts=[str(v) for v in values],
+            top_value=10,
+        )
+
+    first = chart([1, 2, 3])
+    assert chart([1, 2, 3]).svg == first.svg
+    assert chart([1, 2, 4]).svg != first.svg
+    assert ">4</text>" in chart([1, 2, 4]).svg
+    assert "Truancy" in chart([1, 2, 3], title="Truancy").svg
+    # Each chart is its own: a heading given to one is not given to the next.
+    first.heading = "Bullying (6)"
+    assert chart([1, 2, 3]).heading == ""
