@@ -32,10 +32,8 @@ def partnership_row(row) -> SafeString:
     if not row.in_team:
         open_cell, overdue_cell = NOT_HELD, "–"
     else:
-        open_cell = _items(f"<li>{_e(n)} {_e(label)}</li>" for n, label in row.open_items)
-        overdue_cell = _items(
-            f"<li>{OVERDUE_COUNT.format(_e(n))} {_e(label)}</li>" for n, label in row.overdue_items
-        )
+        open_cell = _counts_cell(tuple(row.open_items), overdue=False)
+        overdue_cell = _counts_cell(tuple(row.overdue_items), overdue=True)
     school, agreement, rating = _partnership_cells(
         get_script_prefix(),
         partnership.code,
@@ -99,8 +97,12 @@ def _partnership_cells(
     return school, agreement, f'<td class="govuk-table__cell">{rating}</td>'
 
 
-def _items(items) -> str:
-    listed = "".join(items)
+# The same for a school's open and overdue items: most schools' counts are as they were.
+@functools.lru_cache(maxsize=4096)
+def _counts_cell(items: tuple, overdue: bool) -> str:
+    """A list of (count, label) items, each count in a red tag if overdue; or None."""
+    count = OVERDUE_COUNT if overdue else "{}"
+    listed = "".join(f"<li>{count.format(_e(n))} {_e(label)}</li>" for n, label in items)
     return ITEMS.format(listed) if listed else NONE
 
 
