@@ -206,7 +206,7 @@ FIGURES_KEPT_FOR = 120
 # What the figures are read from, in three parts, each kept on its own as well (kept_part):
 # a change to one draws the figures again without reading the others again. Not the
 # officers' user rows: each sign-in writes one (last_login), and an SSPO's changed name may
-# wait FIGURES_KEPT_FOR.
+# wait PARTS_KEPT_FOR["partnerships"].
 PARTS = {
     # The partnerships' own facts: the agreement, whether it is in force and why not, the
     # SSPOs and the latest review. They change a few times a term.
@@ -217,6 +217,12 @@ PARTS = {
     "police": (Incident, Referral, Conference, ConferenceAction),
 }
 COUNTED = tuple(model for models in PARTS.values() for model in models)
+# How long (seconds) each part is kept at most. Only the concerns' figures move with the
+# clock within a day (overdue: not acknowledged within 2 days of triage); the partnerships'
+# and the police's move with the day (an agreement's expiry, a follow-up's date), which is
+# in the key. So when the figures expire, the next page reads the concerns again and the
+# rest as kept; their ten minutes only bound what no history row marks (a renamed SSPO).
+PARTS_KEPT_FOR = {"partnerships": 600, "concerns": FIGURES_KEPT_FOR, "police": 600}
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -238,17 +244,19 @@ def kept_figures(user, school_ids, draw) -> SafeString:
 
 
 def kept_part(part, user, school_ids, changes, read):
-    """read(), kept as the figures are, for the same scope and day until a record of this
-    part's models changes (changes: _last_changes()) or FIGURES_KEPT_FOR passes. Without
-    `changes`, read now."""
+    """read(), kept for the same scope and day until a record of this part's models changes
+    (changes: _last_changes()) or PARTS_KEPT_FOR[part] passes. Without `changes`, read now."""
     if changes is None:
         return read()
     key = kept_key(part, user, school_ids, changes)
+    kept_for = PARTS_KEPT_FOR[part]
+    now = timezone.now()
     kept = cache.get(key)
-    if kept is None:
-        kept = read()
-        cache.set(key, kept, FIGURES_KEPT_FOR)
-    return kept
+    # The age is checked here as well as by the cache's expiry, by the portal's own clock.
+    if kept is None or (now - kept[0]).total_seconds() > kept_for:
+        kept = (now, read())
+        cache.set(key, kept, kept_for)
+    return kept[1]
 
 
 def kept_key(what, user, school_ids, changes=None) -> str:

@@ -585,13 +585,40 @@ def test_a_renamed_school_and_officer_show_on_the_next_request(
     assert f"{sspo_a.first_name} Okafor-Reid" in body
 
 
+def test_when_the_figures_expire_the_concerns_are_counted_again_and_the_rest_kept(
+    client, records, sergeant
+):
+    # Only the concerns' figures move with the clock within a day (overdue), so they are
+    # kept as long as the figures; the partnerships' facts and the police's records longer.
+    client.force_login(sergeant)
+    client.get(PAGE)
+    school_ids = team_figures.scope_school_ids(sergeant)
+
+    def drawn_at(moment):
+        with time_machine.travel(moment, tick=False):
+            # As the cache expires the figures (its clock is not the portal's).
+            cache.delete(team_figures.kept_key("figures", sergeant, school_ids))
+            with CaptureQueriesContext(connection) as drawn:
+                assert "2 open incidents" in client.get(PAGE).content.decode()
+        return drawn.captured_queries
+
+    after = NOW + datetime.timedelta(seconds=team_figures.FIGURES_KEPT_FOR + 1)
+    queries = drawn_at(after)
+    assert counts_concerns(queries)
+    assert not reads(queries, "incidents_incident")
+    assert not reads(queries, "agreements_partnership")
+    longer = max(team_figures.PARTS_KEPT_FOR.values())
+    queries = drawn_at(after + datetime.timedelta(seconds=longer))
+    assert reads(queries, "incidents_incident") and reads(queries, "agreements_partnership")
+
+
 def test_the_kept_partnerships_are_plain_values_not_model_instances(sergeant, records):
     # A pickled model instance is only good for the Django version that wrote it: the kept
     # part must survive a deploy that changes Django.
     school_ids = team_figures.scope_school_ids(sergeant)
     changes = team_figures._last_changes()
     team_figures.overview(sergeant, school_ids, changes)
-    kept = cache.get(team_figures.kept_key("partnerships", sergeant, school_ids, changes))
+    _, kept = cache.get(team_figures.kept_key("partnerships", sergeant, school_ids, changes))
     assert kept
     values = []
     for listed, in_force, agreement, sspos in kept:
