@@ -143,8 +143,10 @@ class Row:
         p = self.partnership
         self.school = p.school
         self.sspo_names = ", ".join(self.sspos)
-        self.open_items = [_counted(n, CASELOAD[kind]) for kind, n in self.open.items() if n]
-        self.overdue_items = [_counted(n, OVERDUE[kind]) for kind, n in self.overdue.items() if n]
+        self.open_items = tuple(_counted(n, CASELOAD[kind]) for kind, n in self.open.items() if n)
+        self.overdue_items = tuple(
+            _counted(n, OVERDUE[kind]) for kind, n in self.overdue.items() if n
+        )
         self.status_tag = STATUS_TAGS[p.status]
         self.rating = Review.Rating(p.latest_rating).label if p.latest_rating else ""
         self.rating_tag = RATING_TAGS.get(p.latest_rating, "")

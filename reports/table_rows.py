@@ -32,8 +32,8 @@ def partnership_row(row) -> SafeString:
     if not row.in_team:
         open_cell, overdue_cell = NOT_HELD, "–"
     else:
-        open_cell = _counts_cell(tuple(row.open_items), overdue=False)
-        overdue_cell = _counts_cell(tuple(row.overdue_items), overdue=True)
+        open_cell = _counts_cell(row.open_items, overdue=False)
+        overdue_cell = _counts_cell(row.overdue_items, overdue=True)
     school, agreement, rating = _partnership_cells(
         get_script_prefix(),
         partnership.code,
@@ -75,7 +75,7 @@ def _partnership_cells(
     reviewed,
 ) -> tuple[str, str, str]:
     url = reverse("partnership_detail", args=[code])
-    school = (
+    school_cell = (
         '<th scope="row" class="govuk-table__header">'
         f'<a class="govuk-link" href="{_e(url)}">{_e(school_name)}</a><br>'
         f'<span class="govuk-body-s">URN {_e(urn)}</span><br>'
@@ -83,18 +83,17 @@ def _partnership_cells(
         f'<span class="govuk-body-s">{_e(sspo_names or "No SSPO assigned")}</span>'
         "</th>"
     )
-    agreement = (
+    agreement_cell = (
         f'<td class="govuk-table__cell">{IN_FORCE if in_force else NOT_IN_FORCE}<br>'
         f'<span class="govuk-body-s">{_e(agreement)}</span></td>'
     )
-    if rating:
-        rating = (
-            f'<strong class="govuk-tag {_e(rating_tag)}">{_e(rating)}</strong><br>'
-            f'<span class="govuk-body-s">{_e(reviewed)}</span>'
-        )
-    else:
-        rating = NOT_REVIEWED
-    return school, agreement, f'<td class="govuk-table__cell">{rating}</td>'
+    rated = (
+        f'<strong class="govuk-tag {_e(rating_tag)}">{_e(rating)}</strong><br>'
+        f'<span class="govuk-body-s">{_e(reviewed)}</span>'
+        if rating
+        else NOT_REVIEWED
+    )
+    return school_cell, agreement_cell, f'<td class="govuk-table__cell">{rated}</td>'
 
 
 # The same for a school's open and overdue items: most schools' counts are as they were.
