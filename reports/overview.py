@@ -24,6 +24,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -182,6 +183,8 @@ class Overview:
     months: list  # the first day of each month, oldest first
     categories: list  # (label, [count per month], total), busiest first
     triage: list  # (month, concerns triaged, median hours or None)
+    # When the next shared concern counted as on time becomes overdue (None: none will).
+    overdue_from: datetime.datetime | None = None
 
     @property
     def in_force(self) -> int:
@@ -202,9 +205,10 @@ class Overview:
 
 # The figures as the page draws them are kept, rendered, for everyone with the same scope
 # until a record they count changes (every change writes a history row, simple-history), the
-# day turns, or this many seconds pass: overdue is also a matter of the clock (a shared
-# concern not acknowledged within 2 days), which no write marks.
-FIGURES_KEPT_FOR = 120
+# day turns, the next kept concern becomes overdue (not acknowledged within 2 days of triage:
+# a matter of the clock, which no write marks), or this many seconds pass (what is drawn is
+# large; its parts, below, are kept longer).
+FIGURES_KEPT_FOR = 600
 # What the figures are read from, in three parts, each kept on its own as well (kept_part):
 # a change to one draws the figures again without reading the others again. Not the
 # officers' user rows: each sign-in writes one (last_login), and an SSPO's changed name may
@@ -219,12 +223,12 @@ PARTS = {
     "police": (Incident, Referral, Conference, ConferenceAction),
 }
 COUNTED = tuple(model for models in PARTS.values() for model in models)
-# How long (seconds) each part is kept at most. Only the concerns' figures move with the
-# clock within a day (overdue: not acknowledged within 2 days of triage); the partnerships'
-# and the police's move with the day (an agreement's expiry, a follow-up's date), which is
-# in the key. So when the figures expire, the next page reads the concerns again and the
-# rest as kept; their ten minutes only bound what no history row marks (a renamed SSPO).
-PARTS_KEPT_FOR = {"partnerships": 600, "concerns": FIGURES_KEPT_FOR, "police": 600}
+# How long (seconds) each part is kept at most. The partnerships' and the police's figures
+# move with the day (an agreement's expiry, a follow-up's date), which is in the key; the
+# concerns' with the clock too, and each is kept only until its next concern becomes
+# overdue. The hour bounds what no history row marks (a renamed SSPO), and a change whose
+# history row was numbered before the newest but seen after it.
+PARTS_KEPT_FOR = {"partnerships": 3600, "concerns": 3600, "police": 3600}
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -238,27 +242,40 @@ def kept_figures(user, school_ids, draw) -> SafeString:
         return draw(overview(user, school_ids))
     changes = _last_changes()
     key = kept_key("figures", user, school_ids, changes)
+    now = timezone.now()
     kept = cache.get(key)
-    if kept is None:
-        kept = str(draw(overview(user, school_ids, changes)))
+    # Checked here by the portal's own clock, as well as by the cache's expiry.
+    if kept is None or now >= kept[0]:
+        found = overview(user, school_ids, changes)
+        until = _until(now, FIGURES_KEPT_FOR, found.overdue_from)
+        kept = (until, str(draw(found)))
         cache.set(key, kept, FIGURES_KEPT_FOR)
-    return mark_safe(kept)  # drawn by the portal's own template, escaped as it was drawn
+    return mark_safe(kept[1])  # drawn by the portal's own template, escaped as it was drawn
 
 
-def kept_part(part, user, school_ids, changes, read):
+def kept_part(part, user, school_ids, changes, read, until=None):
     """read(), kept for the same scope and day until a record of this part's models changes
-    (changes: _last_changes()) or PARTS_KEPT_FOR[part] passes. Without `changes`, read now."""
+    (changes: _last_changes()), PARTS_KEPT_FOR[part] passes, or the moment until(value)
+    says it may no longer be right. Without `changes`, read now."""
     if changes is None:
         return read()
     key = kept_key(part, user, school_ids, changes)
     kept_for = PARTS_KEPT_FOR[part]
     now = timezone.now()
     kept = cache.get(key)
-    # The age is checked here as well as by the cache's expiry, by the portal's own clock.
-    if kept is None or (now - kept[0]).total_seconds() > kept_for:
-        kept = (now, read())
+    # Checked here by the portal's own clock, as well as by the cache's expiry.
+    if kept is None or now >= kept[0]:
+        value = read()
+        kept = (_until(now, kept_for, until(value) if until else None), value)
         cache.set(key, kept, kept_for)
     return kept[1]
+
+
+def _until(now, kept_for, changes_at=None) -> datetime.datetime:
+    """The moment something kept now stops being used: after kept_for seconds, or at the
+    moment it may change by the clock alone, if that is sooner."""
+    until = now + datetime.timedelta(seconds=kept_for)
+    return min(until, changes_at) if changes_at else until
 
 
 def kept_key(what, user, school_ids, changes=None) -> str:
@@ -307,12 +324,15 @@ def overview(user, school_ids=None, changes=None) -> Overview:
     if school_ids is None:
         school_ids = scope_school_ids(user)
     months = last_months(today)
-    counts, triage = month_figures(school_ids, months)
+    newest = dict(zip(COUNTED, changes, strict=True))[Concern] if changes else None
+    counts, triage = month_figures(school_ids, months, newest)
+    rows, overdue_from = _partnership_rows(user, school_ids, today, changes)
     return Overview(
-        rows=partnership_rows(user, school_ids, today, changes),
+        rows=rows,
         months=months,
         categories=concerns_by_category(counts, months),
         triage=triage_times(triage, months),
+        overdue_from=overdue_from,
     )
 
 
@@ -320,6 +340,11 @@ def overview(user, school_ids=None, changes=None) -> Overview:
 
 
 def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
+    return _partnership_rows(user, school_ids, today, changes)[0]
+
+
+def _partnership_rows(user, school_ids, today, changes=None) -> tuple[list[Row], object]:
+    """The rows, and when the next shared concern counted as on time becomes overdue."""
     facts = kept_part(
         "partnerships",
         user,
@@ -327,19 +352,21 @@ def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
         changes,
         lambda: partnership_facts(user, school_ids, today),
     )
-    open_, overdue = {}, {}
+    open_, overdue, overdue_from = {}, {}, None
     for part in ("concerns", "police"):
-        counts, late = kept_part(
+        found = kept_part(
             part,
             user,
             school_ids,
             changes,
             lambda part=part: _caseload(part, school_ids, timezone.now(), today),
+            until=lambda found: found.overdue_from,
         )
-        open_.update(counts)
-        overdue.update(late)
+        open_.update(found.open)
+        overdue.update(found.overdue)
+        overdue_from = found.overdue_from or overdue_from
     team = set(school_ids)
-    return [
+    rows = [
         Row(
             partnership=p,
             in_team=p.school_id in team,
@@ -351,6 +378,7 @@ def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
         )
         for p, in_force, agreement, sspos in facts
     ]
+    return rows, overdue_from
 
 
 def partnership_facts(user, school_ids, today) -> list[tuple]:
@@ -520,19 +548,28 @@ def _sspos_statement(alias, schools: int) -> Prepared:
     )
 
 
-def _caseload(part, school_ids, now, today) -> tuple[dict, dict]:
+class Caseload(NamedTuple):
+    open: dict  # {(school id, kind): open items}
+    overdue: dict  # {(school id, kind): overdue items}
+    # When the first shared concern counted as on time becomes overdue; None for the
+    # police's records (overdue by the day) and when no concern waits on time.
+    overdue_from: datetime.datetime | None = None
+
+
+def _caseload(part, school_ids, now, today) -> Caseload:
     """Open and overdue items per school and kind, of one part: "concerns" (those with the
     police) or "police" (incidents, referrals and conference actions: three GROUP BYs in a
     UNION). One query, built once per process for each number of schools (ssp.statements)."""
     if not school_ids:
-        return {}, {}
+        return Caseload({}, {})
     values = {"schools": list(school_ids), "late": now - ACKNOWLEDGE_WITHIN, "today": today}
     statement = _caseload_statement(Concern.objects.db, part, len(school_ids))
-    open_, overdue = {}, {}
-    for school_id, kind, count, late_count in statement.rows(values):
+    open_, overdue, first = {}, {}, []
+    for school_id, kind, count, late_count, *on_time in statement.rows(values):
         open_[(school_id, kind)] = count
         overdue[(school_id, kind)] = late_count
-    return open_, overdue
+        first += [triaged for triaged in on_time if triaged is not None]
+    return Caseload(open_, overdue, min(first) + ACKNOWLEDGE_WITHIN if first else None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -564,8 +601,12 @@ def _caseload_query(part, school_ids, late, today):
                 kind=Value("concerns"),
                 open=Count("pk"),
                 overdue=Count("pk", filter=Q(acknowledged_at__isnull=True, triaged_at__lt=late)),
+                # The first triaged of those still on time: it is overdue next.
+                on_time=Min(
+                    "triaged_at", filter=Q(acknowledged_at__isnull=True, triaged_at__gte=late)
+                ),
             )
-            .values_list("school_id", "kind", "open", "overdue")
+            .values_list("school_id", "kind", "open", "overdue", "on_time")
             .order_by()
         )
     incidents = (
@@ -603,10 +644,19 @@ def _caseload_query(part, school_ids, late, today):
 
 # The charts' figures -----------------------------------------------------------------------
 
-# Earlier months' figures are kept this long (seconds) for the same schools; this month's are
-# always counted afresh. A month's concerns and their categories never change once it is
-# over; its triage times change only when a concern logged then is triaged late.
-EARLIER_MONTHS_KEPT_FOR = 600
+# Earlier months' figures are kept for the month, and counted again when a concern logged
+# before it changes (a late triage, a disposal); this month's are always counted afresh. A
+# month's concerns and their categories never change once it is over; its triage times
+# change only when a concern logged then is triaged late. Every such change writes a history
+# row that carries the concern's logging moment, so it is found among the history rows
+# written since the figures were last checked. But a history row is numbered and dated when
+# it is written and seen only when its transaction ends: so the look goes back this long
+# (seconds) before the last check, longer than any transaction takes, past the rows already
+# seen then; and it is made at least this often even when no newer row has been numbered.
+MONTHS_SETTLE = 3600
+# How long (seconds) the cache may hold them: the key names the month, so a month's figures
+# are not read once it is over.
+MONTHS_KEPT_FOR = 32 * 24 * 3600
 
 
 def last_months(today) -> list[datetime.date]:
@@ -688,31 +738,57 @@ def months_key(school_ids, this_month) -> str:
     return f"overview:months:{this_month:%Y-%m}:{digest}"
 
 
-def month_figures(school_ids, months) -> tuple[dict, dict]:
+def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: earlier months from the cache when it has
-    them for these schools and they are fresh enough, this month counted now. Two queries
-    either way."""
+    them for these schools and no concern logged before this month has changed since,
+    this month counted now. Two queries either way, and a look along the concerns' newest
+    history rows after a change, or every MONTHS_SETTLE seconds.
+
+    newest_change: the concerns' newest history row (_last_changes()); if not given, the
+    look is made every time.
+    """
     if not school_ids:
         return {}, {}
     this_month = months[-1]
+    since = _start(this_month)
     key = months_key(school_ids, this_month)
     now = timezone.now()
     kept = cache.get(key)
-    # The age is checked here as well as by the cache's expiry, by the portal's own clock.
-    if kept is None or (now - kept[0]).total_seconds() > EARLIER_MONTHS_KEPT_FOR:
+    seen = None
+    if kept is not None:
+        checked_at, checked_change, seen_then, counts, triage = kept
+        age = (now - checked_at).total_seconds()
+        if newest_change is None or newest_change != checked_change or age >= MONTHS_SETTLE:
+            # Read before any counting below, so every change seen here is in the counts.
+            seen = _earlier_changes(since=checked_at, before=since)
+            if seen <= seen_then:
+                kept = (now, newest_change, seen, counts, triage)
+                cache.set(key, kept, MONTHS_KEPT_FOR)
+            else:
+                kept = None
+    if kept is None:
+        seen = _earlier_changes(since=now, before=since) if seen is None else seen
         counts = _counts(school_ids, months, since=_start(months[0]))
         triage = _triage(school_ids, months, since=_start(months[0]))
         earlier = (
             {key: n for key, n in counts.items() if key[0] != this_month},
             {month: value for month, value in triage.items() if month != this_month},
         )
-        cache.set(key, (now, *earlier), EARLIER_MONTHS_KEPT_FOR)
+        cache.set(key, (now, newest_change, seen, *earlier), MONTHS_KEPT_FOR)
         return counts, triage
-    since = _start(this_month)
     return (
-        {**kept[1], **_counts(school_ids, months, since)},
-        {**kept[2], **_triage(school_ids, months, since)},
+        {**kept[3], **_counts(school_ids, months, since)},
+        {**kept[4], **_triage(school_ids, months, since)},
     )
+
+
+def _earlier_changes(*, since, before) -> frozenset:
+    """The history rows written since a moment (less MONTHS_SETTLE) of concerns logged
+    before another, at any school (a concern moved between schools must not be missed):
+    a step along the history's dates, to the few rows of the last hour or so."""
+    settled = since - datetime.timedelta(seconds=MONTHS_SETTLE)
+    rows = Concern.history.filter(history_date__gte=settled, recorded_at__lt=before)
+    return frozenset(rows.values_list("history_id", flat=True))
 
 
 def concerns_by_category(counts, months) -> list[tuple[str, list[int], int]]:

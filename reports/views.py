@@ -299,7 +299,6 @@ def overview(request):
                 ],
                 "triage_rows": [(m, str(n), hours(median)) for m, n, median in found.triage],
                 "for_team": for_team,
-                "kept_for_minutes": team_figures.EARLIER_MONTHS_KEPT_FOR // 60,
             },
         )
 

@@ -378,30 +378,69 @@ def test_the_head_sees_the_same_figures_for_their_own_school_only(records, head_
     assert brookfield.concerns_total == 3
 
 
-def test_this_months_figures_are_live_and_earlier_months_are_kept_ten_minutes(
+def unmarked(concern):
+    """As if no history row marked the concern (so it shows only when counted anew)."""
+    Concern.history.filter(id=concern.pk).delete()
+    return concern
+
+
+def truancy_of(found):
+    return dict((label, months) for label, months, _ in found.categories).get(
+        "Truancy", per_month()
+    )
+
+
+def test_earlier_months_are_kept_until_a_concern_logged_in_them_changes(
     records, sergeant, make_concern, school_a, staff_a
 ):
     team_figures.overview(sergeant)
-    make_concern(
-        school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
+    # A concern of May no history row marks: May's figures are kept, so it is not counted.
+    c = make_concern
+    unmarked(
+        c(school=school_a, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5))
     )
-    # A concern that belongs to May (as if logged then): May's figures are already kept.
-    make_concern(
-        school=school_a,
-        reported_by=staff_a,
-        category="truancy",
-        recorded_at=at(2026, 5, 5),
-        triaged_at=at(2026, 5, 5) + hours(3),
-    )
-    truancy = dict(
-        (label, months) for label, months, _ in team_figures.overview(sergeant).categories
-    )
-    assert truancy["Truancy"] == per_month(nov=1)
-    with time_machine.travel(NOW + datetime.timedelta(minutes=11), tick=False):
+    # One logged this month is counted at once, and leaves the earlier months as kept.
+    c(school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1))
+    assert truancy_of(team_figures.overview(sergeant)) == per_month(nov=1)
+    # However long nothing logged before this month changes.
+    with time_machine.travel(NOW + datetime.timedelta(days=3), tick=False):
+        assert truancy_of(team_figures.overview(sergeant)) == per_month(nov=1)
+        # A concern logged in May, triaged late: every earlier month is counted again.
+        c(
+            school=school_a,
+            reported_by=staff_a,
+            category="truancy",
+            recorded_at=at(2026, 5, 6),
+            triaged_at=at(2026, 5, 6) + hours(3),
+        )
         found = team_figures.overview(sergeant)
-    truancy = dict((label, months) for label, months, _ in found.categories)
-    assert truancy["Truancy"] == per_month(may=1, nov=1)
+    assert truancy_of(found) == per_month(may=2, nov=1)
     assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
+
+
+def test_a_change_seen_after_a_newer_one_is_counted_within_the_settling_time(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    school_ids = team_figures.scope_school_ids(sergeant)
+    months = team_figures.last_months(TODAY)
+
+    def overview():  # as the page draws it: told the newest history rows
+        return team_figures.overview(sergeant, changes=team_figures._last_changes())
+
+    overview()
+    make_concern(
+        school=school_a, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5)
+    )
+    # As if its history row had been numbered before the newest the figures were checked
+    # against, and its transaction had ended only after that check.
+    key = team_figures.months_key(school_ids, months[-1])
+    checked_at, _, seen, counts, triage = cache.get(key)
+    newest = Concern.history.order_by("-history_id").first().history_id
+    cache.set(key, (checked_at, newest, seen, counts, triage))
+    assert truancy_of(overview()) == per_month()
+    later = NOW + datetime.timedelta(seconds=team_figures.MONTHS_SETTLE)
+    with time_machine.travel(later, tick=False):
+        assert truancy_of(overview()) == per_month(may=1)
 
 
 def test_kept_figures_are_never_another_scopes(records, sergeant, other_sergeant, head_a):
@@ -585,31 +624,64 @@ def test_a_renamed_school_and_officer_show_on_the_next_request(
     assert f"{sspo_a.first_name} Okafor-Reid" in body
 
 
-def test_when_the_figures_expire_the_concerns_are_counted_again_and_the_rest_kept(
+def test_when_the_figures_expire_they_are_drawn_again_from_the_parts_kept_longer(
     client, records, sergeant
 ):
-    # Only the concerns' figures move with the clock within a day (overdue), so they are
-    # kept as long as the figures; the partnerships' facts and the police's records longer.
+    # What is drawn is kept ten minutes; the parts it is drawn from an hour, as nothing in
+    # them moves with the clock until the day turns (no shared concern here is on time).
     client.force_login(sergeant)
     client.get(PAGE)
-    school_ids = team_figures.scope_school_ids(sergeant)
 
     def drawn_at(moment):
         with time_machine.travel(moment, tick=False):
-            # As the cache expires the figures (its clock is not the portal's).
-            cache.delete(team_figures.kept_key("figures", sergeant, school_ids))
+            client.force_login(sergeant)  # as the same person signing in again
             with CaptureQueriesContext(connection) as drawn:
                 assert "2 open incidents" in client.get(PAGE).content.decode()
         return drawn.captured_queries
 
-    after = NOW + datetime.timedelta(seconds=team_figures.FIGURES_KEPT_FOR + 1)
-    queries = drawn_at(after)
-    assert counts_concerns(queries)
+    queries = drawn_at(NOW + datetime.timedelta(seconds=team_figures.FIGURES_KEPT_FOR - 1))
+    assert not reads(queries, "incidents_concern")  # the figures as drawn, kept
+    queries = drawn_at(NOW + datetime.timedelta(seconds=team_figures.FIGURES_KEPT_FOR))
+    assert reads(queries, "incidents_concern")  # this month's, counted to draw them again
+    assert not counts_concerns(queries)
     assert not reads(queries, "incidents_incident")
     assert not reads(queries, "agreements_partnership")
     longer = max(team_figures.PARTS_KEPT_FOR.values())
-    queries = drawn_at(after + datetime.timedelta(seconds=longer))
+    queries = drawn_at(NOW + datetime.timedelta(seconds=longer))
+    assert counts_concerns(queries)
     assert reads(queries, "incidents_incident") and reads(queries, "agreements_partnership")
+
+
+def test_the_figures_are_drawn_again_when_a_concern_on_time_becomes_overdue(
+    client, records, sergeant, school_a, staff_a, spoc_a, sspo_a, make_concern
+):
+    # Shared 47½ hours ago and not acknowledged: overdue in half an hour, with no write.
+    share(
+        make_concern(
+            school=school_a,
+            reported_by=staff_a,
+            status="shared",
+            recorded_at=NOW - hours(48),
+            triaged_at=NOW - hours(47.5),
+        ),
+        by=spoc_a,
+        to=sspo_a,
+    )
+    client.force_login(sergeant)
+    assert "1</strong> shared concern not acknowledged" in client.get(PAGE).content.decode()
+    with time_machine.travel(NOW + datetime.timedelta(minutes=29), tick=False):
+        client.force_login(sergeant)  # as the same person signing in again
+        with CaptureQueriesContext(connection) as drawn:
+            body = client.get(PAGE).content.decode()
+    assert "1</strong> shared concern not acknowledged" in body
+    assert not counts_concerns(drawn.captured_queries)  # kept: nothing has changed yet
+    with time_machine.travel(NOW + datetime.timedelta(minutes=30, seconds=1), tick=False):
+        client.force_login(sergeant)
+        with CaptureQueriesContext(connection) as drawn:
+            body = client.get(PAGE).content.decode()
+    assert "2</strong> shared concerns not acknowledged" in body
+    assert counts_concerns(drawn.captured_queries)
+    assert not reads(drawn.captured_queries, "incidents_incident")  # the rest, as kept
 
 
 def test_the_kept_partnerships_are_plain_values_not_model_instances(sergeant, records):
@@ -980,8 +1052,9 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     client.force_login(head_a)
     client.get(PAGE)
     cache.clear()  # the figures are kept once drawn: count the page that draws them
-    # The open concerns and the police's records are two reads, each kept on its own.
-    with django_assert_max_num_queries(13) as few:
+    # The open concerns and the police's records are two reads, each kept on its own; the
+    # concerns' history rows of the last hour are read before the months are counted.
+    with django_assert_max_num_queries(14) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
         for category in ("bullying", "welfare", "drugs"):
