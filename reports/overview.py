@@ -739,56 +739,69 @@ def months_key(school_ids, this_month) -> str:
 
 
 def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
-    """The charts' figures for the 12 months: earlier months from the cache when it has
-    them for these schools and no concern logged before this month has changed since,
-    this month counted now. Two queries either way, and a look along the concerns' newest
-    history rows after a change, or every MONTHS_SETTLE seconds.
+    """The charts' figures for the 12 months: the earlier months from the cache when it has
+    them for these schools, those from the month of the earliest concern changed since it
+    was last looked at counted again, and this month counted now. Two queries, and a look
+    along the concerns' newest history rows after a change or every MONTHS_SETTLE seconds.
 
     newest_change: the concerns' newest history row (_last_changes()); if not given, the
     look is made every time.
     """
     if not school_ids:
         return {}, {}
-    this_month = months[-1]
-    since = _start(this_month)
-    key = months_key(school_ids, this_month)
+    this_month = MONTHS - 1
+    before = _start(months[this_month])
+    key = months_key(school_ids, months[this_month])
     now = timezone.now()
     kept = cache.get(key)
-    seen = None
-    if kept is not None:
-        checked_at, checked_change, seen_then, counts, triage = kept
+    if kept is None:
+        # Read before counting, as below, so every change seen is in the counts.
+        seen = frozenset(_earlier_changes(since=now, before=before))
+        counts, triage, first = {}, {}, 0
+    else:
+        checked_at, checked_change, seen, counts, triage = kept
+        first = this_month  # this month's counted; the earlier ones as kept
         age = (now - checked_at).total_seconds()
         if newest_change is None or newest_change != checked_change or age >= MONTHS_SETTLE:
-            # Read before any counting below, so every change seen here is in the counts.
-            seen = _earlier_changes(since=checked_at, before=since)
-            if seen <= seen_then:
-                kept = (now, newest_change, seen, counts, triage)
-                cache.set(key, kept, MONTHS_KEPT_FOR)
-            else:
-                kept = None
+            changes = _earlier_changes(since=checked_at, before=before)
+            logged = [at for history_id, at in changes.items() if history_id not in seen]
+            first = min((_month_of(months, at) for at in logged), default=this_month)
+            seen, kept = frozenset(changes), None
+    counts, triage = _before(months[first], counts, triage)
+    since = _start(months[first])
+    counts.update(_counts(school_ids, months, since))
+    triage.update(_triage(school_ids, months, since))
     if kept is None:
-        seen = _earlier_changes(since=now, before=since) if seen is None else seen
-        counts = _counts(school_ids, months, since=_start(months[0]))
-        triage = _triage(school_ids, months, since=_start(months[0]))
-        earlier = (
-            {key: n for key, n in counts.items() if key[0] != this_month},
-            {month: value for month, value in triage.items() if month != this_month},
-        )
+        earlier = _before(months[this_month], counts, triage)
         cache.set(key, (now, newest_change, seen, *earlier), MONTHS_KEPT_FOR)
-        return counts, triage
+    return counts, triage
+
+
+def _before(month, counts, triage) -> tuple[dict, dict]:
+    """The counts and the triage times of the months before one."""
     return (
-        {**kept[3], **_counts(school_ids, months, since)},
-        {**kept[4], **_triage(school_ids, months, since)},
+        {key: n for key, n in counts.items() if key[0] < month},
+        {logged: value for logged, value in triage.items() if logged < month},
     )
 
 
-def _earlier_changes(*, since, before) -> frozenset:
-    """The history rows written since a moment (less MONTHS_SETTLE) of concerns logged
-    before another, at any school (a concern moved between schools must not be missed):
-    a step along the history's dates, to the few rows of the last hour or so."""
+def _month_of(months, moment) -> int:
+    """The index of the month a moment falls in; this month's for one before them all (a
+    concern logged before the charts' first month changes none of their figures)."""
+    for i in reversed(range(len(months))):
+        if moment >= _start(months[i]):
+            return i
+    return len(months) - 1
+
+
+def _earlier_changes(*, since, before) -> dict:
+    """{history row: logging moment} of the concerns logged before a moment whose history
+    rows were written since another (less MONTHS_SETTLE), at any school (a concern moved
+    between schools must not be missed): a step along the history's dates, to the few rows
+    of the last hour or so."""
     settled = since - datetime.timedelta(seconds=MONTHS_SETTLE)
     rows = Concern.history.filter(history_date__gte=settled, recorded_at__lt=before)
-    return frozenset(rows.values_list("history_id", flat=True))
+    return dict(rows.values_list("history_id", "recorded_at"))
 
 
 def concerns_by_category(counts, months) -> list[tuple[str, list[int], int]]:

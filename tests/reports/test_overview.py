@@ -394,18 +394,22 @@ def test_earlier_months_are_kept_until_a_concern_logged_in_them_changes(
     records, sergeant, make_concern, school_a, staff_a
 ):
     team_figures.overview(sergeant)
-    # A concern of May no history row marks: May's figures are kept, so it is not counted.
+    # Concerns of March and May no history row marks: their months' figures are kept, so
+    # they are not counted until those months are counted again.
     c = make_concern
-    unmarked(
-        c(school=school_a, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5))
-    )
+    for logged in (at(2026, 3, 5), at(2026, 5, 5)):
+        unmarked(c(school=school_a, reported_by=staff_a, category="truancy", recorded_at=logged))
     # One logged this month is counted at once, and leaves the earlier months as kept.
     c(school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1))
     assert truancy_of(team_figures.overview(sergeant)) == per_month(nov=1)
-    # However long nothing logged before this month changes.
+    # However long nothing logged before this month changes; and a change to a concern
+    # logged before the charts' first month changes none of their figures.
     with time_machine.travel(NOW + datetime.timedelta(days=3), tick=False):
         assert truancy_of(team_figures.overview(sergeant)) == per_month(nov=1)
-        # A concern logged in May, triaged late: every earlier month is counted again.
+        c(school=school_a, reported_by=staff_a, recorded_at=at(2025, 11, 30))
+        assert truancy_of(team_figures.overview(sergeant)) == per_month(nov=1)
+        # A concern logged in May, triaged late: May and the months after it are counted
+        # again; March is still as kept.
         c(
             school=school_a,
             reported_by=staff_a,
@@ -414,8 +418,11 @@ def test_earlier_months_are_kept_until_a_concern_logged_in_them_changes(
             triaged_at=at(2026, 5, 6) + hours(3),
         )
         found = team_figures.overview(sergeant)
-    assert truancy_of(found) == per_month(may=2, nov=1)
-    assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
+        assert truancy_of(found) == per_month(may=2, nov=1)
+        assert (found.triage[5][1], found.triage[5][2]) == (1, 3.0)
+        # And one of March: from March.
+        c(school=school_a, reported_by=staff_a, recorded_at=at(2026, 3, 6))
+        assert truancy_of(team_figures.overview(sergeant)) == per_month(mar=1, may=2, nov=1)
 
 
 def test_a_change_seen_after_a_newer_one_is_counted_within_the_settling_time(
