@@ -229,6 +229,9 @@ COUNTED = tuple(model for models in PARTS.values() for model in models)
 # overdue. The hour bounds what no history row marks (a renamed SSPO), and a change whose
 # history row was numbered before the newest but seen after it.
 PARTS_KEPT_FOR = {"partnerships": 3600, "concerns": 3600, "police": 3600}
+# The keys' prefix, with the form of what is kept under them: a new form gets new keys, so
+# a process never reads what an older release kept in another form.
+KEPT = "overview2"
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -288,7 +291,7 @@ def kept_key(what, user, school_ids, changes=None) -> str:
     force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
     scope = ",".join(map(str, sorted(school_ids)))
     digest = hashlib.sha256(f"{scope}|{','.join(map(str, changes))}".encode()).hexdigest()
-    return f"overview:{what}:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+    return f"{KEPT}:{what}:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
 
 
 def _last_changes() -> tuple:
@@ -324,7 +327,8 @@ def overview(user, school_ids=None, changes=None) -> Overview:
     if school_ids is None:
         school_ids = scope_school_ids(user)
     months = last_months(today)
-    newest = dict(zip(COUNTED, changes, strict=True))[Concern] if changes else None
+    # The concerns' newest history row (0 if none yet): None would mean "not known".
+    newest = (dict(zip(COUNTED, changes, strict=True))[Concern] or 0) if changes else None
     counts, triage = month_figures(school_ids, months, newest)
     rows, overdue_from = _partnership_rows(user, school_ids, today, changes)
     return Overview(
@@ -735,7 +739,7 @@ def _month_statement(alias, what, schools: int) -> Prepared:
 
 def months_key(school_ids, this_month) -> str:
     digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
-    return f"overview:months:{this_month:%Y-%m}:{digest}"
+    return f"{KEPT}:months:{this_month:%Y-%m}:{digest}"
 
 
 def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:

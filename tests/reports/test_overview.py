@@ -425,6 +425,22 @@ def test_earlier_months_are_kept_until_a_concern_logged_in_them_changes(
         assert truancy_of(team_figures.overview(sergeant)) == per_month(mar=1, may=2, nov=1)
 
 
+def test_with_no_concern_history_yet_the_earlier_months_are_kept_without_looking(
+    records, sergeant
+):
+    Concern.history.all().delete()  # as if every concern had been loaded without history
+
+    def looks(queries):
+        return any('"history_date" >=' in query["sql"] for query in queries)
+
+    with CaptureQueriesContext(connection) as first:
+        team_figures.overview(sergeant, changes=team_figures._last_changes())
+    with CaptureQueriesContext(connection) as second:
+        team_figures.overview(sergeant, changes=team_figures._last_changes())
+    assert looks(first.captured_queries)  # read before counting all twelve months
+    assert not looks(second.captured_queries)  # nothing newer: kept as counted
+
+
 def test_a_change_seen_after_a_newer_one_is_counted_within_the_settling_time(
     records, sergeant, make_concern, school_a, staff_a
 ):
