@@ -468,6 +468,7 @@ def _concern(rng, cast, police, batch, index, now, school, pupils, shared=None):
         )
         share._concern = concern
         batch.shares.append(share)
+        concern.shared_at = triaged_at
         events.append(ConcernEvent(kind="shared", actor_id=spoc, at=triaged_at))
         roll = 1.0 if _RESOLVED[0] else rng.random()
         if roll >= UNACKNOWLEDGED_SHARE:

@@ -150,6 +150,12 @@ class Concern(models.Model):
         related_name="+",
     )
     triage_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the concern was shared with the police: its Share's moment (a concern is shared
+    # once), set by the service that makes the share, in the same transaction. The Share is
+    # the record of the disclosure and what access is decided by; this lets the overview
+    # count the concerns with the police from the concern's own index, without looking for
+    # each one's share.
+    shared_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The police side, once shared. The school's triage status above stays as it is.
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledged_by = models.ForeignKey(
@@ -200,12 +206,17 @@ class Concern(models.Model):
                 include=["category", "triaged_at"],
                 name="concern_overview",
             ),
-            # The overview's open caseload: what concern_police_open holds, with what the
-            # count and its overdue rule read, so neither needs the table's rows.
+            # The overview's open caseload: the concerns shared with the police and still
+            # waiting for them, with what the count and its overdue rule read, so neither
+            # needs the table's rows.
             models.Index(
                 fields=["school"],
                 include=["id", "triaged_at", "acknowledged_at"],
-                condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
+                condition=Q(
+                    status__in=["shared", "early_intervention"],
+                    police_outcome="",
+                    shared_at__isnull=False,
+                ),
                 name="concern_overview_open",
             ),
         ]

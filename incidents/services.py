@@ -330,7 +330,11 @@ def concern_triage(
     concern.triaged_at = timezone.now()
     concern.triaged_by = by
     concern._history_user = by
-    concern.save(update_fields=["status", "version", "triaged_at", "triaged_by"])
+    changed = ["status", "version", "triaged_at", "triaged_by"]
+    if share is not None:
+        concern.shared_at = share.at
+        changed.append("shared_at")
+    concern.save(update_fields=changed)
     ConcernEvent.objects.create(
         concern=concern,
         kind=ConcernEvent.Kind.TRIAGED,

@@ -68,7 +68,7 @@ def _concern_figures(school_id, since, until) -> dict:
         .values("at")[:1]
     )
     logged = Q(recorded_at__gte=since, recorded_at__lt=until)
-    shared = Q(shared_at__gte=since, shared_at__lt=until)
+    shared = Q(first_shared_at__gte=since, first_shared_at__lt=until)
     concerns = (
         Concern.objects.filter(school_id=school_id)
         .filter(
@@ -76,12 +76,12 @@ def _concern_figures(school_id, since, until) -> dict:
             | Exists(Share.objects.filter(concern=OuterRef("pk"), at__gte=since, at__lt=until))
         )
         .annotate(
-            shared_at=Subquery(shares),
+            first_shared_at=Subquery(shares),
             first_triaged_at=Coalesce(Subquery(first_triage), F("triaged_at")),
         )
         .annotate(
             triage_hours=_hours("first_triaged_at", "recorded_at"),
-            acknowledgement_hours=_hours("acknowledged_at", "shared_at"),
+            acknowledgement_hours=_hours("acknowledged_at", "first_shared_at"),
         )
     )
     triaged = logged & Q(first_triaged_at__isnull=False)

@@ -592,14 +592,16 @@ def _caseload_statement(alias, part, schools: int) -> Prepared:
 def _caseload_query(part, school_ids, late, today):
     if part == "concerns":
         # Waiting for the police: shared (or referred for early intervention and passed
-        # on), no outcome recorded yet. The SSPO's caseload counts the same.
+        # on), no outcome recorded yet. The SSPO's caseload counts the same; here the
+        # concern's own shared_at says it was shared, rather than a look for its Share
+        # (concern_overview_open holds just these).
         return (
             Concern.objects.filter(
                 school_id__in=school_ids,
                 status__in=(Concern.Status.SHARED, Concern.Status.EARLY_INTERVENTION),
                 police_outcome="",
+                shared_at__isnull=False,
             )
-            .filter(Exists(Share.objects.filter(concern=OuterRef("pk"))))
             .values("school_id")
             .annotate(
                 kind=Value("concerns"),

@@ -60,13 +60,15 @@ def a_year_of_concerns(make_concern, school_a, school_b, staff_a, spoc_a, spoc_b
             triaged_at=recorded_at + datetime.timedelta(hours=1 + k % 30),
         )
         if concern.status == "shared":
-            Share.objects.create(
+            made = Share.objects.create(
                 concern=concern,
                 shared_by=spoc,
                 shared_with=sspo,
                 partnership=school.partnership,
                 agreement="Data sharing agreement v1",
             )
+            concern.shared_at = made.at
+            concern.save(update_fields=["shared_at"])
     Review.objects.create(
         partnership=school_a.partnership,
         academic_year=2026,

@@ -29,6 +29,7 @@ def bulk_concerns(school, reporter, count, pupils, sspo):
             location="in_school",
             immediate_risk=n % 17 == 0,
             status="shared" if n % 5 == 0 else "new" if n % 2 else "in_school",
+            shared_at=now if n % 5 == 0 else None,
         )
         for n in range(count)
     )

@@ -49,6 +49,8 @@ def test_spoc_shares_with_the_sspo_and_everyone_concerned_is_told(
     share = Share.objects.get(concern=concern_a)
     assert (share.shared_by, share.shared_with) == (spoc_a, sspo_a)
     assert "in force until" in share.agreement and share.lawful_basis
+    assert concern_a.shared_at == share.at  # the concern says when, with its history
+    assert concern_a.history.first().shared_at == share.at
     event = concern_a.events.get(kind=ConcernEvent.Kind.TRIAGED)
     assert (event.actor, event.from_status, event.to_status) == (spoc_a, "new", "shared")
     assert event.rationale == "Sharing: weapon reported."
@@ -62,7 +64,7 @@ def test_other_decisions_share_nothing(client, concern_a, spoc_a, sspo_a, decisi
     assert triage(client, spoc_a, concern_a, decision=decision).status_code == 302
     concern_a.refresh_from_db()
     assert concern_a.status == decision
-    assert not Share.objects.exists()
+    assert not Share.objects.exists() and concern_a.shared_at is None
     assert not Notification.objects.filter(recipient=sspo_a).exists()
 
 
@@ -241,6 +243,7 @@ def test_early_intervention_goes_to_the_sspo_for_a_referral(
     concern_a.refresh_from_db()
     assert concern_a.status == "early_intervention"
     assert Share.objects.get(concern=concern_a).shared_with == sspo_a
+    assert concern_a.shared_at == Share.objects.get(concern=concern_a).at
     for officer in (sspo_a, sergeant):
         client.force_login(officer)
         assert client.get(reverse("concern_detail", args=[concern_a.code])).status_code == 200
@@ -255,6 +258,7 @@ def test_early_intervention_without_an_agreement_stays_in_school(
     assert triage(client, spoc_a, concern_a, decision="early_intervention").status_code == 302
     concern_a.refresh_from_db()
     assert concern_a.status == "early_intervention" and not Share.objects.exists()
+    assert concern_a.shared_at is None  # not with the police: the overview does not count it
     for officer in (sspo_a, sergeant):
         client.force_login(officer)
         assert client.get(reverse("concern_detail", args=[concern_a.code])).status_code == 404
@@ -263,5 +267,24 @@ def test_early_intervention_without_an_agreement_stays_in_school(
 def test_sharing_after_early_intervention_does_not_share_twice(client, concern_a, spoc_a, sspo_a):
     triage(client, spoc_a, concern_a, decision="early_intervention")
     concern_a.refresh_from_db()
+    first_shared_at = concern_a.shared_at
     assert triage(client, spoc_a, concern_a, decision="shared").status_code == 302
     assert Share.objects.filter(concern=concern_a).count() == 1
+    concern_a.refresh_from_db()
+    assert concern_a.shared_at == first_shared_at == Share.objects.get().at
+
+
+def test_the_concerns_shared_before_shared_at_get_it_from_their_share(
+    concern_a, shared_concern_a, make_concern, school_a, staff_a
+):
+    # As incidents' migration 0012 found them: shared, with no shared_at yet.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    shared = Concern.objects.get(pk=shared_concern_a.pk)
+    Concern.objects.filter(pk=shared.pk).update(shared_at=None)
+    not_shared = make_concern(school=school_a, reported_by=staff_a)
+    import_module("incidents.migrations.0012_concern_shared_at").from_shares(apps, None)
+    assert Concern.objects.get(pk=shared.pk).shared_at == Share.objects.get(concern=shared).at
+    assert Concern.objects.get(pk=not_shared.pk).shared_at is None

@@ -58,6 +58,7 @@ def concern(
         ),
         triaged_at=fields.pop("last_triaged_at", triaged_at),
         acknowledged_at=shared_at + hours(acknowledged_after) if acknowledged_after else None,
+        shared_at=shared_at,
         **fields,
     )
     if triaged_at and event:

@@ -85,13 +85,16 @@ def school_e(other_sergeant):
 
 
 def share(concern, *, by, to):
-    Share.objects.create(
+    """As incidents.services.concern_triage shares a concern: its Share, and its shared_at."""
+    made = Share.objects.create(
         concern=concern,
         shared_by=by,
         shared_with=to,
         partnership=concern.school.partnership,
         agreement="Data sharing agreement v1",
     )
+    concern.shared_at = made.at
+    concern.save(update_fields=["shared_at"])
     return concern
 
 
@@ -336,6 +339,24 @@ def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records
     assert ashdown.sspos == ["Dan Okafor"] and brookfield.sspos == ["Claire Hughes"]
     assert ashdown.in_force and brookfield.in_force
     assert (found.open_total, found.overdue_total) == (10, 3)
+
+
+def test_only_concerns_shared_with_the_police_are_open_for_them(
+    records, sergeant, make_concern, school_a, staff_a, spoc_a, sspo_a
+):
+    # Referred for early intervention when no agreement was in force: it stays in school.
+    kept_in_school = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        status="early_intervention",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    ashdown = team_figures.overview(sergeant).rows[0]
+    assert ashdown.open["concerns"] == 1
+    share(kept_in_school, by=spoc_a, to=sspo_a)  # passed on once one was
+    ashdown = team_figures.overview(sergeant).rows[0]
+    assert ashdown.open["concerns"] == 2
 
 
 def test_concerns_by_category_and_month_count_the_teams_schools_in_london_months(
