@@ -201,6 +201,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.remind_agreement_dates",
         "schedule": 24 * 3600.0,
     },
+    # The overview's earlier months, counted before a sergeant's or head's first page of
+    # the month (or after the cache lost them) would count them all.
+    "count-overview-months": {
+        "task": "reports.tasks.count_overview_months",
+        "schedule": crontab(hour=0, minute=20),
+        "options": {"expires": 3600 * 6},
+    },
     # Records whose review date has passed go on their owners' review list (records/).
     "retention-review": {
         "task": "records.tasks.retention_sweep",

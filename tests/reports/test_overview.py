@@ -21,6 +21,7 @@ from agreements.services import document_version_publish, signature_create
 from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
 from reports import overview as team_figures
+from reports.tasks import count_overview_months
 from reports.views import OVERVIEW_PURPOSE
 from schools.services import assignment_create
 from ssp.models import AccessLog
@@ -1138,3 +1139,29 @@ def test_the_exports_make_a_fixed_number_of_queries_too(
     for name, url in CSVS.items():
         with django_assert_max_num_queries(counts[name]):
             assert len(csv_rows(client.get(url))) > 1
+
+
+def test_each_night_every_scopes_earlier_months_are_counted_before_anyone_asks(
+    records, sergeant, other_sergeant, head_a, sspo_a, make_concern, school_a, staff_a
+):
+    cache.clear()
+    # The team's schools, the other force's team's, and the head teacher's school (the
+    # SSPO has no overview).
+    assert count_overview_months() == 3
+    # A concern of May no history row marks: counted only if the months were counted now.
+    unmarked(
+        make_concern(
+            school=school_a, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5)
+        )
+    )
+    for person in (sergeant, head_a):
+        found = team_figures.overview(person, changes=team_figures._last_changes())
+        assert truancy_of(found) == per_month()
+    cache.clear()  # as if the cache had lost them: counted anew, this time with May's
+    assert truancy_of(team_figures.overview(sergeant)) == per_month(may=1)
+
+
+def test_the_months_are_counted_each_night_from_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["count-overview-months"]
+    assert entry["task"] == "reports.tasks.count_overview_months"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {20})

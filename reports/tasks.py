@@ -1,0 +1,33 @@
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from schools.models import Membership, Officer
+from ssp.models import User
+from ssp.roles import Role
+
+from . import overview
+
+
+@shared_task
+def count_overview_months() -> int:
+    """Count the earlier months of every overview's charts before anyone asks: each
+    sergeant's team's schools and each head teacher's school.
+
+    They are kept for the month (reports.overview.month_figures), so without this the first
+    page of a month for each scope counts all twelve months, the dearest page of all. Run
+    each night, it also counts again whatever the cache lost. Returns the scopes counted."""
+    months = overview.last_months(timezone.localdate())
+    heads = Membership.objects.current().in_role(Role.HEAD)
+    readers = User.objects.filter(is_active=True).filter(
+        Q(officer__rank=Officer.Rank.SERGEANT) | Q(memberships__in=heads)
+    )
+    scopes = {
+        frozenset(overview.scope_school_ids(user))
+        for user in readers.distinct()
+        if user.role in (Role.SERGEANT, Role.HEAD)
+    }
+    scopes.discard(frozenset())
+    for school_ids in scopes:
+        overview.month_figures(sorted(school_ids), months)
+    return len(scopes)
