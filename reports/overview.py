@@ -347,7 +347,9 @@ def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
     return _partnership_rows(user, school_ids, today, changes)[0]
 
 
-def _partnership_rows(user, school_ids, today, changes=None) -> tuple[list[Row], object]:
+def _partnership_rows(
+    user, school_ids, today, changes=None
+) -> tuple[list[Row], datetime.datetime | None]:
     """The rows, and when the next shared concern counted as on time becomes overdue."""
     facts = kept_part(
         "partnerships",

@@ -128,3 +128,28 @@ def test_without_javascript_the_confirmation_is_a_page_of_its_own(
         assert Share.objects.get().shared_with == sspo_a
     finally:
         context.close()
+
+
+def test_a_concern_shared_here_is_with_the_police_on_the_sergeants_overview(
+    page, spoc_a, sspo_a, sergeant, two_waiting
+):
+    # The overview counts the concerns with the police from the concern's own shared_at,
+    # which the share sets: shared through the page, it is counted there.
+    from .test_overview import sign_in as session_for
+
+    first, second, _ = two_waiting
+    session_for(page, sergeant)
+    page.goto("/overview/")
+    ashdown = page.locator("tr", has_text="Ashdown Academy")
+    expect(ashdown).not_to_contain_text("shared concern to acknowledge")
+    session_for(page, spoc_a)
+    page.goto(f"/concerns/{first.code}/")
+    page.get_by_label("Share with the Safer Schools Police Officer").check()
+    page.get_by_label("Why").fill(REASONS)
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name="Yes, share with Dan Okafor").click()
+    page.wait_for_url(re.compile(rf"/concerns/{second.code}/$"))
+    session_for(page, sergeant)
+    page.goto("/overview/")
+    expect(ashdown).to_contain_text(re.compile(r"1\s+shared concern to acknowledge or act on"))
+    assert Concern.objects.get(pk=first.pk).shared_at == Share.objects.get().at
