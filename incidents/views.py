@@ -423,7 +423,8 @@ def _after_decision(request, concern):
     if (request.session.get(SHARE_DRAFT) or {}).get("code") == str(concern.code):
         request.session.pop(SHARE_DRAFT)
     concern.refresh_from_db()
-    said = [f"{concern.reference}: {concern.get_status_display().lower()}."]
+    status = concern.get_status_display()  # lower case but for its acronyms ("SSPO")
+    said = [f"{concern.reference}: {status[:1].lower()}{status[1:]}."]
     share = concern.shares.select_related("shared_with__officer").first()
     if share is not None and concern.status in services.SENDS_TO_POLICE:
         said.append(

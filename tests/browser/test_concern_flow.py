@@ -123,7 +123,7 @@ def test_a_concern_is_logged_by_staff_shared_by_the_spoc_and_read_by_the_sspo(
     # The only concern awaiting triage is decided: back to the queue, told what was done.
     page.wait_for_url(re.compile(r"/concerns/triage/$"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        f"{concern.reference}: shared with the sspo."
+        f"{concern.reference}: shared with the SSPO."
     )
     page.goto(f"/concerns/{concern.code}/")
     expect(page.locator("main .govuk-tag").first).to_contain_text("Shared with the SSPO")

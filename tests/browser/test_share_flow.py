@@ -92,7 +92,7 @@ def test_the_spoc_confirms_a_share_backs_out_once_and_goes_on_to_the_next_concer
     page.get_by_role("button", name="Yes, share with Dan Okafor").click()
     page.wait_for_url(re.compile(rf"/concerns/{second.code}/$"))
     banner = page.locator(".govuk-notification-banner")
-    expect(banner).to_contain_text(f"{first.reference}: shared with the sspo.")
+    expect(banner).to_contain_text(f"{first.reference}: shared with the SSPO.")
     expect(banner).to_contain_text(f"Shared with Dan Okafor ({sspo_a.officer.collar_number})")
     expect(banner).to_contain_text("Stella Abbott, who logged it, has been told.")
     expect(banner).to_contain_text(f"Next awaiting triage: {second.reference}.")

@@ -153,7 +153,7 @@ def test_confirming_shares_and_lands_on_the_next_concern_awaiting_triage(
     # The queue's order: immediate risk first, however old.
     assert response["Location"] == reverse("concern_detail", args=[urgent.code])
     message = said(response)
-    assert f"{concern_a.reference}: shared with the sspo." in message
+    assert f"{concern_a.reference}: shared with the SSPO." in message
     assert f"Shared with {sspo_a.get_full_name()} ({sspo_a.officer.collar_number})" in message
     assert "Data sharing agreement v" in message
     assert f"{staff_a.get_full_name()}, who logged it, has been told." in message
@@ -164,9 +164,11 @@ def test_confirming_shares_and_lands_on_the_next_concern_awaiting_triage(
     assert older.status == Concern.Status.NEW
 
 
-@pytest.mark.parametrize("decision", ["in_school", "nfa"])
+@pytest.mark.parametrize(
+    "decision, told", [("in_school", "handled within school"), ("nfa", "no further action")]
+)
 def test_other_decisions_land_on_the_next_concern_too(
-    client, make_concern, school_a, concern_a, spoc_a, staff_a, decision
+    client, make_concern, school_a, concern_a, spoc_a, staff_a, decision, told
 ):
     waiting = make_concern(school=school_a, reported_by=staff_a)
     client.force_login(spoc_a)
@@ -175,7 +177,7 @@ def test_other_decisions_land_on_the_next_concern_too(
     assert response["Location"] == reverse("concern_detail", args=[waiting.code])
     concern_a.refresh_from_db()
     assert concern_a.status == decision
-    assert f"{concern_a.reference}: {concern_a.get_status_display().lower()}." in said(response)
+    assert f"{concern_a.reference}: {told}." in said(response)
 
 
 def test_the_last_decision_lands_on_the_queue(client, concern_a, spoc_a):
