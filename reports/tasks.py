@@ -7,6 +7,7 @@ from ssp.models import User
 from ssp.roles import Role
 
 from . import overview
+from .access import can_see_overview
 
 
 @shared_task
@@ -25,7 +26,7 @@ def count_overview_months() -> int:
     scopes = {
         frozenset(overview.scope_school_ids(user))
         for user in readers.distinct()
-        if user.role in (Role.SERGEANT, Role.HEAD)
+        if can_see_overview(user)
     }
     scopes.discard(frozenset())
     for school_ids in scopes:
