@@ -286,12 +286,17 @@ def kept_key(what, user, school_ids, changes=None) -> str:
     `changes` (the newest now, if not given): a part's key reads only its own models'."""
     changes = _last_changes() if changes is None else changes
     if what in PARTS:
-        newest = dict(zip(COUNTED, changes, strict=True))
+        newest = _by_model(changes)
         changes = [newest[model] for model in PARTS[what]]
     force = user.officer.team.force_id if user.role == Role.SERGEANT else ""
     scope = ",".join(map(str, sorted(school_ids)))
     digest = hashlib.sha256(f"{scope}|{','.join(map(str, changes))}".encode()).hexdigest()
     return f"{KEPT}:{what}:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+
+
+def _by_model(changes) -> dict:
+    """_last_changes(), by the model each newest history row is of."""
+    return dict(zip(COUNTED, changes, strict=True))
 
 
 def _last_changes() -> tuple:
@@ -328,7 +333,7 @@ def overview(user, school_ids=None, changes=None) -> Overview:
         school_ids = scope_school_ids(user)
     months = last_months(today)
     # The concerns' newest history row (0 if none yet): None would mean "not known".
-    newest = (dict(zip(COUNTED, changes, strict=True))[Concern] or 0) if changes else None
+    newest = (_by_model(changes)[Concern] or 0) if changes else None
     counts, triage = month_figures(school_ids, months, newest)
     rows, overdue_from = _partnership_rows(user, school_ids, today, changes)
     return Overview(

@@ -8,8 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agreements.models import Review
-from incidents.models import Share
 from tests.incidents.conftest import make_concern  # noqa: F401
+from tests.reports.test_overview import share
 
 from .test_concern_flow import look
 
@@ -60,15 +60,7 @@ def a_year_of_concerns(make_concern, school_a, school_b, staff_a, spoc_a, spoc_b
             triaged_at=recorded_at + datetime.timedelta(hours=1 + k % 30),
         )
         if concern.status == "shared":
-            made = Share.objects.create(
-                concern=concern,
-                shared_by=spoc,
-                shared_with=sspo,
-                partnership=school.partnership,
-                agreement="Data sharing agreement v1",
-            )
-            concern.shared_at = made.at
-            concern.save(update_fields=["shared_at"])
+            share(concern, by=spoc, to=sspo)
     Review.objects.create(
         partnership=school_a.partnership,
         academic_year=2026,
