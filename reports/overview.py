@@ -583,6 +583,19 @@ def _caseload(part, school_ids, now, today) -> Caseload:
     return Caseload(open_, overdue, min(first) + ACKNOWLEDGE_WITHIN if first else None)
 
 
+class WithThePolice(NamedTuple):
+    open: int  # shared concerns to acknowledge or act on
+    overdue: int  # of them, not acknowledged within 2 days
+
+
+def with_the_police(school_ids) -> WithThePolice:
+    """The shared concerns of these schools still with the police, and how many of them
+    have waited over 2 days for an acknowledgement: the overview's own count (one query
+    over concern_overview_open, however many concerns were ever shared), for a home page."""
+    caseload = _caseload("concerns", school_ids, timezone.now(), timezone.localdate())
+    return WithThePolice(sum(caseload.open.values()), sum(caseload.overdue.values()))
+
+
 @functools.lru_cache(maxsize=256)
 def _caseload_statement(alias, part, schools: int) -> Prepared:
     return prepare(

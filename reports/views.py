@@ -155,7 +155,11 @@ def home(request):
     if role == Role.HEAD:
         context["duties"] = head_duties(user, schools=schools)
     if role == Role.SERGEANT:
-        context["shared_count"] = Concern.objects.visible_to(user).count()
+        # Those still with the police, not every concern ever shared: a count bounded by the
+        # open caseload, the same as the team overview's.
+        context["with_the_police"] = team_figures.with_the_police(
+            team_figures.scope_school_ids(user)
+        )
     if role in SCHOOL_ROLES:
         # Appraisal feedback rounds open now that this person has not answered yet.
         context["rounds_to_answer"] = (

@@ -342,6 +342,21 @@ def test_the_sergeant_sees_each_partnership_of_the_team_with_its_figures(records
     assert (found.open_total, found.overdue_total) == (10, 3)
 
 
+def test_the_sergeants_home_counts_the_teams_concerns_still_with_the_police(
+    client, records, sergeant, other_sergeant
+):
+    # The same count as the overview's (Ashdown 1, overdue; Brookfield 2), not every concern
+    # the team's schools ever shared: Brookfield's July concern has its outcome.
+    client.force_login(sergeant)
+    body = client.get(reverse("home")).content.decode()
+    assert "Concerns shared by the team's schools</a>: 3 to acknowledge or act on, " in body
+    assert "<strong>1 not acknowledged within 2 days</strong>" in body
+    # Another force's sergeant counts only their own school's (Eastgate's, waiting since March).
+    client.force_login(other_sergeant)
+    body = client.get(reverse("home")).content.decode()
+    assert "</a>: 1 to acknowledge or act on, <strong>1 not acknowledged" in body
+
+
 def test_only_concerns_shared_with_the_police_are_open_for_them(
     records, sergeant, make_concern, school_a, staff_a, spoc_a, sspo_a
 ):
