@@ -113,3 +113,83 @@ def numeric_cells(numbers) -> SafeString:
             for n in numbers
         )
     )
+
+
+# The homes' table of schools (a sergeant's has the team's 60) -----------------------------
+
+PARTNERSHIP_TAGS = {"active": "govuk-tag--green", "proposed": "govuk-tag--blue"}
+YET_TAG = '<strong class="govuk-tag govuk-tag--purple">Youth Engagement Team</strong>'
+NO_PARTNERSHIP_TAG = '<strong class="govuk-tag govuk-tag--grey">No partnership</strong>'
+
+
+def school_row(school) -> SafeString:
+    """One row of a home's schools table: the school and its partnership's status, its SSPOs
+    and its SPOCs. `school` comes from the home's query, with `partnership`, `current_sspos`
+    (assignments, officer and user) and `leads` (memberships, user) loaded."""
+    partnership = getattr(school, "partnership", None)
+    return _school_row(
+        get_script_prefix(),
+        school.code,
+        school.name,
+        school.urn,
+        school.served_by_yet,
+        partnership and (partnership.status, str(partnership.get_status_display())),
+        tuple(
+            (a.officer.user.get_full_name(), a.officer.collar_number) for a in school.current_sspos
+        ),
+        tuple((m.user.get_full_name(), m.designation) for m in school.leads),
+    )
+
+
+# Drawn from its values alone, so a row is drawn once and then found again (the same rows on
+# every request); the script prefix is among them, as the link depends on it.
+@functools.lru_cache(maxsize=1024)
+def _school_row(prefix, code, name, urn, by_yet, partnership, sspos, leads) -> SafeString:
+    url = reverse("school_detail", args=[code])
+    if by_yet:
+        tag = YET_TAG
+    elif partnership:
+        status, label = partnership
+        colour = PARTNERSHIP_TAGS.get(status, "govuk-tag--grey")
+        tag = f'<strong class="govuk-tag {colour}">{_e(label)}</strong>'
+    else:
+        tag = NO_PARTNERSHIP_TAG
+    if sspos:
+        sspo_names = ", ".join(f"{_e(name)} ({_e(collar)})" for name, collar in sspos)
+    else:
+        sspo_names = "Served by the Youth Engagement Team" if by_yet else "None assigned"
+    spoc_names = (
+        ", ".join(
+            _e(name) + (" (deputy)" if designation == "deputy" else "")
+            for name, designation in leads
+        )
+        or "Not yet named"
+    )
+    return mark_safe(  # every value is escaped; the rest is this module's own markup
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+        f'<a class="govuk-link" href="{_e(url)}">{_e(name)}</a><br>'
+        f'<span class="govuk-body-s">URN {_e(urn)}</span><br>{tag}</th>'
+        f'<td class="govuk-table__cell">{sspo_names}</td>'
+        f'<td class="govuk-table__cell">{spoc_names}</td></tr>'
+    )
+
+
+def appraisal_item(school, opens_rounds: bool) -> SafeString:
+    """A school's line of the homes' appraisal links: its partnership's reviews, and its
+    feedback rounds for whoever opens them. `school` has its partnership loaded."""
+    return _appraisal_item(get_script_prefix(), school.name, school.partnership.code, opens_rounds)
+
+
+@functools.lru_cache(maxsize=1024)
+def _appraisal_item(prefix, name, code, opens_rounds) -> SafeString:
+    hidden = f'<span class="govuk-visually-hidden"> of {_e(name)}</span>'
+    reviews = f'<a class="govuk-link" href="{_e(reverse("review_list", args=[code]))}">'
+    rounds = (
+        f' · <a class="govuk-link" href="{_e(reverse("feedback_round_list", args=[code]))}">'
+        f"feedback rounds{hidden}</a>"
+        if opens_rounds
+        else ""
+    )
+    return mark_safe(  # every value is escaped; the rest is this module's own markup
+        f"<li>{_e(name)}: {reviews}reviews{hidden}</a>{rounds}</li>"
+    )

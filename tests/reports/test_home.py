@@ -1,7 +1,10 @@
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.table_rows import school_row
 from schools.models import Assignment
 from tests.factories import MembershipFactory, PartnershipFactory
 
@@ -244,3 +247,60 @@ def test_every_home_answers_in_the_same_queries_however_many_concerns(
         make_concern(school=school_a, reported_by=staff_a, pupils=[pupil_a])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(HOME).status_code == 200
+
+
+def test_the_schools_table_shows_each_school_its_partnership_sspos_and_spocs(
+    client, sergeant, sspo_a, spoc_a, deputy_a, sspo_b, yet_officer, school_c
+):
+    # Drawn in Python (reports.table_rows.school_row): the same cells the template drew.
+    school_b = sspo_b.officer.assignments.get().school
+    school_b.partnership.status = "proposed"
+    school_b.partnership.save(update_fields=["status"])
+    rows = home_text(client, sergeant).split('<tr class="govuk-table__row">')
+    ashdown = next(row for row in rows if "Ashdown Academy</a>" in row)
+    brookfield = next(row for row in rows if "Brookfield School</a>" in row)
+    assert reverse("school_detail", args=[spoc_a.memberships.get().school.code]) in ashdown
+    assert '<strong class="govuk-tag govuk-tag--green">Active</strong>' in ashdown
+    assert f"Dan Okafor ({sspo_a.officer.collar_number})" in ashdown
+    assert f"{spoc_a.get_full_name()}, {deputy_a.get_full_name()} (deputy)" in ashdown
+    assert '<strong class="govuk-tag govuk-tag--blue">Proposed</strong>' in brookfield
+    assert sspo_b.get_full_name() in brookfield and "Not yet named" in brookfield
+    # The Youth Engagement Team's school, as its officer sees it.
+    rows = home_text(client, yet_officer).split('<tr class="govuk-table__row">')
+    coldharbour = next(row for row in rows if "Coldharbour School</a>" in row)
+    assert 'govuk-tag--purple">Youth Engagement Team</strong>' in coldharbour
+    assert "Served by the Youth Engagement Team" in coldharbour
+
+
+def test_a_school_row_says_what_a_school_does_not_have_yet(school_c):
+    school = SimpleNamespace(
+        code=school_c.code,
+        name="Eastgate College",
+        urn="123456",
+        served_by_yet=False,  # meets the criteria, but no partnership, SSPO or SPOC yet
+        current_sspos=[],
+        leads=[],
+    )
+    row = school_row(school)
+    assert '<strong class="govuk-tag govuk-tag--grey">No partnership</strong>' in row
+    assert "None assigned" in row and "Not yet named" in row
+
+
+def test_the_schools_table_escapes_names_and_shows_a_renamed_spoc(
+    client, sergeant, sspo_a, spoc_a
+):
+    school = spoc_a.memberships.get().school
+    school.name = "Ashdown <b>Academy</b>"
+    school.save(update_fields=["name"])
+    spoc_a.first_name = "<script>alert(1)</script>"
+    spoc_a.save(update_fields=["first_name"])
+    body = home_text(client, sergeant)
+    assert "<script>alert(1)" not in body and "<b>Academy" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "Ashdown &lt;b&gt;Academy&lt;/b&gt;</a>" in body
+    # A row is drawn again from what changed, not found as it was.
+    spoc_a.first_name = "Sam"
+    spoc_a.save(update_fields=["first_name"])
+    body = home_text(client, sergeant)
+    assert f"Sam {spoc_a.last_name}" in body and "alert(1)" not in body
+    assert "of Ashdown &lt;b&gt;Academy&lt;/b&gt;</span>" in body  # its appraisal link
