@@ -6,7 +6,10 @@ and who has not, beside their other duties: the SPOC named, the protocol and the
 """
 
 import datetime
+import functools
+import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -15,19 +18,20 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from schools.models import Membership, School
+from schools.models import Membership, School, today
 from ssp.notifications import notify
 from ssp.roles import SPOCS, Role
 from ssp.scope import fresh_scope, scope_of
+from ssp.statements import Prepared, prepare
 from ssp.submissions import once_per_form
 
 from .access import can_confirm_awareness, can_read_awareness
 from .models import AwarenessConfirmation, AwarenessReminder, Document, Partnership, Signature
 
 
-def staff_of(school_id):
+def staff_of(school_id, on=None):
     """The school's current members of staff: everyone there but the head (who signs)."""
-    return Membership.objects.staff_of(school_id)
+    return Membership.objects.staff_of(school_id, on=on)
 
 
 def _current(kind, field="pk"):
@@ -171,10 +175,27 @@ def awareness_remind(*, partnership: Partnership, by) -> int:
 # The head teacher's duties.
 
 
+class DutyFacts(NamedTuple):
+    """What the head's duties show of a partnership: its current protocol and DSA (None
+    before the force publishes one), who has signed them, and its staff's confirmations."""
+
+    code: uuid.UUID
+    protocol_id: int | None
+    dsa_id: int | None
+    protocol_version: int | None
+    dsa_version: int | None
+    protocol_signed_by_school: bool
+    protocol_signed_by_force: bool
+    dsa_signed_by_school: bool
+    dsa_signed_by_force: bool
+    staff_count: int
+    confirmed_count: int
+
+
 @dataclass
 class HeadDuties:
     school: School
-    partnership: Partnership | None
+    partnership: DutyFacts | None
     spoc: Membership | None
     deputy: Membership | None
 
@@ -212,15 +233,45 @@ def head_duties(user, *, schools=None) -> list[HeadDuties]:
             Prefetch("memberships", queryset=leads, to_attr="leads")
         )
     schools = sorted((s for s in schools if s.pk in headed), key=lambda s: s.name)
-    staff = staff_of(OuterRef("school_id"))
+    school_ids = sorted(school.pk for school in schools)
+    statement = _duties_statement(Partnership.objects.db, len(school_ids))
+    partnerships = {
+        school_id: DutyFacts(*facts)
+        for school_id, *facts in statement.rows({"schools": school_ids, "today": today()})
+    }
+    duties = []
+    for school in schools:
+        by_designation = {m.designation: m for m in school.leads}
+        duties.append(
+            HeadDuties(
+                school=school,
+                partnership=partnerships.get(school.pk),
+                spoc=by_designation.get(Membership.Designation.SPOC),
+                deputy=by_designation.get(Membership.Designation.DEPUTY),
+            )
+        )
+    return duties
+
+
+# Eleven subqueries: built and compiled once per process for each number of schools headed
+# (ssp.statements), then run with the head's schools and the day.
+@functools.lru_cache(maxsize=16)
+def _duties_statement(alias, schools: int) -> Prepared:
+    return prepare(
+        lambda stand_in: _duties_query(stand_in.ids("schools", schools), stand_in.day("today")),
+        alias,
+    )
+
+
+def _duties_query(school_ids, on):
+    staff = staff_of(OuterRef("school_id"), on=on)
     confirmations = AwarenessConfirmation.objects.filter(
         partnership=OuterRef("pk"),
         document=OuterRef("protocol_id"),
-        user__in=staff_of(OuterRef(OuterRef("school_id"))).values("user"),
+        user__in=staff_of(OuterRef(OuterRef("school_id")), on=on).values("user"),
     )
-    partnerships = {
-        p.school_id: p
-        for p in Partnership.objects.filter(school__in=[s.pk for s in schools])
+    return (
+        Partnership.objects.filter(school__in=school_ids)
         .annotate(
             protocol_id=_current(Document.Kind.PROTOCOL),
             dsa_id=_current(Document.Kind.DSA),
@@ -235,16 +286,6 @@ def head_duties(user, *, schools=None) -> list[HeadDuties]:
             staff_count=_count(staff, "school_id"),
             confirmed_count=_count(confirmations, "partnership"),
         )
-    }
-    duties = []
-    for school in schools:
-        by_designation = {m.designation: m for m in school.leads}
-        duties.append(
-            HeadDuties(
-                school=school,
-                partnership=partnerships.get(school.pk),
-                spoc=by_designation.get(Membership.Designation.SPOC),
-                deputy=by_designation.get(Membership.Designation.DEPUTY),
-            )
-        )
-    return duties
+        .values_list("school_id", *DutyFacts._fields)
+        .order_by()
+    )

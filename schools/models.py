@@ -323,12 +323,12 @@ class MembershipQuerySet(models.QuerySet):
     # pages). `school` is a school, its id, or several of either (a queryset or a list).
     # Only current places of active accounts: nobody else is told or counted.
 
-    def of(self, school, *roles: Role):
+    def of(self, school, *roles: Role, on=None):
         if isinstance(school, models.QuerySet | list | set | tuple | frozenset):
             at = Q(school__in=school)
         else:
             at = Q(school=school)
-        return self.current().filter(at, user__is_active=True).in_role(*roles)
+        return self.current(on).filter(at, user__is_active=True).in_role(*roles)
 
     def leads_of(self, school):
         """The head, the SPOC and the deputy SPOC."""
@@ -348,9 +348,9 @@ class MembershipQuerySet(models.QuerySet):
     def records_owners_of(self, school):
         return self.of(school).records_owners()
 
-    def staff_of(self, school):
+    def staff_of(self, school, on=None):
         """Everyone there but the head (the SPOC and deputy are staff too)."""
-        return self.of(school, Role.STAFF)
+        return self.of(school, Role.STAFF, on=on)
 
 
 class Membership(models.Model):

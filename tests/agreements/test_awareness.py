@@ -4,9 +4,11 @@ beside their other duties."""
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.models import AwarenessConfirmation, Document
 from agreements.services import document_version_publish
@@ -157,6 +159,21 @@ def test_the_head_sees_their_duties_done_and_not_done(client, head_a, spoc_a, st
     assert "0 of 2 members of staff have confirmed" in body
     assert reverse("name_spoc", args=[school_a.code]) in body
     assert reverse("awareness_staff", args=[school_a.partnership.code]) in body
+
+
+def test_the_heads_count_of_staff_is_of_those_still_there_on_the_day(
+    client, head_a, spoc_a, staff_a, school_a
+):
+    # The duties' statement is built once per process; each request brings its own day.
+    client.force_login(head_a)
+    assert "0 of 2 members of staff have confirmed" in client.get(HOME).content.decode()
+    leaving = staff_a.memberships.get()
+    leaving.left_on = timezone.localdate() + datetime.timedelta(days=2)
+    leaving.save(update_fields=["left_on"])
+    assert "0 of 2 members of staff have confirmed" in client.get(HOME).content.decode()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        client.force_login(head_a)
+        assert "0 of 1 members of staff have confirmed" in client.get(HOME).content.decode()
 
 
 def test_the_head_sees_what_is_not_signed_and_no_spoc(client, force):
