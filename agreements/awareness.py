@@ -13,14 +13,14 @@ from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from schools.models import Membership, School, today
 from ssp.notifications import notify
-from ssp.roles import SPOCS, Role
+from ssp.roles import Role
 from ssp.scope import fresh_scope, scope_of
 from ssp.statements import Prepared, prepare
 from ssp.submissions import once_per_form
@@ -196,8 +196,8 @@ class DutyFacts(NamedTuple):
 class HeadDuties:
     school: School
     partnership: DutyFacts | None
-    spoc: Membership | None
-    deputy: Membership | None
+    spoc: object | None  # (name, designation), as the home reads the school's leads
+    deputy: object | None
 
 
 def _signed(kind_field: str, side: str) -> Exists:
@@ -216,22 +216,17 @@ def _count(queryset, group_by: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def head_duties(user, *, schools=None) -> list[HeadDuties]:
+def head_duties(user, *, schools) -> list[HeadDuties]:
     """For each school the person heads: the SPOC and deputy, whether the school has signed
     the current protocol and DSA (and the force has), and how many of the current staff
-    have confirmed the current SSP summary. At most two queries, however many staff.
+    have confirmed the current SSP summary. One query, however many staff.
 
-    `schools` are the person's schools already loaded with their SPOCs as `leads` (the home
-    page has them); the ones they head are read from it instead of loaded again.
+    `schools` are the person's schools as the home page loads them, with their SPOC and
+    deputy as `leads` ((name, designation) each); the ones they head are read from it.
     """
     headed = scope_of(user).held_school_ids(Role.HEAD)
     if not headed:
         return []
-    if schools is None:
-        leads = Membership.objects.current().in_role(*SPOCS).select_related("user")
-        schools = School.objects.filter(pk__in=sorted(headed)).prefetch_related(
-            Prefetch("memberships", queryset=leads, to_attr="leads")
-        )
     schools = sorted((s for s in schools if s.pk in headed), key=lambda s: s.name)
     school_ids = sorted(school.pk for school in schools)
     statement = _duties_statement(Partnership.objects.db, len(school_ids))

@@ -125,7 +125,7 @@ NO_PARTNERSHIP_TAG = '<strong class="govuk-tag govuk-tag--grey">No partnership</
 def school_row(school) -> SafeString:
     """One row of a home's schools table: the school and its partnership's status, its SSPOs
     and its SPOCs. `school` comes from the home's query, with `partnership`, `current_sspos`
-    (assignments, officer and user) and `leads` (memberships, user) loaded."""
+    ((name, collar number) each) and `leads` ((name, designation) each) loaded."""
     partnership = getattr(school, "partnership", None)
     return _school_row(
         get_script_prefix(),
@@ -134,10 +134,8 @@ def school_row(school) -> SafeString:
         school.urn,
         school.served_by_yet,
         partnership and (partnership.status, str(partnership.get_status_display())),
-        tuple(
-            (a.officer.user.get_full_name(), a.officer.collar_number) for a in school.current_sspos
-        ),
-        tuple((m.user.get_full_name(), m.designation) for m in school.leads),
+        tuple(school.current_sspos),
+        tuple(school.leads),
     )
 
 

@@ -1,8 +1,22 @@
+import datetime
+import functools
+from typing import NamedTuple
+
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +46,7 @@ from ssp.roles import (
     Role,
 )
 from ssp.scope import scope_of
+from ssp.statements import Prepared, prepare
 
 from . import overview as team_figures
 from .access import can_see_overview
@@ -48,26 +63,21 @@ def _awaiting_triage(**urgent) -> Subquery:
     return Coalesce(Subquery(counted), 0)
 
 
-def _names(user: str) -> tuple[str, str]:
-    """A person's fields that get_full_name() reads, under the path to them."""
-    return f"{user}__first_name", f"{user}__last_name"
+class Sspo(NamedTuple):
+    """An SSPO as a home shows them beside a school."""
+
+    name: str
+    collar_number: str
+
+
+class Lead(NamedTuple):
+    """A SPOC or deputy as a home shows them beside a school."""
+
+    name: str
+    designation: str
 
 
 def _schools_at_a_glance(user):
-    # Only what the homes show of them (names, a collar number, a designation): a sergeant's
-    # 60 schools bring some 300 of these rows, and each field read is a field built.
-    sspos = (
-        Assignment.objects.current()
-        .select_related("officer__user")
-        .only("school", "officer__collar_number", *_names("officer__user"))
-    )
-    leads = (
-        Membership.objects.current()
-        .in_role(*SPOCS)
-        .select_related("user")
-        .only("school", "designation", *_names("user"))
-        .order_by("-designation")
-    )
     # The leads' triage counts ride along: a school led is one of the schools seen.
     counts = (
         {
@@ -85,14 +95,82 @@ def _schools_at_a_glance(user):
         else {}
     )
     # One query, which also gives the request's scope the ids every section below filters by.
-    return scope_of(user).visible_schools(
-        select_related=["partnership"],
-        prefetch=[
-            Prefetch("assignments", queryset=sspos, to_attr="current_sspos"),
-            Prefetch("memberships", queryset=leads, to_attr="leads"),
-        ],
-        annotate=counts,
+    schools = scope_of(user).visible_schools(select_related=["partnership"], annotate=counts)
+    _add_people(schools)
+    return schools
+
+
+def _add_people(schools) -> None:
+    """Each school's current SSPOs (`current_sspos`, by start) and SPOC and deputy
+    (`leads`, the SPOC first), by name: one statement for all of them, built once per
+    process for each number of schools (a sergeant's 60 brought some 300 rows, each built
+    as three model objects to show a name)."""
+    for school in schools:
+        school.current_sspos, school.leads = [], []
+    if not schools:
+        return
+    ids = sorted(school.pk for school in schools)
+    rows = _people_statement(Assignment.objects.db, len(ids)).rows(
+        {"schools": ids, "today": today()}
     )
+    by_id = {school.pk: school for school in schools}
+    # (school, SSPO or not, first name, last name, collar number, designation, order)
+    for school_id, is_sspo, first, last, collar, designation, *_ in sorted(rows, key=_in_order):
+        name = f"{first} {last}".strip()  # as User.get_full_name()
+        if is_sspo:
+            by_id[school_id].current_sspos.append(Sspo(name, collar))
+        else:
+            by_id[school_id].leads.append(Lead(name, designation))
+
+
+def _in_order(row):
+    _, is_sspo, _, _, _, designation, starts_on, pk = row
+    # SSPOs by the day they started; the SPOC ("spoc") before the deputy ("deputy").
+    return (not is_sspo, starts_on or datetime.date.min, designation != "spoc", pk)
+
+
+@functools.lru_cache(maxsize=256)
+def _people_statement(alias, schools: int) -> Prepared:
+    return prepare(
+        lambda stand_in: _people_query(stand_in.ids("schools", schools), stand_in.day("today")),
+        alias,
+    )
+
+
+def _people_query(school_ids, on):
+    text = {"output_field": CharField()}
+    sspos = (
+        Assignment.objects.current(on)
+        .filter(school__in=school_ids)
+        .values_list(
+            "school_id",
+            Value(True, output_field=BooleanField()),
+            "officer__user__first_name",
+            "officer__user__last_name",
+            "officer__collar_number",
+            Value("", **text),
+            "starts_on",
+            "pk",
+        )
+        .order_by()
+    )
+    leads = (
+        Membership.objects.current(on)
+        .filter(school__in=school_ids)
+        .in_role(*SPOCS)
+        .values_list(
+            "school_id",
+            Value(False, output_field=BooleanField()),
+            "user__first_name",
+            "user__last_name",
+            Value("", **text),
+            "designation",
+            Value(None, output_field=DateField()),
+            "pk",
+        )
+        .order_by()
+    )
+    return sspos.union(leads, all=True)
 
 
 CHRONOLOGY_PAGE = 25

@@ -1,6 +1,8 @@
+import datetime
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,3 +306,16 @@ def test_the_schools_table_escapes_names_and_shows_a_renamed_spoc(
     body = home_text(client, sergeant)
     assert f"Sam {spoc_a.last_name}" in body and "alert(1)" not in body
     assert "of Ashdown &lt;b&gt;Academy&lt;/b&gt;</span>" in body  # its appraisal link
+
+
+def test_the_schools_table_shows_the_people_in_place_on_the_day(client, sergeant, sspo_a, spoc_a):
+    # The people's statement is built once per process; each request brings its own day.
+    leaving = spoc_a.memberships.get()
+    leaving.left_on = timezone.localdate() + datetime.timedelta(days=2)
+    leaving.save(update_fields=["left_on"])
+    assert spoc_a.get_full_name() in home_text(client, sergeant)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        body = home_text(client, sergeant)
+    ashdown = next(row for row in body.split("<tr") if "Ashdown Academy</a>" in row)
+    assert spoc_a.get_full_name() not in ashdown and "Not yet named" in ashdown
+    assert sspo_a.get_full_name() in ashdown
