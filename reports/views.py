@@ -125,8 +125,9 @@ def _add_people(schools) -> None:
 
 def _in_order(row):
     _, is_sspo, _, _, _, designation, starts_on, pk = row
-    # SSPOs by the day they started; the SPOC ("spoc") before the deputy ("deputy").
-    return (not is_sspo, starts_on or datetime.date.min, designation != "spoc", pk)
+    # SSPOs by the day they started; the SPOC before the deputy.
+    spoc_first = designation != Membership.Designation.SPOC
+    return (not is_sspo, starts_on or datetime.date.min, spoc_first, pk)
 
 
 @functools.lru_cache(maxsize=256)
