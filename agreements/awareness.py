@@ -6,7 +6,6 @@ and who has not, beside their other duties: the SPOC named, the protocol and the
 """
 
 import datetime
-import functools
 import uuid
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -22,7 +21,7 @@ from schools.models import Membership, School, today
 from ssp.notifications import notify
 from ssp.roles import Role
 from ssp.scope import fresh_scope, scope_of
-from ssp.statements import Prepared, prepare
+from ssp.statements import prepared_for_schools
 from ssp.submissions import once_per_form
 
 from .access import can_confirm_awareness, can_read_awareness
@@ -229,7 +228,9 @@ def head_duties(user, *, schools) -> list[HeadDuties]:
         return []
     schools = sorted((s for s in schools if s.pk in headed), key=lambda s: s.name)
     school_ids = sorted(school.pk for school in schools)
-    statement = _duties_statement(Partnership.objects.db, len(school_ids))
+    # Eleven subqueries: built and compiled once per process for each number of schools
+    # headed (ssp.statements), then run with the head's schools and the day.
+    statement = prepared_for_schools(_duties_query, Partnership.objects.db, len(school_ids))
     partnerships = {
         school_id: DutyFacts(*facts)
         for school_id, *facts in statement.rows({"schools": school_ids, "today": today()})
@@ -246,16 +247,6 @@ def head_duties(user, *, schools) -> list[HeadDuties]:
             )
         )
     return duties
-
-
-# Eleven subqueries: built and compiled once per process for each number of schools headed
-# (ssp.statements), then run with the head's schools and the day.
-@functools.lru_cache(maxsize=16)
-def _duties_statement(alias, schools: int) -> Prepared:
-    return prepare(
-        lambda stand_in: _duties_query(stand_in.ids("schools", schools), stand_in.day("today")),
-        alias,
-    )
 
 
 def _duties_query(school_ids, on):

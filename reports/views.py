@@ -1,5 +1,4 @@
 import datetime
-import functools
 from typing import NamedTuple
 
 from allauth.account.decorators import reauthentication_required
@@ -46,7 +45,7 @@ from ssp.roles import (
     Role,
 )
 from ssp.scope import scope_of
-from ssp.statements import Prepared, prepare
+from ssp.statements import prepared_for_schools
 
 from . import overview as team_figures
 from .access import can_see_overview
@@ -110,9 +109,8 @@ def _add_people(schools) -> None:
     if not schools:
         return
     ids = sorted(school.pk for school in schools)
-    rows = _people_statement(Assignment.objects.db, len(ids)).rows(
-        {"schools": ids, "today": today()}
-    )
+    statement = prepared_for_schools(_people_query, Assignment.objects.db, len(ids))
+    rows = statement.rows({"schools": ids, "today": today()})
     by_id = {school.pk: school for school in schools}
     # (school, SSPO or not, first name, last name, collar number, designation, order)
     for school_id, is_sspo, first, last, collar, designation, *_ in sorted(rows, key=_in_order):
@@ -128,14 +126,6 @@ def _in_order(row):
     # SSPOs by the day they started; the SPOC before the deputy.
     spoc_first = designation != Membership.Designation.SPOC
     return (not is_sspo, starts_on or datetime.date.min, spoc_first, pk)
-
-
-@functools.lru_cache(maxsize=256)
-def _people_statement(alias, schools: int) -> Prepared:
-    return prepare(
-        lambda stand_in: _people_query(stand_in.ids("schools", schools), stand_in.day("today")),
-        alias,
-    )
 
 
 def _people_query(school_ids, on):
