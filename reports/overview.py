@@ -52,6 +52,7 @@ from ssp.statements import Prepared, StandIns, prepare
 
 from .aggregates import Median
 from .caseload import ACKNOWLEDGE_WITHIN
+from .people import people_of
 
 LONDON = ZoneInfo("Europe/London")
 MONTHS = 12
@@ -534,29 +535,12 @@ def agreement_status(p, signatures: list[SignatureFact], today) -> tuple[bool, s
 
 
 def _sspos(school_ids, today) -> dict[int, list[str]]:
-    """The names of each school's SSPOs now (names only: no need for the people's rows)."""
-    if not school_ids:
-        return {}
-    found = {}
-    statement = _sspos_statement(Assignment.objects.db, len(school_ids))
-    for school_id, first_name, last_name in statement.rows(
-        {"schools": list(school_ids), "today": today}
-    ):
-        found.setdefault(school_id, []).append(f"{first_name} {last_name}".strip())
-    return found
-
-
-@functools.lru_cache(maxsize=256)
-def _sspos_statement(alias, schools: int) -> Prepared:
-    return prepare(
-        lambda stand_in: (
-            Assignment.objects.current(stand_in.day("today"))
-            .filter(school_id__in=stand_in.ids("schools", schools))
-            .order_by("starts_on", "pk")
-            .values_list("school_id", "officer__user__first_name", "officer__user__last_name")
-        ),
-        alias,
-    )
+    """The names of each school's SSPOs now (reports.people: names only, no people's rows)."""
+    return {
+        school_id: [sspo.name for sspo in people.sspos]
+        for school_id, people in people_of(school_ids, today).items()
+        if people.sspos
+    }
 
 
 class Caseload(NamedTuple):

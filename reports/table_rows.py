@@ -1,4 +1,4 @@
-"""The overview's partnership table rows, drawn in Python.
+"""The overview's partnership table rows and the homes' schools, drawn in Python.
 
 A sergeant's table has a row per partnership of the force (60 in the benchmark), and drawn
 by the template engine each row cost about 140 microseconds: two thirds of the figures'
@@ -9,9 +9,14 @@ the template shows the row as it shows any other safe string.
 
 import functools
 from html import escape
+from typing import NamedTuple
 
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
+
+from schools.models import Membership
+
+from .overview import STATUS_TAGS
 
 IN_FORCE = '<strong class="govuk-tag govuk-tag--green">In force</strong>'
 NOT_IN_FORCE = '<strong class="govuk-tag govuk-tag--red">Not in force</strong>'
@@ -115,23 +120,25 @@ def numeric_cells(numbers) -> SafeString:
     )
 
 
-# The homes' table of schools (a sergeant's has the team's 60) -----------------------------
+# The homes' schools: their table (a sergeant's has the team's 60) and a school's summary ------
 
-PARTNERSHIP_TAGS = {"active": "govuk-tag--green", "proposed": "govuk-tag--blue"}
 YET_TAG = '<strong class="govuk-tag govuk-tag--purple">Youth Engagement Team</strong>'
 NO_PARTNERSHIP_TAG = '<strong class="govuk-tag govuk-tag--grey">No partnership</strong>'
 
 
-def school_row(school) -> SafeString:
-    """One row of a home's schools table: the school and its partnership's status, its SSPOs
-    and its SPOCs. `school` comes from the home's query, with `partnership`, `current_sspos`
-    ((name, collar number) each) and `leads` ((name, designation) each) loaded."""
+class SchoolCells(NamedTuple):
+    """What the homes show of a school beside its name, each escaped."""
+
+    tag: SafeString  # its partnership's status, or the Youth Engagement Team's
+    sspos: SafeString  # its SSPOs' names and collar numbers
+    spocs: SafeString  # its SPOC and deputy
+
+
+def school_cells(school) -> SchoolCells:
+    """`school` comes from the home's query, with `partnership`, `current_sspos`
+    (reports.people.Sspo) and `leads` (reports.people.Lead) loaded."""
     partnership = getattr(school, "partnership", None)
-    return _school_row(
-        get_script_prefix(),
-        school.code,
-        school.name,
-        school.urn,
+    return _school_cells(
         school.served_by_yet,
         partnership and (partnership.status, str(partnership.get_status_display())),
         tuple(school.current_sspos),
@@ -139,16 +146,15 @@ def school_row(school) -> SafeString:
     )
 
 
-# Drawn from its values alone, so a row is drawn once and then found again (the same rows on
-# every request); the script prefix is among them, as the link depends on it.
+# Drawn from their values alone, so a school's cells are drawn once and then found again
+# (the same on every request) while nothing they show changes.
 @functools.lru_cache(maxsize=1024)
-def _school_row(prefix, code, name, urn, by_yet, partnership, sspos, leads) -> SafeString:
-    url = reverse("school_detail", args=[code])
+def _school_cells(by_yet, partnership, sspos, leads) -> SchoolCells:
     if by_yet:
         tag = YET_TAG
     elif partnership:
         status, label = partnership
-        colour = PARTNERSHIP_TAGS.get(status, "govuk-tag--grey")
+        colour = STATUS_TAGS.get(status, "govuk-tag--grey")
         tag = f'<strong class="govuk-tag {colour}">{_e(label)}</strong>'
     else:
         tag = NO_PARTNERSHIP_TAG
@@ -156,19 +162,29 @@ def _school_row(prefix, code, name, urn, by_yet, partnership, sspos, leads) -> S
         sspo_names = ", ".join(f"{_e(name)} ({_e(collar)})" for name, collar in sspos)
     else:
         sspo_names = "Served by the Youth Engagement Team" if by_yet else "None assigned"
-    spoc_names = (
-        ", ".join(
-            _e(name) + (" (deputy)" if designation == "deputy" else "")
-            for name, designation in leads
-        )
-        or "Not yet named"
+    deputy = Membership.Designation.DEPUTY
+    spoc_names = ", ".join(
+        _e(name) + (" (deputy)" if designation == deputy else "") for name, designation in leads
     )
+    # every value is escaped; the rest is this module's own markup
+    return SchoolCells(*map(mark_safe, (tag, sspo_names, spoc_names or "Not yet named")))
+
+
+def school_row(school) -> SafeString:
+    """One row of a home's schools table; `school` has its `cells` (school_cells)."""
+    return _school_row(get_script_prefix(), school.code, school.name, school.urn, school.cells)
+
+
+# The script prefix is among the values, as the link depends on it.
+@functools.lru_cache(maxsize=1024)
+def _school_row(prefix, code, name, urn, cells) -> SafeString:
+    url = reverse("school_detail", args=[code])
     return mark_safe(  # every value is escaped; the rest is this module's own markup
         '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
         f'<a class="govuk-link" href="{_e(url)}">{_e(name)}</a><br>'
-        f'<span class="govuk-body-s">URN {_e(urn)}</span><br>{tag}</th>'
-        f'<td class="govuk-table__cell">{sspo_names}</td>'
-        f'<td class="govuk-table__cell">{spoc_names}</td></tr>'
+        f'<span class="govuk-body-s">URN {_e(urn)}</span><br>{cells.tag}</th>'
+        f'<td class="govuk-table__cell">{cells.sspos}</td>'
+        f'<td class="govuk-table__cell">{cells.spocs}</td></tr>'
     )
 
 

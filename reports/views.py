@@ -1,20 +1,13 @@
-import datetime
-from typing import NamedTuple
-
 from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
-    BooleanField,
-    CharField,
     Count,
-    DateField,
     Exists,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -31,7 +24,7 @@ from incidents.models import Concern
 from records.access import answers_for_records_at
 from referrals.access import can_record_conference
 from schools.access import can_see_upn
-from schools.models import Assignment, Membership, Officer, today
+from schools.models import Officer, today
 from ssp.audit import audited, log_access, log_pupils_shown
 from ssp.exports import csv_response
 from ssp.models import AccessLog
@@ -41,18 +34,23 @@ from ssp.roles import (
     POLICE_ROLES,
     SCHOOL_LEADS,
     SCHOOL_ROLES,
-    SPOCS,
     Role,
 )
 from ssp.scope import scope_of
-from ssp.statements import prepared_for_schools
 
 from . import overview as team_figures
 from .access import can_see_overview
 from .caseload import caseload
 from .charts import category_charts, hours, triage_chart
 from .chronology import pupil_and_chronology
-from .table_rows import appraisal_item, numeric_cells, partnership_row, school_row
+from .people import people_of
+from .table_rows import (
+    appraisal_item,
+    numeric_cells,
+    partnership_row,
+    school_cells,
+    school_row,
+)
 
 
 def _awaiting_triage(**urgent) -> Subquery:
@@ -60,20 +58,6 @@ def _awaiting_triage(**urgent) -> Subquery:
     waiting = Concern.objects.filter(school=OuterRef("pk"), **urgent).awaiting_triage()
     counted = waiting.order_by().values("school").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
-
-
-class Sspo(NamedTuple):
-    """An SSPO as a home shows them beside a school."""
-
-    name: str
-    collar_number: str
-
-
-class Lead(NamedTuple):
-    """A SPOC or deputy as a home shows them beside a school."""
-
-    name: str
-    designation: str
 
 
 def _schools_at_a_glance(user):
@@ -100,68 +84,12 @@ def _schools_at_a_glance(user):
 
 
 def _add_people(schools) -> None:
-    """Each school's current SSPOs (`current_sspos`, by start) and SPOC and deputy
-    (`leads`, the SPOC first), by name: one statement for all of them, built once per
-    process for each number of schools (a sergeant's 60 brought some 300 rows, each built
-    as three model objects to show a name)."""
+    """Each school's current SSPOs (`current_sspos`) and SPOC and deputy (`leads`), by name,
+    and the cells the homes draw of them and of its partnership (`cells`)."""
+    people = people_of([school.pk for school in schools], today())
     for school in schools:
-        school.current_sspos, school.leads = [], []
-    if not schools:
-        return
-    ids = sorted(school.pk for school in schools)
-    statement = prepared_for_schools(_people_query, Assignment.objects.db, len(ids))
-    rows = statement.rows({"schools": ids, "today": today()})
-    by_id = {school.pk: school for school in schools}
-    # (school, SSPO or not, first name, last name, collar number, designation, order)
-    for school_id, is_sspo, first, last, collar, designation, *_ in sorted(rows, key=_in_order):
-        name = f"{first} {last}".strip()  # as User.get_full_name()
-        if is_sspo:
-            by_id[school_id].current_sspos.append(Sspo(name, collar))
-        else:
-            by_id[school_id].leads.append(Lead(name, designation))
-
-
-def _in_order(row):
-    _, is_sspo, _, _, _, designation, starts_on, pk = row
-    # SSPOs by the day they started; the SPOC before the deputy.
-    spoc_first = designation != Membership.Designation.SPOC
-    return (not is_sspo, starts_on or datetime.date.min, spoc_first, pk)
-
-
-def _people_query(school_ids, on):
-    text = {"output_field": CharField()}
-    sspos = (
-        Assignment.objects.current(on)
-        .filter(school__in=school_ids)
-        .values_list(
-            "school_id",
-            Value(True, output_field=BooleanField()),
-            "officer__user__first_name",
-            "officer__user__last_name",
-            "officer__collar_number",
-            Value("", **text),
-            "starts_on",
-            "pk",
-        )
-        .order_by()
-    )
-    leads = (
-        Membership.objects.current(on)
-        .filter(school__in=school_ids)
-        .in_role(*SPOCS)
-        .values_list(
-            "school_id",
-            Value(False, output_field=BooleanField()),
-            "user__first_name",
-            "user__last_name",
-            Value("", **text),
-            "designation",
-            Value(None, output_field=DateField()),
-            "pk",
-        )
-        .order_by()
-    )
-    return sspos.union(leads, all=True)
+        school.current_sspos, school.leads = people[school.pk]
+        school.cells = school_cells(school)
 
 
 CHRONOLOGY_PAGE = 25

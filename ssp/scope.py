@@ -60,17 +60,13 @@ class Scope:
 
         return visible_school_ids(self.user)
 
-    def visible_schools(self, *, select_related=(), prefetch=(), annotate=None) -> list:
+    def visible_schools(self, *, select_related=(), annotate=None) -> list:
         """The visible schools as rows, with what a page shows of them; one query, which
         also answers visible_school_ids for the rest of the request. The page may only say
         what to load with them (related rows, counts), never narrow or widen the rule."""
         from schools.models import School
 
-        queryset = (
-            School.objects.visible_to(self.user)
-            .prefetch_related(*prefetch)
-            .annotate(**(annotate or {}))
-        )
+        queryset = School.objects.visible_to(self.user).annotate(**(annotate or {}))
         if select_related:
             queryset = queryset.select_related(*select_related)
         schools = list(queryset)

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.table_rows import school_row
+from reports.table_rows import school_cells, school_row
 from schools.models import Assignment
 from tests.factories import MembershipFactory, PartnershipFactory
 
@@ -283,6 +283,7 @@ def test_a_school_row_says_what_a_school_does_not_have_yet(school_c):
         current_sspos=[],
         leads=[],
     )
+    school.cells = school_cells(school)
     row = school_row(school)
     assert '<strong class="govuk-tag govuk-tag--grey">No partnership</strong>' in row
     assert "None assigned" in row and "Not yet named" in row

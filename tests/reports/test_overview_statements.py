@@ -10,6 +10,7 @@ from django.utils import timezone
 from reports import overview as team_figures
 from schools.models import person_values
 from ssp.scope import Scope, _current, scope_of
+from ssp.statements import prepared_for_schools
 from tests.factories import PartnershipFactory
 from tests.statements import built_on_another_day
 
@@ -75,7 +76,7 @@ def test_the_open_caseloads_statements_are_the_ones_the_rules_build(part, school
 
 def test_the_sspos_names_are_those_holding_the_school_on_the_day(sspo_a, school_a):
     """Asked on the day the statement was built for and on days it was not."""
-    team_figures._sspos_statement.cache_clear()
+    prepared_for_schools.cache_clear()  # reports.people's statement, built afresh below
     today = timezone.localdate()
     name = sspo_a.get_full_name()
     built_on_another_day(lambda: team_figures._sspos([school_a.pk], today))
