@@ -347,7 +347,12 @@ def incident_list(request):
         .prefetch_related(Prefetch("involved", queryset=involved))
     )
     page = keyset_page(
-        request, incidents, sorts=INCIDENT_SORTS, default="open", per_page=PAGE_SIZE
+        request,
+        incidents,
+        sorts=INCIDENT_SORTS,
+        default="open",
+        per_page=PAGE_SIZE,
+        by_school=True,
     )
     log_pupils_shown(
         request,

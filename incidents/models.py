@@ -193,6 +193,29 @@ class Concern(models.Model):
             models.Index(
                 fields=["reported_by", "-recorded_at", "-id"], name="concern_reporter_logged"
             ),
+            # The police's list of shared concerns (visible_to), in its sorts: by school for
+            # an SSPO's few schools, and without the school for a sergeant's team, whose
+            # schools hold most of them (ssp/keyset.py, by_school).
+            models.Index(
+                fields=["school", "-immediate_risk", "-recorded_at", "-id"],
+                condition=Q(status__in=["shared", "early_intervention"]),
+                name="concern_police_risk",
+            ),
+            models.Index(
+                fields=["school", "-recorded_at", "-id"],
+                condition=Q(status__in=["shared", "early_intervention"]),
+                name="concern_police_logged",
+            ),
+            models.Index(
+                fields=["-immediate_risk", "-recorded_at", "-id"],
+                condition=Q(status__in=["shared", "early_intervention"]),
+                name="concern_team_risk",
+            ),
+            models.Index(
+                fields=["-recorded_at", "-id"],
+                condition=Q(status__in=["shared", "early_intervention"]),
+                name="concern_team_logged",
+            ),
             # The SSPO's caseload: shared concerns still waiting for the police, by school.
             models.Index(
                 fields=["school", "triaged_at"],
@@ -474,6 +497,9 @@ class Incident(models.Model):
                 fields=["school", "-status", "-recorded_at", "-id"], name="incident_school_open"
             ),
             models.Index(fields=["school", "-recorded_at", "-id"], name="incident_school_logged"),
+            # The same sorts without the school, for a sergeant's team (ssp/keyset.py).
+            models.Index(fields=["-status", "-recorded_at", "-id"], name="incident_team_open"),
+            models.Index(fields=["-recorded_at", "-id"], name="incident_team_logged"),
         ]
 
     def __str__(self):

@@ -613,7 +613,14 @@ def shared_with_me(request):
     if not can_list_shared_concerns(request.user):
         raise PermissionDenied
     concerns = _with_pupils(Concern.objects.visible_to(request.user).select_related("school"))
-    page = keyset_page(request, concerns, sorts=CONCERN_SORTS, default="risk", per_page=PAGE_SIZE)
+    page = keyset_page(
+        request,
+        concerns,
+        sorts=CONCERN_SORTS,
+        default="risk",
+        per_page=PAGE_SIZE,
+        by_school=True,
+    )
     log_pupils_shown(
         request,
         action="list_shared_concerns",

@@ -225,7 +225,13 @@ class Conference(models.Model):
     history = HistoricalRecords(m2m_fields=[pupils])
 
     class Meta:
-        indexes = [models.Index(fields=["school", "-held_on"])]
+        indexes = [
+            models.Index(fields=["school", "-held_on"]),
+            # The list's sorts, each ending with the id: by school for an SSPO's few schools,
+            # without the school for a sergeant's team (ssp/keyset.py, by_school).
+            models.Index(fields=["school", "-held_on", "-id"], name="conference_school_held"),
+            models.Index(fields=["-held_on", "-id"], name="conference_team_held"),
+        ]
 
     def __str__(self):
         return f"Case conference {self.held_on:%d %B %Y}"

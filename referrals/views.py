@@ -315,7 +315,12 @@ def conference_list(request):
         .prefetch_related("pupils")
     )
     page = keyset_page(
-        request, conferences, sorts=LATEST_CONFERENCES, default="latest", per_page=PAGE_SIZE
+        request,
+        conferences,
+        sorts=LATEST_CONFERENCES,
+        default="latest",
+        per_page=PAGE_SIZE,
+        by_school=True,
     )
     log_pupils_shown(
         request,

@@ -14,6 +14,15 @@ Every sort runs all its columns the same way (all newest first, or all oldest fi
 ends with the primary key, so the order is total and one row comparison bounds the page.
 A sort key may be an annotation of the queryset (never null) where an order mixes directions
 or depends on the day: an order ranked by an expression still reads from the cursor on.
+
+A list over several schools (an SSPO's two, a sergeant's team) cannot walk one index in its
+order: the school leads every index, so the rows of all the schools would be read and sorted
+to show 25. Asked to (`by_school`), the page of a person with a few schools (an SSPO's two)
+is read school by school instead: each school's next rows from the cursor (one short index
+walk each), merged in one statement. The schools are all those the person may see
+(ssp.scope): every list's rows are among them, so none is left out however the list narrows
+them. A sergeant's team has too many schools to read one by one: theirs is most of the rows,
+so an index in the list's order without the school finds a page after reading little more.
 """
 
 import datetime
@@ -23,12 +32,17 @@ from urllib.parse import urlencode
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+
+from .scope import scope_of
 
 CURSOR = "cursor"  # the GET parameter
 SORT = "sort"
 SALT = "ssp.keyset"
+# Up to this many schools are read one by one (by_school); more are walked together.
+READ_APART = 4
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -151,13 +165,22 @@ def cursor_after(sort_key: str, sort: Sort, row) -> str:
 
 
 def keyset_page(
-    request, queryset, *, sorts: dict[str, Sort], default: str, per_page: int, keep=()
+    request,
+    queryset,
+    *,
+    sorts: dict[str, Sort],
+    default: str,
+    per_page: int,
+    keep=(),
+    by_school=False,
 ):
     """The page of `queryset` the request's sort and cursor ask for: one query, no count.
 
     `sorts` are the orders offered, by the key used in the URL; a sort not among them is the
     default one. The returned page's `sort` is the key used. Its links carry the sort, the
     cursor and the GET parameters named in `keep` (the list's filters), nothing else.
+    `by_school`: read the page school by school (above); the queryset's model has a
+    `school`.
     """
     sort_key = request.GET.get(SORT, default)
     if sort_key not in sorts:
@@ -181,12 +204,15 @@ def keyset_page(
     )
     keys = Tuple(*(F(name) for name in sort.fields))
     decoded = _decode(queryset, sort_key, sort, request.GET.get(CURSOR, ""))
+    per_school = scope_of(request.user).visible_school_ids if by_school else ()
     forward = sort.order_by()
     if decoded is not None and decoded[0] == "before":
         # The rows just before the cursor, read backwards from it, then put back in order.
         earlier = TupleGreaterThan if sort.descending else TupleLessThan
         backward = [name[1:] if name.startswith("-") else "-" + name for name in forward]
-        rows = list(queryset.filter(earlier(keys, decoded[1])).order_by(*backward)[: per_page + 1])
+        rows = _first(
+            queryset.filter(earlier(keys, decoded[1])), backward, per_page + 1, per_school
+        )
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if len(rows) == per_page or more_before:
@@ -201,11 +227,10 @@ def keyset_page(
                 sort_links=links,
             )
         decoded = None  # back at the start with rows gone since: show a full first page
-    queryset = queryset.order_by(*forward)
     if decoded is not None:
         later = TupleLessThan if sort.descending else TupleGreaterThan
         queryset = queryset.filter(later(keys, decoded[1]))
-    rows = list(queryset[: per_page + 1])
+    rows = _first(queryset, forward, per_page + 1, per_school)
     more_after = len(rows) > per_page
     rows = rows[:per_page]
     return Page(
@@ -216,3 +241,18 @@ def keyset_page(
         query=query,
         sort_links=links,
     )
+
+
+def _first(queryset, order: list[str], n: int, per_school) -> list:
+    """The first `n` rows of `queryset` in `order`: read school by school when `per_school`
+    names a few schools (from 2 to READ_APART) and the database can limit each part of a UNION
+    (not SQLite, the demo's, which reads them all in one sort)."""
+    schools = sorted(set(per_school))
+    features = connections[queryset.db].features
+    few = 2 <= len(schools) <= READ_APART
+    if not few or not features.supports_slicing_ordering_in_compound:
+        return list(queryset.order_by(*order)[:n])
+    ids = queryset.order_by(*order).values("pk")
+    parts = [ids.filter(school_id=school)[:n] for school in schools]
+    merged = parts[0].union(*parts[1:], all=True)
+    return list(queryset.filter(pk__in=merged).order_by(*order)[:n])
