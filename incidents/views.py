@@ -514,9 +514,7 @@ def concern_access_log(request, code):
 
 def _with_pupils(queryset):
     involved = ConcernPupil.objects.select_related("pupil").order_by("pupil__last_name")
-    return queryset.select_related("reported_by").prefetch_related(
-        Prefetch("involved", queryset=involved)
-    )
+    return queryset.prefetch_related(Prefetch("involved", queryset=involved))
 
 
 # A child's name typed into the queue's filter: kept in the session, never in the URL, so it
@@ -575,7 +573,7 @@ def triage_queue(request):
             concerns = concerns.filter(Exists(named))
     page = keyset_page(
         request,
-        _with_pupils(concerns),
+        _with_pupils(concerns.select_related("reported_by")),  # the queue shows who logged it
         sorts=CONCERN_SORTS,
         default="risk",
         per_page=PAGE_SIZE,

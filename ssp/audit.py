@@ -134,32 +134,23 @@ def log_pupils_shown(request, *, action: str, pupil_codes, purpose: str) -> None
     """
     if getattr(request.user, "role", None) not in POLICE_ROLES:
         return
-    row = _row(request, purpose)
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            **row,
-            action=action,
-            object_type="pupil",
-            object_code=code,
-            outcome=AccessLog.Outcome.ALLOWED,
-        )
-        for code in dict.fromkeys(pupil_codes)
-    )
+    _log_pupils(request, purpose, action, pupil_codes)
 
 
 def log_pupils_listed(request, *, action: str, pupil_codes) -> None:
     """A page that shows anyone children's names (a search's results): one row per child, in
     one query, whoever the reader. Police reads carry their role's standing purpose."""
-    row = _row(request, "")
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            **row,
-            action=action,
-            object_type="pupil",
-            object_code=code,
-            outcome=AccessLog.Outcome.ALLOWED,
-        )
-        for code in dict.fromkeys(pupil_codes)
+    _log_pupils(request, "", action, pupil_codes)
+
+
+def _log_pupils(request, purpose: str, action: str, pupil_codes) -> None:
+    # A list shows a few dozen children: one INSERT of their codes (log_records), not a model
+    # instance built and prepared per child.
+    log_records(
+        _row(request, purpose),
+        action=action,
+        outcome=AccessLog.Outcome.ALLOWED,
+        records=(("pupil", code) for code in pupil_codes),
     )
 
 
