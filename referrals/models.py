@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agreements.models import Partnership
@@ -78,6 +79,22 @@ class ReferralQuerySet(models.QuerySet):
         return self.open().filter(follow_up_on__lte=on or timezone.localdate())
 
 
+class DaysSince1970(models.Func):
+    """A date as a count of days since 1 January 1970, worked out by the database as it
+    stores a row (a generated column): PostgreSQL subtracts the dates, SQLite (the demo's)
+    counts Julian days."""
+
+    template = "(%(expressions)s - DATE '1970-01-01')"
+    output_field = models.BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+NO_FOLLOW_UP = -(2**40)  # ranks below every day
+
+
 class Consent(models.TextChoices):
     GIVEN = "given", "Given"
     REFUSED = "refused", "Refused"
@@ -133,14 +150,39 @@ class Referral(models.Model):
     outcome = models.TextField(blank=True)
     follow_up_on = models.DateField("follow-up date", null=True, blank=True)
     follow_up_reminded_on = models.DateField(null=True, blank=True, editable=False)
+    # The police's list (referrals.views): open ones first, and in each part the earliest
+    # follow-up first (none last). Follow-ups due come first of all without a rank of their
+    # own: their days are the earliest. Kept by the database as the row changes, so an index
+    # holds the list in order and a page reads 25 rows, not every referral.
+    open_rank = models.GeneratedField(
+        expression=Case(When(status__in=OPEN, then=Value(1)), default=Value(0)),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    follow_up_rank = models.GeneratedField(
+        expression=Coalesce(-DaysSince1970("follow_up_on"), Value(NO_FOLLOW_UP)),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     objects = ReferralQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The ranks are the status and follow-up date again, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["open_rank", "follow_up_rank"])
 
     class Meta:
         indexes = [
             models.Index(fields=["school", "status", "follow_up_on"]),
             models.Index(fields=["school", "-made_at"]),
+            # The police's list, by school for an SSPO, without for a sergeant's team
+            # (ssp/keyset.py, by_school).
+            models.Index(
+                fields=["school", "-open_rank", "-follow_up_rank", "-made_at", "-id"],
+                name="referral_school_due",
+            ),
+            models.Index(
+                fields=["-open_rank", "-follow_up_rank", "-made_at", "-id"],
+                name="referral_team_due",
+            ),
         ]
 
     def __str__(self):

@@ -4,10 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, Case, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, Coalesce, Extract
+from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements.models import Disclosure
@@ -69,10 +67,10 @@ def _page(request, queryset):
 
 
 # The long lists page by cursor (ssp/keyset.py): a deep page costs what the first does.
-DAY = 86400  # seconds
-NO_FOLLOW_UP = -(2**40)  # ranks below every day
+# Follow-ups due first, then the other open referrals, then the closed ones; in each, the
+# earliest follow-up first (none last), then the newest (the ranks: Referral).
 FOLLOW_UPS_DUE = {
-    "due": Sort("Follow-ups due first", ("group_rank", "follow_up_rank", "made_at", "pk")),
+    "due": Sort("Follow-ups due first", ("open_rank", "follow_up_rank", "made_at", "pk")),
 }
 NEWEST_REFERRALS = {
     "newest": Sort("Newest first", ("made_at", "pk")),
@@ -149,21 +147,7 @@ def pupil_search(request):
 
 
 def _police_referrals(user):
-    today = timezone.localdate()
-    # Follow-ups due first, then the other open referrals, then the closed ones; in each,
-    # the earliest follow-up first (none last), then the newest. One direction for every key
-    # (ssp/keyset.py): the group and the follow-up day are ranked so that higher comes first.
-    due = When(status__in=Referral.OPEN, follow_up_on__lte=today, then=Value(2))
-    still_open = When(status__in=Referral.OPEN, then=Value(1))
-    follow_up_day = Cast(Extract("follow_up_on", "epoch"), BigIntegerField()) / DAY
-    return (
-        Referral.objects.visible_to(user)
-        .select_related("pupil", "scheme", "school")
-        .annotate(
-            group_rank=Case(due, still_open, default=Value(0), output_field=IntegerField()),
-            follow_up_rank=Coalesce(-follow_up_day, Value(NO_FOLLOW_UP)),
-        )
-    )
+    return Referral.objects.visible_to(user).select_related("pupil", "scheme", "school")
 
 
 @login_required
@@ -182,6 +166,7 @@ def referral_list(request):
         default="due",
         per_page=PAGE_SIZE,
         keep=("status",),
+        by_school=True,
     )
     log_pupils_shown(
         request,

@@ -6,10 +6,14 @@ many share a follow-up day or a moment of making, and a deep page costs what the
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Referral
+from referrals.services import referral_move
+from schools.services import assignment_create
 from tests.factories import PupilFactory
 from tests.keyset_walk import UUID, link, walk
 
@@ -101,3 +105,56 @@ def test_an_outsider_walks_no_referral_and_a_forged_cursor_gives_the_first_page(
     client.force_login(sspo_a)
     forged = client.get(url, {"cursor": "forged"}).content.decode()
     assert UUID.findall(forged) == _expected_order()[:25]
+
+
+@pytest.fixture
+def two_schools(make_referral, school_a, school_b, sspo_a, sergeant):
+    """The SSPO works at both schools, with referrals at each made at the same moments."""
+    assignment_create(
+        officer=sspo_a.officer, school=school_b, starts_on=datetime.date(2026, 9, 1), by=sergeant
+    )
+    today = timezone.localdate()
+    follow_ups = [None, today - datetime.timedelta(days=2), today + datetime.timedelta(days=9)]
+    moments = [timezone.now() - datetime.timedelta(hours=n) for n in range(4)]
+    for school in (school_a, school_b):
+        pupils = PupilFactory.create_batch(3, school=school)
+        for n in range(23):
+            referral = make_referral(
+                pupil=pupils[n % 3],
+                made_by=sspo_a,
+                status=STATUSES[n % 5],
+                follow_up_on=follow_ups[n % 3],
+            )
+            Referral.objects.filter(pk=referral.pk).update(made_at=moments[n % 4])
+    return sspo_a
+
+
+@pytest.mark.parametrize("who", ["two_schools", "sergeant"])
+def test_two_schools_walk_in_one_order(client, two_schools, who, request):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("referral_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        codes, queries = walk(client, url, "")
+    assert "UNION ALL" in " ".join(q["sql"] for q in captured.captured_queries)
+    assert codes == _expected_order()
+    assert len(codes) == 46 and len(queries) == 2
+
+
+def test_a_referral_closed_today_moves_after_the_open_ones(client, two_schools):
+    """The list's ranks are kept by the database as a referral moves on."""
+    due = Referral.objects.get(code=_expected_order()[0])
+    assert due.is_open and due.follow_up_on <= timezone.localdate()
+    client.force_login(two_schools)
+    url = reverse("referral_list")
+    assert UUID.findall(client.get(url).content.decode())[0] == str(due.code)
+    referral_move(
+        referral=due,
+        by=two_schools,
+        status="withdrawn",
+        outcome="Moved away.",
+        seen_version=due.version,
+    )
+    codes, _ = walk(client, url, "")
+    assert codes == _expected_order()
+    assert codes.index(str(due.code)) >= len(_open_codes())
