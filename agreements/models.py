@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from schools.models import Force, School
@@ -815,6 +816,16 @@ def in_force_among(school_ids: list[int], on=None) -> list[int]:
     return [
         row[0] for row in statement.rows({"schools": school_ids, "on": on or timezone.localdate()})
     ]
+
+
+def in_force_subquery(school_ids: list[int], on=None):
+    """in_force_among's statement as a subquery of another (`school_id__in=`): no query of
+    its own, and nothing built per request but the values."""
+    if not school_ids:
+        return []
+    statement = _in_force_statement(Partnership.objects.db, len(school_ids))
+    values = {"schools": school_ids, "on": on or timezone.localdate()}
+    return RawSQL(statement.sql, statement.bind(values))
 
 
 # One statement per number of schools asked about; a few hundred numbers at most are kept.

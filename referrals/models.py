@@ -6,7 +6,7 @@ from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from agreements.models import Partnership
+from agreements.models import in_force_subquery
 from incidents.models import Concern
 from schools.models import Force, Pupil, School
 from ssp.history import HistoricalRecords
@@ -65,11 +65,7 @@ class ReferralQuerySet(models.QuerySet):
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             led = School.objects.held_ids(user, *SCHOOL_LEADS)
-            return self.filter(
-                school_id__in=Partnership.objects.filter(school_id__in=led)
-                .in_force()
-                .values("school_id")
-            )
+            return self.filter(school_id__in=in_force_subquery(led))
         return self.none()
 
     def open(self):
