@@ -210,9 +210,7 @@ def keyset_page(
         # The rows just before the cursor, read backwards from it, then put back in order.
         earlier = TupleGreaterThan if sort.descending else TupleLessThan
         backward = [name[1:] if name.startswith("-") else "-" + name for name in forward]
-        rows = _first(
-            queryset.filter(earlier(keys, decoded[1])), backward, per_page + 1, per_school
-        )
+        rows = _first(queryset, earlier(keys, decoded[1]), backward, per_page + 1, per_school)
         more_before = len(rows) > per_page
         rows = rows[:per_page][::-1]
         if len(rows) == per_page or more_before:
@@ -227,10 +225,11 @@ def keyset_page(
                 sort_links=links,
             )
         decoded = None  # back at the start with rows gone since: show a full first page
+    after = None
     if decoded is not None:
         later = TupleLessThan if sort.descending else TupleGreaterThan
-        queryset = queryset.filter(later(keys, decoded[1]))
-    rows = _first(queryset, forward, per_page + 1, per_school)
+        after = later(keys, decoded[1])
+    rows = _first(queryset, after, forward, per_page + 1, per_school)
     more_after = len(rows) > per_page
     rows = rows[:per_page]
     return Page(
@@ -243,16 +242,24 @@ def keyset_page(
     )
 
 
-def _first(queryset, order: list[str], n: int, per_school) -> list:
-    """The first `n` rows of `queryset` in `order`: read school by school when `per_school`
-    names a few schools (from 2 to READ_APART) and the database can limit each part of a UNION
-    (not SQLite, the demo's, which reads them all in one sort)."""
+def _first(queryset, beyond, order: list[str], n: int, per_school) -> list:
+    """The first `n` rows of `queryset` beyond the cursor (`beyond`, a lookup, or None for
+    the first page) in `order`: read school by school when `per_school` names a few schools
+    (from 2 to READ_APART) and the database can limit each part of a UNION (not SQLite, the
+    demo's, which reads them all in one sort)."""
     schools = sorted(set(per_school))
     features = connections[queryset.db].features
     few = 2 <= len(schools) <= READ_APART
     if not few or not features.supports_slicing_ordering_in_compound:
+        if beyond is not None:
+            queryset = queryset.filter(beyond)
         return list(queryset.order_by(*order)[:n])
     ids = queryset.order_by(*order).values("pk")
+    if beyond is not None:
+        ids = ids.filter(beyond)
     parts = [ids.filter(school_id=school)[:n] for school in schools]
     merged = parts[0].union(*parts[1:], all=True)
+    # The cursor is the parts' alone: the rows they found are all beyond it, and the whole
+    # statement then plans as the first page's does (a cursor's estimate, a few rows left,
+    # had PostgreSQL run the parts again for each row).
     return list(queryset.filter(pk__in=merged).order_by(*order)[:n])
