@@ -168,6 +168,7 @@ def enquiry_list(request):
         default="latest",
         per_page=PAGE_SIZE,
         keep=("waiting",),
+        by_school=True,
     )
     return render(
         request,

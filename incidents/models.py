@@ -671,7 +671,15 @@ class Enquiry(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        indexes = [models.Index(fields=["school", "status", "-last_message_at"])]
+        indexes = [
+            models.Index(fields=["school", "status", "-last_message_at"]),
+            # The list's sorts, each ending with the id: by school for an SSPO's few schools,
+            # without the school for a sergeant's team (ssp/keyset.py, by_school).
+            models.Index(
+                fields=["school", "-last_message_at", "-id"], name="enquiry_school_latest"
+            ),
+            models.Index(fields=["-last_message_at", "-id"], name="enquiry_team_latest"),
+        ]
 
     def __str__(self):
         return f"Enquiry {self.code}"

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
-from .models import Concern
+from .models import Category, Concern, ConcernPupil
 
 # A concern's status as a tag: awaiting triage blue (red with a child at immediate risk).
 STATUS_TAGS = {
@@ -26,6 +26,11 @@ STATUS_TAGS = {
     Concern.Status.EARLY_INTERVENTION: "govuk-tag--turquoise",
 }
 IMMEDIATE_RISK = '<strong class="govuk-tag govuk-tag--red">Immediate risk</strong>'
+# Labels by value, as get_FOO_display gives them (the value itself when it has none): that
+# flattens and hashes the field's choices on every call, a quarter of a row's drawing.
+CATEGORIES = dict(Category.choices)
+STATUSES = dict(Concern.Status.choices)
+ROLES = {value: label.lower() for value, label in ConcernPupil.Role.choices}
 
 
 def _e(value) -> str:
@@ -38,8 +43,9 @@ def status_tag(concern: Concern) -> SafeString:
         tag = "govuk-tag--red"
     else:
         tag = STATUS_TAGS.get(concern.status, "govuk-tag--grey")
+    label = _e(STATUSES.get(concern.status, concern.status))
     return mark_safe(  # the class is this module's; the label is escaped
-        f'<strong class="govuk-tag {tag}">{_e(concern.get_status_display())}</strong>'
+        f'<strong class="govuk-tag {tag}">{label}</strong>'
     )
 
 
@@ -47,7 +53,7 @@ def concern_row(concern: Concern, *, show_school=False, show_reporter=False) -> 
     """One row of a list of concerns: its reference and status, its pupils, when it was
     logged (and by whom, in the SPOC's queue)."""
     url = reverse("concern_detail", args=[concern.code])
-    about = _e(concern.get_category_display())
+    about = _e(CATEGORIES.get(concern.category, concern.category))
     if concern.is_police_relevant:
         about += " · police-relevant"
     first = [
@@ -61,7 +67,7 @@ def concern_row(concern: Concern, *, show_school=False, show_reporter=False) -> 
         first.append(f'<span class="govuk-body-s">{_e(concern.school.name)}</span>')
     pupils = "<br>".join(
         f"{_e(link.pupil.first_name)} {_e(link.pupil.last_name)} "
-        f'<span class="govuk-body-s">({_e(link.get_role_display().lower())})</span>'
+        f'<span class="govuk-body-s">({_e(ROLES.get(link.role, link.role))})</span>'
         for link in concern.involved.all()
     )
     logged = _e(date_format(localtime(concern.recorded_at), "j M Y H:i"))

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Concern, ConcernPupil, Incident, Share
+from incidents.models import Concern, ConcernPupil, Enquiry, Incident, Share
+from incidents.services import enquiry_open
 from referrals.models import Conference
 from schools.services import assignment_create
 from ssp.keyset import READ_APART
@@ -240,3 +241,29 @@ def test_a_team_of_many_schools_is_walked_in_one_read(client, two_schools, serge
         seen, _ = _walk_forward(client, "")
     assert seen == expected
     assert "UNION" not in " ".join(q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "sort, order", [("", ("-last_message_at", "-pk")), ("oldest", ("last_message_at", "pk"))]
+)
+def test_enquiries_at_two_schools_walk_in_one_order(
+    client, two_schools, school_a, school_b, sort, order
+):
+    now = timezone.now()
+    for n in range(31):
+        school = school_a if n % 3 else school_b
+        enquiry = enquiry_open(
+            by=two_schools, school=school, about="general", subject=f"Question {n}", text="Can we?"
+        )
+        Enquiry.objects.filter(pk=enquiry.pk).update(
+            last_message_at=now - datetime.timedelta(hours=n // 4)  # ties: the id decides
+        )
+    client.force_login(two_schools)
+    url = reverse("enquiry_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        codes, queries = walk(client, url, f"sort={sort}")
+    assert "UNION ALL" in " ".join(q["sql"] for q in captured.captured_queries)
+    expected = Enquiry.objects.order_by(*order).values_list("code", flat=True)
+    assert codes == [str(code) for code in expected]
+    assert len(queries) == 2 and queries[0] == queries[1]
