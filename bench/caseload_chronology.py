@@ -159,17 +159,7 @@ def run(server, deadline) -> int:
         if not seeded:
             seeded = seed_history(rng, cast, police, long_pupil, LONG_HISTORY, seeded)
             seeded = seed_history(rng, cast, police, typical_pupil, TYPICAL, seeded)
-        seed_everything(
-            rng,
-            cast,
-            police,
-            start=seeded,
-            count=size - seeded,
-            deadline=deadline,
-            growing=size != SIZES[0],
-        )
-        seeded = size
-        harness.settle(tables())
+        seeded = grow_to(size, rng, cast, police, seeded=seeded, deadline=deadline)
         describe(cast, police)
         harness.time_pages(server.port, pages, size, rows, deadline)
     harness.plans(pages[1:], SIZES[-1], slow, deadline)
@@ -308,6 +298,22 @@ def _resolved(rows):
             if parent is not None:
                 setattr(row, f"{name}_id", parent.pk)
         yield row
+
+
+def grow_to(size, rng, cast, police, *, seeded, deadline) -> int:
+    """Seed concerns and their police records from `seeded` up to `size` (every size after
+    the first as GROWTH says), then vacuum and analyse the tables: the number seeded."""
+    seed_everything(
+        rng,
+        cast,
+        police,
+        start=seeded,
+        count=size - seeded,
+        deadline=deadline,
+        growing=size != SIZES[0],
+    )
+    harness.settle(tables())
+    return size
 
 
 def seed_everything(rng, cast, police, *, start, count, deadline, growing=False) -> None:

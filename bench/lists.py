@@ -72,17 +72,7 @@ def run(server, deadline) -> int:
     rows = []
     seeded = 0
     for size in SIZES:
-        seeding.seed_everything(
-            rng,
-            cast,
-            police,
-            start=seeded,
-            count=size - seeded,
-            deadline=deadline,
-            growing=size != SIZES[0],
-        )
-        seeded = size
-        harness.settle(seeding.tables())
+        seeded = seeding.grow_to(size, rng, cast, police, seeded=seeded, deadline=deadline)
         seeding.describe(cast, police)
         deepest.path = last_shared_page(police.sspo)
         harness.time_pages(server.port, pages, size, rows, deadline)

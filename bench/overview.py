@@ -119,17 +119,7 @@ def run(server, deadline) -> int:
     rows = []
     seeded = 0
     for size in SIZES:
-        records.seed_everything(
-            rng,
-            cast,
-            police,
-            start=seeded,
-            count=size - seeded,
-            deadline=deadline,
-            growing=size != SIZES[0],
-        )
-        seeded = size
-        harness.settle(records.tables())
+        seeded = records.grow_to(size, rng, cast, police, seeded=seeded, deadline=deadline)
         describe(cast)
         harness.time_pages(server.port, pages, size, rows, deadline)
     harness.plans(pages[1:], SIZES[-1], slow, deadline)
