@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from schools.models import Force, School
@@ -812,10 +811,8 @@ def in_force_among(school_ids: list[int], on=None) -> list[int]:
     each number of schools (ssp.statements) and run with the ids and the day."""
     if not school_ids:
         return []
-    statement = _in_force_statement(Partnership.objects.db, len(school_ids))
-    return [
-        row[0] for row in statement.rows({"schools": school_ids, "on": on or timezone.localdate()})
-    ]
+    statement, values = _in_force_bound(school_ids, on)
+    return [row[0] for row in statement.rows(values)]
 
 
 def in_force_subquery(school_ids: list[int], on=None):
@@ -823,9 +820,13 @@ def in_force_subquery(school_ids: list[int], on=None):
     its own, and nothing built per request but the values."""
     if not school_ids:
         return []
+    statement, values = _in_force_bound(school_ids, on)
+    return statement.as_subquery(values)
+
+
+def _in_force_bound(school_ids, on):
     statement = _in_force_statement(Partnership.objects.db, len(school_ids))
-    values = {"schools": school_ids, "on": on or timezone.localdate()}
-    return RawSQL(statement.sql, statement.bind(values))
+    return statement, {"schools": school_ids, "on": on or timezone.localdate()}
 
 
 # One statement per number of schools asked about; a few hundred numbers at most are kept.

@@ -11,6 +11,7 @@ from incidents.models import Concern
 from schools.models import Force, Pupil, School
 from ssp.history import HistoricalRecords
 from ssp.roles import CASE_OFFICERS, SCHOOL_LEADS
+from ssp.scope import scope_of
 
 
 class Purpose(models.TextChoices):
@@ -65,7 +66,7 @@ class ReferralQuerySet(models.QuerySet):
             return self.filter(school_id__in=School.objects.visible_ids(user))
         if role in SCHOOL_LEADS:
             led = School.objects.held_ids(user, *SCHOOL_LEADS)
-            return self.filter(school_id__in=in_force_subquery(led))
+            return self.filter(school_id__in=in_force_subquery(led, scope_of(user).today))
         return self.none()
 
     def open(self):

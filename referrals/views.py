@@ -146,15 +146,13 @@ def pupil_search(request):
 # Referrals
 
 
-def _police_referrals(user):
-    return Referral.objects.visible_to(user).select_related("pupil", "scheme", "school")
-
-
 @login_required
 def referral_list(request):
     if not can_list_referrals(request.user):
         raise PermissionDenied
-    referrals = _police_referrals(request.user)
+    referrals = Referral.objects.visible_to(request.user).select_related(
+        "pupil", "scheme", "school"
+    )
     filters = ReferralFilterForm(request.GET)
     if filters.is_valid() and filters.cleaned_data["status"]:
         status = filters.cleaned_data["status"]

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 # Far from anything real: ids are positive, and the portal holds nothing from 1901. Values
@@ -105,6 +106,11 @@ class Prepared:
                 value = values[name] if index is None else values[name][index]
                 params[position] = _adapt(ops, form, value) if form else value
         return params
+
+    def as_subquery(self, values: Mapping[str, object]) -> RawSQL:
+        """The statement with these values, as a subquery of another (`field__in=`): run
+        within it, so no query of its own."""
+        return RawSQL(self.sql, self.bind(values))
 
     def rows(self, values: Mapping[str, object]) -> list[tuple]:
         """The statement's rows for these values, each value as the queryset would give it."""

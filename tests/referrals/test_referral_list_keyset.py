@@ -25,16 +25,22 @@ def referrals_70(make_referral, school_a, sspo_a):
     today = timezone.localdate()
     follow_ups = [None, today - datetime.timedelta(days=3), today, today + datetime.timedelta(5)]
     moments = [timezone.now() - datetime.timedelta(days=n) for n in range(3)]
-    pupils = PupilFactory.create_batch(5, school=school_a)
-    for n in range(70):
+    # Ties on every key but the last: three moments for seventy referrals.
+    _referrals(make_referral, school_a, sspo_a, 70, follow_ups, moments, pupils=5)
+
+
+def _referrals(make_referral, school, by, count, follow_ups, moments, *, pupils):
+    """`count` referrals at `school`, taking statuses, follow-up days, moments of making and
+    pupils in turn."""
+    children = PupilFactory.create_batch(pupils, school=school)
+    for n in range(count):
         referral = make_referral(
-            pupil=pupils[n % 5],
-            made_by=sspo_a,
+            pupil=children[n % pupils],
+            made_by=by,
             status=STATUSES[n % 5],
-            follow_up_on=follow_ups[n % 4],
+            follow_up_on=follow_ups[n % len(follow_ups)],
         )
-        # Ties on every key but the last: three moments for seventy referrals.
-        Referral.objects.filter(pk=referral.pk).update(made_at=moments[n % 3])
+        Referral.objects.filter(pk=referral.pk).update(made_at=moments[n % len(moments)])
 
 
 def _expected_order():
@@ -117,15 +123,7 @@ def two_schools(make_referral, school_a, school_b, sspo_a, sergeant):
     follow_ups = [None, today - datetime.timedelta(days=2), today + datetime.timedelta(days=9)]
     moments = [timezone.now() - datetime.timedelta(hours=n) for n in range(4)]
     for school in (school_a, school_b):
-        pupils = PupilFactory.create_batch(3, school=school)
-        for n in range(23):
-            referral = make_referral(
-                pupil=pupils[n % 3],
-                made_by=sspo_a,
-                status=STATUSES[n % 5],
-                follow_up_on=follow_ups[n % 3],
-            )
-            Referral.objects.filter(pk=referral.pk).update(made_at=moments[n % 4])
+        _referrals(make_referral, school, sspo_a, 23, follow_ups, moments, pupils=3)
     return sspo_a
 
 
