@@ -543,6 +543,7 @@ def _incident(rng, cast, police, batch, now, school, pupils):
         batch.incident_links.append(link)
     if rng.random() < 0.3:
         summary = IncidentSummary(
+            school_id=incident.school_id,
             text="Summary for the school.",
             sent_by_id=sspo,
             sent_at=recorded_at + timedelta(days=1),

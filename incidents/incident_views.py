@@ -386,7 +386,12 @@ def summary_list(request):
         .order_by("-sent_at", "-pk")
     )
     page = keyset_page(
-        request, summaries, sorts=LATEST_SUMMARIES, default="latest", per_page=PAGE_SIZE
+        request,
+        summaries,
+        sorts=LATEST_SUMMARIES,
+        default="latest",
+        per_page=PAGE_SIZE,
+        by_school=True,
     )
     return render(request, "incidents/summary_list.html", {"page": page})
 

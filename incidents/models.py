@@ -572,8 +572,7 @@ class IncidentSummaryQuerySet(models.QuerySet):
         """What police sent back: the school's leads see their school's; police as incidents."""
         role = getattr(user, "role", None)
         if role in SCHOOL_LEADS:
-            leads = School.objects.held_as(user, *SCHOOL_LEADS)
-            return self.filter(incident__school__in=leads)
+            return self.filter(school_id__in=School.objects.held_ids(user, *SCHOOL_LEADS))
         if role in CASE_OFFICERS:
             return self.filter(incident__in=Incident.objects.visible_to(user))
         return self.none()
@@ -584,6 +583,11 @@ class IncidentSummary(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="summaries")
+    # The incident's school, kept on the summary so the school's list is a walk of its own
+    # index (summary_school_latest) rather than a sort of every summary of its incidents.
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="incident_summaries", editable=False
+    )
     text = models.TextField()
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -595,9 +599,18 @@ class IncidentSummary(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
+        indexes = [
+            # The school's list, newest first (ssp/keyset.py, by_school).
+            models.Index(fields=["school", "-sent_at", "-id"], name="summary_school_latest"),
+        ]
 
     def __str__(self):
         return f"Summary {self.code}"
+
+    def save(self, *args, **kwargs):
+        # Always the incident's: an incident never changes school.
+        self.school_id = self.incident.school_id
+        super().save(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Recordable incidents: police records for the SSPO's schools, exports and summaries."""
 
+import importlib
 import json
 
 import pytest
@@ -305,6 +306,23 @@ def test_sending_a_summary_is_a_logged_disclosure_to_the_spoc(incident_a, sspo_a
     assert incident_a.reference in listed
     # ... yet the police record itself stays out of the school's reach.
     assert client.get(reverse("incident_detail", args=[incident_a.code])).status_code == 404
+
+
+def test_summaries_made_before_they_kept_a_school_take_their_incidents(
+    incident_a, sspo_a, spoc_a, school_b
+):
+    """The migration that gave summaries a school (incidents 0015) fills it, and its history's,
+    from each summary's incident: here undone by hand to a wrong school, then run again."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("incidents.migrations.0015_summary_school")
+    summary = incident_send_summary(incident=incident_a, by=sspo_a, text="Knife seized.")
+    assert summary.school_id == incident_a.school_id
+    IncidentSummary.objects.update(school=school_b)
+    IncidentSummary.history.update(school=school_b)
+    backfill._from_incidents(apps, None)
+    assert set(IncidentSummary.objects.values_list("school", flat=True)) == {incident_a.school_id}
+    assert set(IncidentSummary.history.values_list("school", flat=True)) == {incident_a.school_id}
 
 
 @pytest.mark.parametrize("person", [*PEOPLE, ANON])

@@ -267,3 +267,63 @@ def test_enquiries_at_two_schools_walk_in_one_order(
     expected = Enquiry.objects.order_by(*order).values_list("code", flat=True)
     assert codes == [str(code) for code in expected]
     assert len(queries) == 2 and queries[0] == queries[1]
+
+
+@pytest.fixture
+def summaries_at_two_schools(
+    two_schools, school_a, school_b, spoc_a, spoc_b, head_a, make_incident
+):
+    """Summaries sent back to both of the SSPO's schools, at times that interleave and tie,
+    and the head of the first school made head of the second too."""
+    from incidents.services import incident_send_summary
+
+    MembershipFactory(user=head_a, school=school_b, position="head", is_slt=True)
+    now = timezone.now()
+    pupils = {school: PupilFactory(school=school) for school in (school_a, school_b)}
+    for n in range(33):
+        school = school_a if n % 3 else school_b
+        incident = make_incident(school=school, pupils=[pupils[school]])
+        summary = incident_send_summary(incident=incident, by=two_schools, text=f"Summary {n}.")
+        type(summary).objects.filter(pk=summary.pk).update(
+            sent_at=now - datetime.timedelta(hours=n // 4)  # ties: the id decides
+        )
+    return head_a
+
+
+def test_a_schools_summaries_are_its_incidents(summaries_at_two_schools, school_a):
+    from incidents.models import IncidentSummary
+
+    summaries = IncidentSummary.objects.select_related("incident")
+    assert summaries.count() == 33
+    assert all(summary.school_id == summary.incident.school_id for summary in summaries)
+    assert summaries.filter(school=school_a).count() == 22
+
+
+def test_summaries_at_two_schools_walk_in_one_order(client, summaries_at_two_schools):
+    """A head of two schools reads both schools' summaries, newest first, each once."""
+    from incidents.models import IncidentSummary
+
+    client.force_login(summaries_at_two_schools)
+    url = reverse("incident_summary_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        codes, queries = walk(client, url, "")
+    assert "UNION ALL" in " ".join(q["sql"] for q in captured.captured_queries)
+    expected = IncidentSummary.objects.order_by("-sent_at", "-pk").values_list("code", flat=True)
+    assert codes == [str(code) for code in expected]
+    assert len(queries) == 2 and queries[0] == queries[1]
+
+
+def test_a_lead_of_one_school_walks_its_summaries_alone(
+    client, summaries_at_two_schools, spoc_b, school_b
+):
+    from incidents.models import IncidentSummary
+
+    client.force_login(spoc_b)
+    codes, _ = walk(client, reverse("incident_summary_list"), "")
+    expected = (
+        IncidentSummary.objects.filter(incident__school=school_b)
+        .order_by("-sent_at", "-pk")
+        .values_list("code", flat=True)
+    )
+    assert codes == [str(code) for code in expected] and len(codes) == 11
