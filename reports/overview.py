@@ -572,11 +572,20 @@ class WithThePolice(NamedTuple):
     overdue: int  # of them, not acknowledged within 2 days
 
 
-def with_the_police(school_ids) -> WithThePolice:
+def with_the_police(user, school_ids) -> WithThePolice:
     """The shared concerns of these schools still with the police, and how many of them
-    have waited over 2 days for an acknowledgement: the overview's own count (one query
-    over concern_overview_open, however many concerns were ever shared), for a home page."""
-    caseload = _caseload("concerns", school_ids, timezone.now(), timezone.localdate())
+    have waited over 2 days for an acknowledgement, for a home page: the overview's own
+    count, and kept as the overview keeps it (kept_part), so the page does not count the
+    force's open concerns again while none of them has changed."""
+    today = timezone.localdate()
+    caseload = kept_part(
+        "concerns",
+        user,
+        school_ids,
+        _last_changes() if school_ids else None,
+        lambda: _caseload("concerns", school_ids, timezone.now(), today),
+        until=lambda found: found.overdue_from,
+    )
     return WithThePolice(sum(caseload.open.values()), sum(caseload.overdue.values()))
 
 

@@ -169,7 +169,7 @@ def home(request):
         # Those still with the police, not every concern ever shared: a count bounded by the
         # open caseload, the same as the team overview's.
         context["with_the_police"] = team_figures.with_the_police(
-            team_figures.scope_school_ids(user)
+            user, team_figures.scope_school_ids(user)
         )
     if role in SCHOOL_ROLES:
         # Appraisal feedback rounds open now that this person has not answered yet.

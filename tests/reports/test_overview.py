@@ -357,6 +357,39 @@ def test_the_sergeants_home_counts_the_teams_concerns_still_with_the_police(
     assert "</a>: 1 to acknowledge or act on, <strong>1 not acknowledged" in body
 
 
+def test_the_sergeants_home_keeps_its_count_until_a_concern_changes(
+    client, records, sergeant, school_a, staff_a, spoc_a, sspo_a, make_concern
+):
+    """The home's count is the overview's kept part: counted once, then read from the cache
+    (a team's open concerns grow with the force) until a concern or share changes."""
+    client.force_login(sergeant)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as kept:
+        body = client.get(reverse("home")).content.decode()
+    assert ": 3 to acknowledge or act on, " in body
+    assert not counts_concerns(kept.captured_queries)
+    concern = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        category="welfare",
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    share(concern, by=spoc_a, to=sspo_a)
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(reverse("home")).content.decode()
+    assert ": 4 to acknowledge or act on, " in body
+    assert counts_concerns(drawn.captured_queries)
+    # The overview counts the same, from what the home kept.
+    with CaptureQueriesContext(connection) as overview:
+        page = client.get(PAGE).content.decode()
+    # Ashdown's one became two (Brookfield had two already).
+    assert "1 shared concern to acknowledge" not in page
+    assert "2 shared concerns to acknowledge" in page
+    assert not counts_concerns(overview.captured_queries)
+
+
 def test_only_concerns_shared_with_the_police_are_open_for_them(
     records, sergeant, make_concern, school_a, staff_a, spoc_a, sspo_a
 ):
