@@ -1,7 +1,8 @@
 """The SSPO's caseload: everything they are doing for their schools, on one page.
 
-Each section starts from its record's `visible_to(user)` and takes the first few open items
-with the count and overdue count of them all (window aggregates). The six sections are read
+Each section starts from its record's `visible_to(user)` and takes the first few open items,
+with how many there are and how many are overdue counted up to COUNTED: past that the page
+says "100+", and the count costs the same however much is open. The six sections are read
 in one statement, a UNION ALL of their rows, each row carrying what the page shows of its
 record as one JSON object: the page answers in one query however many records there are,
 and renders the same few rows however many are open. (Building and planning a query costs
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Q, QuerySet, Value, Window
+from django.db.models import IntegerField, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from ssp.scope import scope_of, stand_in_scope
 from ssp.statements import Prepared, StandIns, prepare, record
 
 SHOWN = 5  # items listed per section; each section links to its full list
+COUNTED = 100  # each section's records counted up to this many: the page shows "100+"
 ACKNOWLEDGE_WITHIN = timedelta(days=2)
 ANSWER_WITHIN = timedelta(days=3)
 # Each section's title and the model of its records, in the page's order.
@@ -43,8 +45,27 @@ SECTIONS = {
 class Section:
     title: str
     items: list
-    count: int = 0
-    overdue: int = 0
+    count: int = 0  # at most COUNTED
+    overdue: int = 0  # at most COUNTED
+
+    @property
+    def count_shown(self) -> str:
+        return _shown(self.count)
+
+    @property
+    def overdue_shown(self) -> str:
+        return _shown(self.overdue)
+
+
+def _shown(count: int) -> str:
+    return f"{COUNTED}+" if count >= COUNTED else str(count)
+
+
+class _CountedTo(Subquery):
+    """How many rows a sliced queryset finds: no more than its slice's end."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
 
 
 @dataclass
@@ -58,28 +79,32 @@ class _Part:
     overdue: Q | None = None
 
     def rows(self, key: str) -> QuerySet:
-        """The first SHOWN rows, with the total and the overdue count of them all.
+        """The first SHOWN rows, with the total and the overdue count, each up to COUNTED.
 
-        Window aggregates over the whole filtered set ride along with the few rows fetched,
-        so the page's cost does not grow with what is open beyond what it shows; the row
-        number keeps the section's order through the UNION.
+        The counts ride along with the few rows fetched, each a read that stops at COUNTED
+        rows, so the page's cost does not grow with what is open; the row number keeps the
+        section's order through the UNION.
         """
         shows = {path: path for path in self.shows}
         # Each foreign key followed, so the related record can be built with its key.
         followed = {path.split("__")[0] for path in self.shows if "__" in path}
         shows.update({name: name for name in followed})
-        overdue = Window(Count("pk", filter=self.overdue)) if self.overdue else Value(0)
+        overdue = _count(self.queryset.filter(self.overdue)) if self.overdue else Value(0)
         return (
             self.queryset.order_by(*self.order)
             .annotate(
                 section=Value(key),
                 position=Window(RowNumber(), order_by=list(self.order)),
-                total=Window(Count("pk")),
+                total=_count(self.queryset),
                 overdue_total=overdue,
                 shown=JSONObject(**shows),
             )
             .values("section", "position", "total", "overdue_total", "shown")[:SHOWN]
         )
+
+
+def _count(queryset: QuerySet) -> _CountedTo:
+    return _CountedTo(queryset.order_by().values("pk")[:COUNTED])
 
 
 def caseload(user, school=None) -> dict[str, Section]:
@@ -198,7 +223,9 @@ def _parts(user, school_id, *, acknowledge_by, answer_by, today) -> dict[str, _P
         ),
         "referrals": _Part(
             Referral.objects.visible_to(user).filter(here).open(),
-            ("follow_up_on", "-made_at"),
+            # The earliest follow-up first (none last), then the newest: for open referrals
+            # the list's stored ranks give that order, and their index walks it.
+            ("-open_rank", "-follow_up_rank", "-made_at"),
             (
                 "code",
                 "reference",

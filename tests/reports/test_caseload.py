@@ -9,6 +9,7 @@ from incidents.services import (
     enquiry_open,
 )
 from referrals.models import ConferenceAction
+from reports.caseload import COUNTED
 
 HOME = "/"
 
@@ -140,6 +141,43 @@ def test_each_section_lists_a_few_items_and_counts_them_all(
     assert sections["referrals"].count == 8 and sections["referrals"].overdue == 8
     assert len(sections["referrals"].items) == 5
     assert "8 overdue" in body
+
+
+def test_past_a_hundred_a_section_says_so_and_counts_no_further(
+    client, busy_school_a, scheme, school_a, pupil_a, sspo_a
+):
+    """The count costs the same however much is open: it stops at COUNTED, shown as "100+"."""
+    from referrals.models import Referral
+
+    def referrals(count, prefix, **fields):
+        Referral.objects.bulk_create(
+            Referral(
+                reference=f"{prefix}-{n:04d}",
+                school=school_a,
+                pupil=pupil_a,
+                scheme=scheme,
+                purpose="diversion",
+                reason="Reason",
+                young_person_consent="given",
+                parent_consent="given",
+                made_by=sspo_a,
+                **fields,
+            )
+            for n in range(count)
+        )
+
+    due = timezone.localdate() - datetime.timedelta(days=1)
+    referrals(COUNTED - 4, "RD", follow_up_on=due)  # with the fixture's: 97 overdue
+    referrals(2, "RL", follow_up_on=due + datetime.timedelta(days=30))
+    body, sections = caseload_of(client, sspo_a)
+    assert (sections["referrals"].count, sections["referrals"].overdue) == (99, 97)
+    assert ">99</p>" in body and "97 overdue" in body and "100+" not in body
+    referrals(5, "RM", follow_up_on=due)
+    body, sections = caseload_of(client, sspo_a)
+    assert (sections["referrals"].count, sections["referrals"].overdue) == (COUNTED, COUNTED)
+    assert "100+ overdue" in body
+    # Other sections keep their own counts.
+    assert sections["incidents"].count == 1 and ">1</p>" in body
 
 
 def test_each_section_keeps_its_order_and_its_first_items(
