@@ -222,6 +222,15 @@ class Concern(models.Model):
                 condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
                 name="concern_police_open",
             ),
+            # ... and its first few in its order, across the force's open concerns: a walk
+            # that stops after a page, however many are open (reports/caseload.py). The
+            # planner takes it once it knows how few concerns are open (the statistics in
+            # migration 0016).
+            models.Index(
+                fields=["acknowledged_at", "-immediate_risk", "triaged_at", "school"],
+                condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
+                name="concern_caseload_order",
+            ),
             # The overview's charts: a school's concerns logged since a date, counted by
             # month and category and timed to triage, from the index alone.
             models.Index(

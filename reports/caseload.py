@@ -1,11 +1,13 @@
 """The SSPO's caseload: everything they are doing for their schools, on one page.
 
 Each section starts from its record's `visible_to(user)` and takes the first few open items,
-with how many there are and how many are overdue counted up to COUNTED: past that the page
-says "100+", and the count costs the same however much is open. The six sections are read
-in one statement, a UNION ALL of their rows, each row carrying what the page shows of its
-record as one JSON object: the page answers in one query however many records there are,
-and renders the same few rows however many are open. (Building and planning a query costs
+with how many there are and how many are overdue. Where open work piles up (shared concerns,
+incidents, referrals) each count is a read that stops at COUNTED rows, and the page says
+"100+" past it: the count costs the same however much is open. The others are counted
+whole, by window aggregates over the rows read. The six sections are read in one
+statement, a UNION ALL of their rows, each row carrying what the page shows of its record
+as one JSON object: the page answers in one query however many records there are, and
+renders the same few rows however many are open. (Building and planning a query costs
 more here than running it, so six queries cost noticeably more than one.)
 """
 
@@ -16,7 +18,7 @@ from datetime import timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import IntegerField, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
@@ -27,7 +29,7 @@ from ssp.scope import scope_of, stand_in_scope
 from ssp.statements import Prepared, StandIns, prepare, record
 
 SHOWN = 5  # items listed per section; each section links to its full list
-COUNTED = 100  # each section's records counted up to this many: the page shows "100+"
+COUNTED = 100  # a busy section's records are counted up to this many: the page shows "100+"
 ACKNOWLEDGE_WITHIN = timedelta(days=2)
 ANSWER_WITHIN = timedelta(days=3)
 # Each section's title and the model of its records, in the page's order.
@@ -39,26 +41,28 @@ SECTIONS = {
     "enquiries": ("Enquiries waiting for your answer", Enquiry),
     "session_requests": ("Session requests waiting", SessionRequest),
 }
+# The sections where open work piles up, counted up to COUNTED.
+CAPPED = {"concerns", "incidents", "referrals"}
 
 
 @dataclass
 class Section:
     title: str
     items: list
-    count: int = 0  # at most COUNTED
-    overdue: int = 0  # at most COUNTED
+    count: int = 0
+    overdue: int = 0
+    capped: bool = False  # counts stop at COUNTED
 
     @property
     def count_shown(self) -> str:
-        return _shown(self.count)
+        return self._shown(self.count)
 
     @property
     def overdue_shown(self) -> str:
-        return _shown(self.overdue)
+        return self._shown(self.overdue)
 
-
-def _shown(count: int) -> str:
-    return f"{COUNTED}+" if count >= COUNTED else str(count)
+    def _shown(self, count: int) -> str:
+        return f"{COUNTED}+" if self.capped and count >= COUNTED else str(count)
 
 
 class _CountedTo(Subquery):
@@ -79,23 +83,29 @@ class _Part:
     overdue: Q | None = None
 
     def rows(self, key: str) -> QuerySet:
-        """The first SHOWN rows, with the total and the overdue count, each up to COUNTED.
+        """The first SHOWN rows, with the total and the overdue count.
 
-        The counts ride along with the few rows fetched, each a read that stops at COUNTED
-        rows, so the page's cost does not grow with what is open; the row number keeps the
-        section's order through the UNION.
+        The counts ride along with the few rows fetched: reads that stop at COUNTED rows
+        when capped, so the page's cost does not grow with what is open, else window
+        aggregates over every row read. The row number keeps the section's order through
+        the UNION.
         """
         shows = {path: path for path in self.shows}
         # Each foreign key followed, so the related record can be built with its key.
         followed = {path.split("__")[0] for path in self.shows if "__" in path}
         shows.update({name: name for name in followed})
-        overdue = _count(self.queryset.filter(self.overdue)) if self.overdue else Value(0)
+        if key in CAPPED:
+            overdue = _count(self.queryset.filter(self.overdue)) if self.overdue else Value(0)
+            total = _count(self.queryset)
+        else:
+            overdue = Window(Count("pk", filter=self.overdue)) if self.overdue else Value(0)
+            total = Window(Count("pk"))
         return (
             self.queryset.order_by(*self.order)
             .annotate(
                 section=Value(key),
                 position=Window(RowNumber(), order_by=list(self.order)),
-                total=_count(self.queryset),
+                total=total,
                 overdue_total=overdue,
                 shown=JSONObject(**shows),
             )
@@ -115,7 +125,9 @@ def caseload(user, school=None) -> dict[str, Section]:
     """
     values = request_values(user, school, timezone.now())
     alias = Concern.objects.db
-    sections = {key: Section(title, []) for key, (title, _) in SECTIONS.items()}
+    sections = {
+        key: Section(title, [], capped=key in CAPPED) for key, (title, _) in SECTIONS.items()
+    }
     rows = [
         row
         for statement in statements_for(alias, user.role, values)

@@ -125,8 +125,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # (it multiplies its conditions' separate statistics) it started two workers to sort a
     # few hundred: 4 to 5 ms of starting them, more than the read itself. A request
     # served beside others on a few cores has no idle core to give them either.
+    # No JIT compilation either, for the same overestimates: a statement estimated past
+    # jit_above_cost (the caseload's, counting a few hundred rows it thought were 15,000)
+    # spent 130 ms compiling itself to run in 4.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0"
+    _options["options"] = (
+        f"{_options.get('options', '')} -c max_parallel_workers_per_gather=0 -c jit=off"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 if DEBUG and DATABASES["default"].get("HOST", "") not in _LOCAL_HOSTS:

@@ -283,3 +283,25 @@ def test_a_database_without_unions_of_sliced_parts_reads_each_section_on_its_own
 
     assert shown(apart) == shown(union)
     assert sum(s.count for s in apart.values()) == 5
+
+
+def test_the_planner_knows_how_few_concerns_are_open(db):
+    """incidents 0016: without statistics of status and police outcome together,
+    PostgreSQL sorted every concern it wrongly thought open instead of walking the
+    caseload's index (concern_caseload_order)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxkeys::text FROM pg_statistic_ext WHERE stxname = %s",
+            ["concern_status_outcome_school"],
+        )
+        assert cursor.fetchone() is not None
+
+
+def test_only_the_busy_sections_stop_counting():
+    from reports.caseload import Section
+
+    assert Section("Open incidents", [], count=COUNTED, capped=True).count_shown == "100+"
+    assert Section("Actions", [], count=150, overdue=120).count_shown == "150"
+    assert Section("Actions", [], count=150, overdue=120).overdue_shown == "120"

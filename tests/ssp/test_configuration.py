@@ -184,10 +184,13 @@ def test_history_records_the_acting_user(client, head_a, school_a, spoc_a):
 
 
 @pytest.mark.django_db
-def test_the_portals_statements_start_no_parallel_workers():
-    # ssp/settings.py: a page's few dozen rows are read faster than two workers start.
+def test_the_portals_statements_start_no_parallel_workers_and_compile_nothing():
+    # ssp/settings.py: a page's few dozen rows are read faster than two workers start, or
+    # than a statement estimated at thousands is compiled.
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
