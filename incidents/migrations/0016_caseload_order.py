@@ -13,7 +13,13 @@ def _create_statistics(apps, schema_editor):
             f"CREATE STATISTICS {STATISTICS} (dependencies, mcv) "
             "ON status, police_outcome, school_id FROM incidents_concern"
         )
-        schema_editor.execute("ANALYZE incidents_concern")
+        # Built now where there are concerns to read. Not on an empty table: analysed
+        # empty, it would be planned as empty (a sequential scan for each foreign-key
+        # check) until autovacuum looked again; the statistics come with that look.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM incidents_concern)")
+            if cursor.fetchone()[0]:
+                schema_editor.execute("ANALYZE incidents_concern")
 
 
 def _drop_statistics(apps, schema_editor):
