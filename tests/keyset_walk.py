@@ -30,3 +30,13 @@ def walk(client, url, query, row=UUID):
         assert "OFFSET" not in " ".join(q["sql"] for q in captured.captured_queries)
         query = link(body, "next")
     return codes, queries
+
+
+def walk_by_school(client, url, query):
+    """walk() after a first request (the session's own writes), asserting the pages were
+    read school by school: one UNION ALL statement of per-school parts (ssp.keyset)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        codes, queries = walk(client, url, query)
+    assert "UNION ALL" in " ".join(q["sql"] for q in captured.captured_queries)
+    return codes, queries
