@@ -222,6 +222,18 @@ class Concern(models.Model):
                 condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
                 name="concern_police_open",
             ),
+            # ... those not yet acknowledged, by school and triage time: the overdue count
+            # reads the late ones of the person's schools and stops at a hundred, rather
+            # than AND every open concern with every unacknowledged one (reports/caseload.py).
+            models.Index(
+                fields=["school", "triaged_at"],
+                condition=Q(
+                    status__in=["shared", "early_intervention"],
+                    police_outcome="",
+                    acknowledged_at__isnull=True,
+                ),
+                name="concern_police_unacknowledged",
+            ),
             # ... and its first few in its order, across the force's open concerns: a walk
             # that stops after a page, however many are open (reports/caseload.py). The
             # planner takes it once it knows how few concerns are open (the statistics in
@@ -701,6 +713,15 @@ class Enquiry(models.Model):
                 fields=["school", "-last_message_at", "-id"], name="enquiry_school_latest"
             ),
             models.Index(fields=["-last_message_at", "-id"], name="enquiry_team_latest"),
+            # The SSPO's caseload: the open enquiries waiting for the police, by school and
+            # the time of their last message, so the section reads only those of the
+            # person's schools (reports/caseload.py) rather than walk every school's
+            # enquiries by date.
+            models.Index(
+                fields=["school", "last_message_at"],
+                condition=Q(status="open", awaiting="police"),
+                name="enquiry_police_waiting",
+            ),
         ]
 
     def __str__(self):

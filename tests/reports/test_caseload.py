@@ -180,6 +180,51 @@ def test_past_a_hundred_a_section_says_so_and_counts_no_further(
     assert sections["incidents"].count == 1 and ">1</p>" in body
 
 
+def test_enquiries_waiting_for_the_police_stop_counting_past_a_hundred(
+    client, busy_school_a, school_a, sspo_a, spoc_a
+):
+    """In a busy force the enquiries waiting for the police pile up too: counted up to
+    COUNTED, the oldest first."""
+    from incidents.models import Enquiry
+
+    now = timezone.now()
+
+    def enquiries(count, prefix, days_ago):
+        return Enquiry.objects.bulk_create(
+            Enquiry(
+                school=school_a,
+                sspo=sspo_a,
+                about=Enquiry.About.GENERAL,
+                subject=f"{prefix} {n:03d}",
+                opened_by=spoc_a,
+                awaiting="police",
+                last_message_at=now - datetime.timedelta(days=days_ago, minutes=n),
+            )
+            for n in range(count)
+        )
+
+    late = enquiries(COUNTED - 4, "Late", days_ago=4)  # waiting past the three days
+    enquiries(2, "Recent", days_ago=1)
+    # Answered by the police, or waiting for the school: not the police's to answer.
+    Enquiry.objects.filter(pk__in=[e.pk for e in enquiries(3, "Answered", days_ago=9)]).update(
+        status=Enquiry.Status.ANSWERED
+    )
+    Enquiry.objects.filter(pk__in=[e.pk for e in enquiries(3, "School", days_ago=9)]).update(
+        awaiting="school"
+    )
+    body, sections = caseload_of(client, sspo_a)
+    # With the fixture's, asked just now: 99, of which 96 late.
+    assert (sections["enquiries"].count, sections["enquiries"].overdue) == (99, 96)
+    assert "96 overdue" in body and "100+" not in body
+    oldest = sorted(late, key=lambda e: e.last_message_at)[:5]
+    assert [e.subject for e in sections["enquiries"].items] == [e.subject for e in oldest]
+    assert all(e.overdue for e in sections["enquiries"].items)
+    enquiries(5, "Later", days_ago=5)
+    body, sections = caseload_of(client, sspo_a)
+    assert (sections["enquiries"].count, sections["enquiries"].overdue) == (COUNTED, COUNTED)
+    assert sections["enquiries"].count_shown == "100+" and "100+ overdue" in body
+
+
 def test_each_section_keeps_its_order_and_its_first_items(
     client, busy_school_a, make_incident, make_referral, school_a, pupil_a, sspo_a
 ):
