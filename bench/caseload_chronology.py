@@ -603,6 +603,7 @@ def _conference(rng, cast, police, batch, now, school, pupils):
     for k in range(rng.randrange(2, 5)):
         done = _RESOLVED[0] or rng.random() < 0.8
         action = ConferenceAction(
+            school_id=school,
             description=f"Action {k}: offer support",
             owner="Youth service",
             due_on=(recorded_at + timedelta(days=rng.randrange(7, 60))).date(),

@@ -248,15 +248,21 @@ class ReferralEvent(models.Model):
         return Referral.Status(self.to_status).label if self.to_status else ""
 
 
+def _conference_schools(user) -> Q | None:
+    """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only: the
+    schools whose conferences, and their actions, the person may see (None: no school)."""
+    role = getattr(user, "role", None)
+    if role in CASE_OFFICERS:
+        return Q(school_id__in=School.objects.visible_ids(user))
+    if role in SCHOOL_LEADS:
+        return Q(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
+    return None
+
+
 class ConferenceQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only."""
-        role = getattr(user, "role", None)
-        if role in CASE_OFFICERS:
-            return self.filter(school_id__in=School.objects.visible_ids(user))
-        if role in SCHOOL_LEADS:
-            return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
-        return self.none()
+        schools = _conference_schools(user)
+        return self.none() if schools is None else self.filter(schools)
 
 
 class Conference(models.Model):
@@ -291,9 +297,22 @@ class Conference(models.Model):
         return f"Case conference {self.held_on:%d %B %Y}"
 
 
+class ConferenceActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Whoever may see the conference: by the school it carries."""
+        schools = _conference_schools(user)
+        return self.none() if schools is None else self.filter(schools)
+
+
 class ConferenceAction(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     conference = models.ForeignKey(Conference, on_delete=models.PROTECT, related_name="actions")
+    # The conference's school, kept on the action so a person's open actions are read from
+    # their schools' own index (conference_action_school_open), not through every conference
+    # of those schools.
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="conference_actions", editable=False
+    )
     description = models.TextField()
     owner = models.CharField(max_length=200, help_text="A person or agency.")
     due_on = models.DateField("due date")
@@ -301,19 +320,26 @@ class ConferenceAction(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    objects = ConferenceActionQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
-            # The caseload's and the overview's open actions: from each of the person's
-            # schools' conferences straight to its open actions, by due date, so neither
-            # page reads every action (done ones pile up) of every school.
+            # A conference's open actions, by due date: its page, and the chronology.
             models.Index(
                 fields=["conference", "due_on"],
                 condition=Q(done_at__isnull=True),
                 name="conference_action_open",
-            )
+            ),
+            # The caseload's and the overview's: a person's schools' open actions, by due
+            # date, so neither page reads every conference, nor every action (done ones
+            # pile up), of those schools.
+            models.Index(
+                fields=["school", "due_on"],
+                condition=Q(done_at__isnull=True),
+                name="conference_action_school_open",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -324,6 +350,13 @@ class ConferenceAction(models.Model):
 
     def __str__(self):
         return f"Action due {self.due_on:%d %B %Y}"
+
+    def save(self, *args, **kwargs):
+        # Always the conference's, taken when the action is added: a conference never
+        # changes school.
+        if self._state.adding:
+            self.school_id = self.conference.school_id
+        super().save(*args, **kwargs)
 
     @property
     def is_done(self) -> bool:

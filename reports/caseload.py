@@ -24,7 +24,7 @@ from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
 from incidents.models import Concern, Enquiry, Incident, Side
-from referrals.models import Conference, ConferenceAction, Referral
+from referrals.models import ConferenceAction, Referral
 from schools.models import SessionRequest, person_values, stand_in_person
 from ssp.scope import scope_of, stand_in_scope
 from ssp.statements import Prepared, StandIns, prepare, record
@@ -253,10 +253,7 @@ def _parts(user, school_id, *, acknowledge_by, answer_by, today) -> dict[str, _P
             Q(follow_up_on__lte=today),
         ),
         "actions": _Part(
-            ConferenceAction.objects.filter(
-                conference__in=Conference.objects.visible_to(user).filter(here),
-                done_at__isnull=True,
-            ),
+            ConferenceAction.objects.visible_to(user).filter(here, done_at__isnull=True),
             ("due_on",),
             ("description", "owner", "due_on", "conference__code"),
             Q(due_on__lt=today),

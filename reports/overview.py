@@ -648,14 +648,14 @@ def _caseload_query(part, school_ids, late, today):
         .order_by()  # no ordering inside a UNION (SQLite refuses it)
     )
     actions = (
-        ConferenceAction.objects.filter(conference__school_id__in=school_ids, done_at__isnull=True)
-        .values(school=F("conference__school_id"))
+        ConferenceAction.objects.filter(school_id__in=school_ids, done_at__isnull=True)
+        .values("school_id")
         .annotate(
             kind=Value("actions"),
             open=Count("pk"),
             overdue=Count("pk", filter=Q(due_on__lt=today)),
         )
-        .values_list("school", "kind", "open", "overdue")
+        .values_list("school_id", "kind", "open", "overdue")
         .order_by()
     )
     return incidents.union(referrals, actions, all=True)

@@ -51,7 +51,7 @@ def build(school, sspo, scheme, pupils, count):
         for i, c in enumerate(conferences)
     )
     ConferenceAction.objects.bulk_create(
-        ConferenceAction(conference=c, description="x", owner="o", due_on=today)
+        ConferenceAction(conference=c, school=school, description="x", owner="o", due_on=today)
         for c in conferences
     )
     Scheme.objects.bulk_create(
