@@ -150,6 +150,8 @@ def test_each_school_is_read_for_one_page_in_the_same_statement(
     assert len(reads) == 1
     assert reads[0].count("UNION ALL") == 1  # one part a school
     assert reads[0].count("LIMIT 26") == 3  # each part, and the page
+    # The access rule (the look for a share) is in each part, not again around them.
+    assert reads[0].count('FROM "incidents_share"') == 2
     # No more queries than an SSPO of one school makes for a page of theirs.
     _concerns(school_b, spoc_b, sspo_b, 30, prefix="S", now=timezone.now())
     client.force_login(sspo_b)
@@ -159,6 +161,17 @@ def test_each_school_is_read_for_one_page_in_the_same_statement(
     assert len(REFERENCE.findall(body)) == 25
     assert "UNION" not in " ".join(q["sql"] for q in one_school.captured_queries)
     assert len(one_school) == len(captured)
+
+
+def test_the_filters_are_left_out_around_the_parts_only_where_they_join_nothing(db):
+    """The rows the parts found are read without the filters the parts applied; but a
+    filter that joins (one row per related row) is kept, so the rows found stay the same."""
+    from ssp.keyset import _around
+
+    plain = Concern.objects.filter(status="shared", school_id__in=[1, 2])
+    assert "WHERE" in str(plain.query) and "WHERE" not in str(_around(plain).query)
+    joined = Concern.objects.filter(involved__role="victim")
+    assert str(_around(joined).query) == str(joined.query)
 
 
 def test_a_school_whose_agreement_lapsed_drops_out_of_every_part(client, two_schools, school_b):
