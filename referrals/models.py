@@ -248,21 +248,17 @@ class ReferralEvent(models.Model):
         return Referral.Status(self.to_status).label if self.to_status else ""
 
 
-def _conference_schools(user) -> Q | None:
-    """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only: the
-    schools whose conferences, and their actions, the person may see (None: no school)."""
-    role = getattr(user, "role", None)
-    if role in CASE_OFFICERS:
-        return Q(school_id__in=School.objects.visible_ids(user))
-    if role in SCHOOL_LEADS:
-        return Q(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
-    return None
-
-
 class ConferenceQuerySet(models.QuerySet):
+    """Conferences, and their actions, which carry the conference's school."""
+
     def visible_to(self, user):
-        schools = _conference_schools(user)
-        return self.none() if schools is None else self.filter(schools)
+        """The conference's school (SPOC, deputy, head) and force (SSPO, sergeant) only."""
+        role = getattr(user, "role", None)
+        if role in CASE_OFFICERS:
+            return self.filter(school_id__in=School.objects.visible_ids(user))
+        if role in SCHOOL_LEADS:
+            return self.filter(school__in=School.objects.held_as(user, *SCHOOL_LEADS))
+        return self.none()
 
 
 class Conference(models.Model):
@@ -297,13 +293,6 @@ class Conference(models.Model):
         return f"Case conference {self.held_on:%d %B %Y}"
 
 
-class ConferenceActionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Whoever may see the conference: by the school it carries."""
-        schools = _conference_schools(user)
-        return self.none() if schools is None else self.filter(schools)
-
-
 class ConferenceAction(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     conference = models.ForeignKey(Conference, on_delete=models.PROTECT, related_name="actions")
@@ -320,7 +309,8 @@ class ConferenceAction(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    objects = ConferenceActionQuerySet.as_manager()
+    # Whoever may see the conference sees its actions: the same rule, by the same school.
+    objects = ConferenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
