@@ -189,7 +189,7 @@ def test_enquiries_waiting_for_the_police_stop_counting_past_a_hundred(
 
     now = timezone.now()
 
-    def enquiries(count, prefix, days_ago):
+    def enquiries(count, prefix, days_ago, **fields):
         return Enquiry.objects.bulk_create(
             Enquiry(
                 school=school_a,
@@ -197,8 +197,8 @@ def test_enquiries_waiting_for_the_police_stop_counting_past_a_hundred(
                 about=Enquiry.About.GENERAL,
                 subject=f"{prefix} {n:03d}",
                 opened_by=spoc_a,
-                awaiting="police",
                 last_message_at=now - datetime.timedelta(days=days_ago, minutes=n),
+                **{"awaiting": "police", **fields},
             )
             for n in range(count)
         )
@@ -206,12 +206,8 @@ def test_enquiries_waiting_for_the_police_stop_counting_past_a_hundred(
     late = enquiries(COUNTED - 4, "Late", days_ago=4)  # waiting past the three days
     enquiries(2, "Recent", days_ago=1)
     # Answered by the police, or waiting for the school: not the police's to answer.
-    Enquiry.objects.filter(pk__in=[e.pk for e in enquiries(3, "Answered", days_ago=9)]).update(
-        status=Enquiry.Status.ANSWERED
-    )
-    Enquiry.objects.filter(pk__in=[e.pk for e in enquiries(3, "School", days_ago=9)]).update(
-        awaiting="school"
-    )
+    enquiries(3, "Answered", days_ago=9, status=Enquiry.Status.ANSWERED)
+    enquiries(3, "School", days_ago=9, awaiting="school")
     body, sections = caseload_of(client, sspo_a)
     # With the fixture's, asked just now: 99, of which 96 late.
     assert (sections["enquiries"].count, sections["enquiries"].overdue) == (99, 96)
