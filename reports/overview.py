@@ -210,10 +210,10 @@ class Overview:
 # a matter of the clock, which no write marks), or this many seconds pass (what is drawn is
 # large; its parts, below, are kept longer).
 FIGURES_KEPT_FOR = 600
-# What the figures are read from, in three parts, each kept on its own as well (kept_part):
-# a change to one draws the figures again without reading the others again. Not the
-# officers' user rows: each sign-in writes one (last_login), and an SSPO's changed name may
-# wait PARTS_KEPT_FOR["partnerships"].
+# What the figures are read from, in three parts, each kept on its own as well (kept_part,
+# and kept_caseload school by school): a change to one draws the figures again without
+# reading the others again. Not the officers' user rows: each sign-in writes one
+# (last_login), and an SSPO's changed name may wait PARTS_KEPT_FOR["partnerships"].
 PARTS = {
     # The partnerships' own facts: the agreement, whether it is in force and why not, the
     # SSPOs and the latest review. They change a few times a term.
@@ -224,15 +224,22 @@ PARTS = {
     "police": (Incident, Referral, Conference, ConferenceAction),
 }
 COUNTED = tuple(model for models in PARTS.values() for model in models)
-# How long (seconds) each part is kept at most. The partnerships' and the police's figures
-# move with the day (an agreement's expiry, a follow-up's date), which is in the key; the
-# concerns' with the clock too, and each is kept only until its next concern becomes
-# overdue. The hour bounds what no history row marks (a renamed SSPO), and a change whose
-# history row was numbered before the newest but seen after it.
-PARTS_KEPT_FOR = {"partnerships": 3600, "concerns": 3600, "police": 3600}
+# How long (seconds) the partnerships' part is kept at most. Its figures move with the day
+# (an agreement's expiry), which is in the key. The hour bounds what no history row marks (a
+# renamed SSPO), and a change whose history row was numbered before the newest but seen
+# after it.
+PARTS_KEPT_FOR = {"partnerships": 3600}
+# The concerns' and the police's parts are kept school by school (kept_caseload): after a
+# change only the schools whose records changed are counted again, found from the history
+# rows of these models (each carries its record's school; a record never changes school).
+# What no history row marks, they do not count; the day, the clock and the history rows
+# seen late (MONTHS_SETTLE) bound the rest.
+BY_SCHOOL = {"concerns": (Concern,), "police": (Incident, Referral, ConferenceAction)}
+# How long (seconds) the cache may hold them: the key names the day.
+BY_SCHOOL_KEPT_FOR = 24 * 3600
 # The keys' prefix, with the form of what is kept under them: a new form gets new keys, so
 # a process never reads what an older release kept in another form.
-KEPT = "overview2"
+KEPT = "overview3"
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -257,10 +264,9 @@ def kept_figures(user, school_ids, draw) -> SafeString:
     return mark_safe(kept[1])  # drawn by the portal's own template, escaped as it was drawn
 
 
-def kept_part(part, user, school_ids, changes, read, until=None):
+def kept_part(part, user, school_ids, changes, read):
     """read(), kept for the same scope and day until a record of this part's models changes
-    (changes: _last_changes()), PARTS_KEPT_FOR[part] passes, or the moment until(value)
-    says it may no longer be right. Without `changes`, read now."""
+    (changes: _last_changes()) or PARTS_KEPT_FOR[part] passes. Without `changes`, read now."""
     if changes is None:
         return read()
     key = kept_key(part, user, school_ids, changes)
@@ -270,7 +276,7 @@ def kept_part(part, user, school_ids, changes, read, until=None):
     # Checked here by the portal's own clock, as well as by the cache's expiry.
     if kept is None or now >= kept[0]:
         value = read()
-        kept = (_until(now, kept_for, until(value) if until else None), value)
+        kept = (_until(now, kept_for), value)
         cache.set(key, kept, kept_for)
     return kept[1]
 
@@ -284,7 +290,10 @@ def _until(now, kept_for, changes_at=None) -> datetime.datetime:
 
 def kept_key(what, user, school_ids, changes=None) -> str:
     """The key of what is kept ("figures", or one of PARTS) for this person's scope, as of
-    `changes` (the newest now, if not given): a part's key reads only its own models'."""
+    `changes` (the newest now, if not given): a part's key reads only its own models'. A
+    part kept school by school has one key for the schools and the day (by_school_key)."""
+    if what in BY_SCHOOL:
+        return by_school_key(what, school_ids, timezone.localdate())
     changes = _last_changes() if changes is None else changes
     if what in PARTS:
         newest = _by_model(changes)
@@ -293,6 +302,13 @@ def kept_key(what, user, school_ids, changes=None) -> str:
     scope = ",".join(map(str, sorted(school_ids)))
     digest = hashlib.sha256(f"{scope}|{','.join(map(str, changes))}".encode()).hexdigest()
     return f"{KEPT}:{what}:{user.role}:{force}:{timezone.localdate():%Y-%m-%d}:{digest}"
+
+
+def by_school_key(part, school_ids, today) -> str:
+    """The key of a part kept school by school (kept_caseload) for a set of schools and a
+    day: the figures are each school's own, so they name no person or role."""
+    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
+    return f"{KEPT}:{part}:{today:%Y-%m-%d}:{digest}"
 
 
 def _by_model(changes) -> dict:
@@ -365,15 +381,8 @@ def _partnership_rows(
         lambda: partnership_facts(user, school_ids, today),
     )
     open_, overdue, overdue_from = {}, {}, None
-    for part in ("concerns", "police"):
-        found = kept_part(
-            part,
-            user,
-            school_ids,
-            changes,
-            lambda part=part: _caseload(part, school_ids, timezone.now(), today),
-            until=lambda found: found.overdue_from,
-        )
+    for part in BY_SCHOOL:
+        found = kept_caseload(part, school_ids, changes, today)
         open_.update(found.open)
         overdue.update(found.overdue)
         overdue_from = found.overdue_from or overdue_from
@@ -551,20 +560,109 @@ class Caseload(NamedTuple):
     overdue_from: datetime.datetime | None = None
 
 
+class Counted(NamedTuple):
+    """One school's open and overdue items of one part, as counted (kept_caseload)."""
+
+    until: datetime.datetime  # when it must be counted again, with no write: see _counted
+    open: dict  # {kind: open items}
+    overdue: dict  # {kind: overdue items}
+    overdue_from: datetime.datetime | None  # as Caseload's, for this school
+
+
 def _caseload(part, school_ids, now, today) -> Caseload:
     """Open and overdue items per school and kind, of one part: "concerns" (those with the
-    police) or "police" (incidents, referrals and conference actions: three GROUP BYs in a
-    UNION). One query, built once per process for each number of schools (ssp.statements)."""
+    police) or "police" (incidents, referrals and conference actions)."""
+    return _together(_count(part, school_ids, now, today))
+
+
+def _count(part, school_ids, now, today) -> dict[int, Counted]:
+    """Each school's Counted, of one part (three GROUP BYs in a UNION for "police"). One
+    query, built once per process for each number of schools (ssp.statements)."""
     if not school_ids:
-        return Caseload({}, {})
+        return {}
     values = {"schools": list(school_ids), "late": now - ACKNOWLEDGE_WITHIN, "today": today}
     statement = _caseload_statement(Concern.objects.db, part, len(school_ids))
-    open_, overdue, first = {}, {}, []
+    found = {school_id: ({}, {}, []) for school_id in school_ids}
     for school_id, kind, count, late_count, *on_time in statement.rows(values):
-        open_[(school_id, kind)] = count
-        overdue[(school_id, kind)] = late_count
+        open_, overdue, first = found[school_id]
+        open_[kind], overdue[kind] = count, late_count
         first += [triaged for triaged in on_time if triaged is not None]
-    return Caseload(open_, overdue, min(first) + ACKNOWLEDGE_WITHIN if first else None)
+    # Counted again at the day's end (what is overdue moves with the day), or when the
+    # first concern still on time becomes overdue (the clock alone changes that).
+    midnight = _start(today + datetime.timedelta(days=1))
+    counted = {}
+    for school_id, (open_, overdue, first) in found.items():
+        overdue_from = min(first) + ACKNOWLEDGE_WITHIN if first else None
+        until = min(midnight, overdue_from) if overdue_from else midnight
+        counted[school_id] = Counted(until, open_, overdue, overdue_from)
+    return counted
+
+
+def _together(counted) -> Caseload:
+    """Schools' Counted, as one Caseload."""
+    open_, overdue = {}, {}
+    for school_id, found in counted.items():
+        open_.update({(school_id, kind): n for kind, n in found.open.items()})
+        overdue.update({(school_id, kind): n for kind, n in found.overdue.items()})
+    first = [found.overdue_from for found in counted.values() if found.overdue_from]
+    return Caseload(open_, overdue, min(first, default=None))
+
+
+def kept_caseload(part, school_ids, changes, today) -> Caseload:
+    """_caseload(part, ...), kept school by school for the schools and the day: counted
+    again are only the schools with a history row of the part's models (BY_SCHOOL) not seen
+    when they were last counted, and those whose figures the clock has moved (Counted.until).
+    Without `changes` (_last_changes()), counted now.
+
+    The history rows are looked along as month_figures looks (MONTHS_SETTLE): when a newer
+    row has been numbered, or an hour after the last look, from an hour before the last
+    look, past the rows already seen; and read before counting, so that every row seen is
+    in the counts."""
+    now = timezone.now()
+    if changes is None or not school_ids:
+        return _caseload(part, school_ids, now, today)
+    models = BY_SCHOOL[part]
+    newest = _by_model(changes)
+    marks = tuple(newest[model] for model in models)
+    key = by_school_key(part, school_ids, today)
+    kept = cache.get(key)
+    if kept is None:
+        # Read before counting, so that every row seen is in the counts.
+        checked_at, seen, counted = now, _seen(_recent_rows(models, since=now), now), {}
+    else:
+        checked_at, checked_marks, seen, counted = kept
+        if marks != checked_marks or (now - checked_at).total_seconds() >= MONTHS_SETTLE:
+            rows = _recent_rows(models, since=checked_at)
+            changed = {school_id for row, (school_id, _) in rows.items() if row not in seen}
+            counted = {key: found for key, found in counted.items() if key not in changed}
+            checked_at, seen = now, _seen(rows, now)
+    due = {school_id for school_id in school_ids if school_id not in counted}
+    due |= {school_id for school_id, found in counted.items() if now >= found.until}
+    if due or checked_at == now:
+        counted = {**counted, **_count(part, sorted(due), now, today)}
+        cache.set(key, (checked_at, marks, seen, counted), BY_SCHOOL_KEPT_FOR)
+    return _together({school_id: counted[school_id] for school_id in school_ids})
+
+
+def _recent_rows(models, *, since) -> dict:
+    """{(model, history row): (school, written at)} of the models' history rows written
+    since a moment less MONTHS_SETTLE, in one query: a step along each history's dates."""
+    settled = since - datetime.timedelta(seconds=MONTHS_SETTLE)
+    first, *more = (
+        model.history.filter(history_date__gte=settled)
+        .order_by()
+        .values_list(Value(i), "history_id", "school_id", "history_date")
+        for i, model in enumerate(models)
+    )
+    rows = first.union(*more, all=True) if more else first
+    return {(i, history_id): (school_id, at) for i, history_id, school_id, at in rows}
+
+
+def _seen(rows, now) -> frozenset:
+    """The rows to remember as seen: those a look from now on may find again (written since
+    now less MONTHS_SETTLE)."""
+    since = now - datetime.timedelta(seconds=MONTHS_SETTLE)
+    return frozenset(row for row, (_, at) in rows.items() if at >= since)
 
 
 class WithThePolice(NamedTuple):
@@ -575,17 +673,10 @@ class WithThePolice(NamedTuple):
 def with_the_police(user, school_ids) -> WithThePolice:
     """The shared concerns of these schools still with the police, and how many of them
     have waited over 2 days for an acknowledgement, for a home page: the overview's own
-    count, and kept as the overview keeps it (kept_part), so the page does not count the
-    force's open concerns again while none of them has changed."""
-    today = timezone.localdate()
-    caseload = kept_part(
-        "concerns",
-        user,
-        school_ids,
-        _last_changes() if school_ids else None,
-        lambda: _caseload("concerns", school_ids, timezone.now(), today),
-        until=lambda found: found.overdue_from,
-    )
+    count, and kept as the overview keeps it (kept_caseload), so the page counts again only
+    the schools whose concerns have changed."""
+    changes = _last_changes() if school_ids else None
+    caseload = kept_caseload("concerns", school_ids, changes, timezone.localdate())
     return WithThePolice(sum(caseload.open.values()), sum(caseload.overdue.values()))
 
 

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -635,6 +636,18 @@ def counts_concerns(queries) -> bool:
     return any('"police_outcome"' in query["sql"] for query in queries)
 
 
+def schools_counted(queries, table) -> set[int]:
+    """The schools whose open rows of a table the caseload's counts read (school_id IN
+    (...)); for the concerns, their count with the police, not the months'."""
+    found = set()
+    for query in queries:
+        if table == "incidents_concern" and '"police_outcome"' not in query["sql"]:
+            continue
+        for ids in re.findall(rf'"{table}"\."school_id" IN \(([^)]*)\)', query["sql"]):
+            found |= {int(pk) for pk in ids.split(",")}
+    return found
+
+
 def test_after_a_new_incident_only_the_police_records_are_counted_again(
     client, records, sergeant, school_a, make_incident, django_assert_max_num_queries
 ):
@@ -647,6 +660,7 @@ def test_after_a_new_incident_only_the_police_records_are_counted_again(
     assert "In force until" in body and "Amber" in body  # the partnerships' facts, as kept
     assert "1</strong> shared concern not acknowledged" in body  # the concerns, as kept
     assert reads(drawn.captured_queries, "incidents_incident")
+    assert schools_counted(drawn.captured_queries, "incidents_incident") == {school_a.pk}
     assert not reads(drawn.captured_queries, "agreements_partnership")
     assert not counts_concerns(drawn.captured_queries)
 
@@ -670,6 +684,8 @@ def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
     assert "2 shared concerns to acknowledge" in body  # counted again
     assert "2 open incidents" in body and "Amber" in body  # the rest, as kept
     assert counts_concerns(drawn.captured_queries)
+    # Counted again for its own school only: the other schools' counts are as kept.
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_a.pk}
     assert not reads(drawn.captured_queries, "incidents_incident")
     assert not reads(drawn.captured_queries, "agreements_partnership")
 
@@ -720,8 +736,8 @@ def test_a_renamed_school_and_officer_show_on_the_next_request(
 def test_when_the_figures_expire_they_are_drawn_again_from_the_parts_kept_longer(
     client, records, sergeant
 ):
-    # What is drawn is kept ten minutes; the parts it is drawn from an hour, as nothing in
-    # them moves with the clock until the day turns (no shared concern here is on time).
+    # What is drawn is kept ten minutes; the partnerships' facts an hour, and the caseload
+    # until the day turns (no shared concern here is on time).
     client.force_login(sergeant)
     client.get(PAGE)
 
@@ -739,10 +755,20 @@ def test_when_the_figures_expire_they_are_drawn_again_from_the_parts_kept_longer
     assert not counts_concerns(queries)
     assert not reads(queries, "incidents_incident")
     assert not reads(queries, "agreements_partnership")
-    longer = max(team_figures.PARTS_KEPT_FOR.values())
+    longer = team_figures.PARTS_KEPT_FOR["partnerships"]
     queries = drawn_at(NOW + datetime.timedelta(seconds=longer))
-    assert counts_concerns(queries)
-    assert reads(queries, "incidents_incident") and reads(queries, "agreements_partnership")
+    assert reads(queries, "agreements_partnership")
+    # The caseload is kept school by school for the day: after an hour its records' history
+    # is looked along for a change seen late, and with none found nothing is counted again.
+    assert reads(queries, "incidents_historicalconcern")
+    assert reads(queries, "incidents_historicalincident")
+    assert not counts_concerns(queries)
+    assert not reads(queries, "incidents_incident")
+    queries = drawn_at(at(2026, 11, 21, 0, 1))  # the day has turned: every school again
+    assert schools_counted(queries, "incidents_concern") == set(
+        team_figures.scope_school_ids(sergeant)
+    )
+    assert reads(queries, "incidents_incident")
 
 
 def test_the_figures_are_drawn_again_when_a_concern_on_time_becomes_overdue(
@@ -811,14 +837,19 @@ def test_each_part_is_kept_until_its_own_records_change(
     def key(what, person=sergeant, now=changes):
         return team_figures.kept_key(what, person, schools, now)
 
-    for part, own in (("partnerships", agreements), ("concerns", concerns), ("police", police)):
-        assert key(part, now=own) != key(part)
-        for other in {agreements, concerns, police} - {own}:
-            assert key(part, now=other) == key(part)
+    assert key("partnerships", now=agreements) != key("partnerships")
+    for other in (concerns, police):
+        assert key("partnerships", now=other) == key("partnerships")
+    # The caseload is kept school by school under one key for the schools and the day: it
+    # is changed by its own records, school by school, not by a new key.
+    for part in team_figures.BY_SCHOOL:
+        for changed in (agreements, concerns, police):
+            assert key(part, now=changed) == key(part)
     for changed in (agreements, concerns, police):
         assert key("figures", now=changed) != key("figures")
     # Never another scope's, nor another day's.
-    assert key("concerns", person=head_a) != key("concerns")
+    assert key("concerns", person=head_a) == key("concerns")  # the same school: its own counts
+    assert key("partnerships", person=head_a) != key("partnerships")
     assert team_figures.kept_key("concerns", sergeant, [school_a.pk, 99], changes) != key(
         "concerns"
     )
@@ -827,7 +858,7 @@ def test_each_part_is_kept_until_its_own_records_change(
         assert key("partnerships") != today
     # Another force's sergeant asking about the same schools: their force's unheld
     # partnerships are in the table too, so nothing of this sergeant's is theirs.
-    for what in ("figures", *team_figures.PARTS):
+    for what in ("figures", "partnerships"):
         assert key(what, person=other_sergeant) != key(what)
 
 
@@ -1121,7 +1152,9 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     client.force_login(sergeant)
     client.get(PAGE)
     cache.clear()  # the figures are kept once drawn: count the page that draws them
-    with django_assert_max_num_queries(12) as few:
+    # Each part of the caseload looks along its records' history of the last hour before it
+    # counts: one query each.
+    with django_assert_max_num_queries(14) as few:
         assert client.get(PAGE).status_code == 200
     grow(force, sergeant, make_concern, make_incident, make_referral, 8)
     cache.clear()
@@ -1145,9 +1178,10 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     client.force_login(head_a)
     client.get(PAGE)
     cache.clear()  # the figures are kept once drawn: count the page that draws them
-    # The open concerns and the police's records are two reads, each kept on its own; the
-    # concerns' history rows of the last hour are read before the months are counted.
-    with django_assert_max_num_queries(14) as few:
+    # The open concerns and the police's records are two reads, each kept on its own, each
+    # after a look along its records' history of the last hour; the concerns' history rows
+    # of the last hour are read before the months are counted too.
+    with django_assert_max_num_queries(16) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
         for category in ("bullying", "welfare", "drugs"):
