@@ -67,6 +67,7 @@ def run(server, deadline) -> int:
     head = seed_head(cast)
     seed_reviews(rng, sergeant)
     sergeant_cookies = harness.cookies_for(sergeant)
+    head_cookies = harness.cookies_for(head)
     pages = [
         Page(FLOOR, FLOOR_PATH, sergeant_cookies),
         # First its figures are drawn with nothing kept, as after a change; then the same
@@ -126,8 +127,22 @@ def run(server, deadline) -> int:
             row=PARTNERSHIP,
             before=forget(sergeant, "figures"),
         ),
-        Page(OVERVIEW, "/overview/", sergeant_cookies, row=PARTNERSHIP),
-        Page(HEAD, "/overview/", harness.cookies_for(head), row=PARTNERSHIP),
+        # As the next request finds the page: the pages timed between (interleaved) write
+        # changes, so each is drawn once, untimed, before it is timed from the cache.
+        Page(
+            OVERVIEW,
+            "/overview/",
+            sergeant_cookies,
+            row=PARTNERSHIP,
+            before=drawn(server, "/overview/", sergeant_cookies),
+        ),
+        Page(
+            HEAD,
+            "/overview/",
+            head_cookies,
+            row=PARTNERSHIP,
+            before=drawn(server, "/overview/", head_cookies),
+        ),
     ]
     harness.started(server)
     rows = []
@@ -196,6 +211,15 @@ def change(rng, *kinds):
             record.save()
 
     return change_now
+
+
+def drawn(server, path, cookies):
+    """Requests the page once, untimed."""
+
+    def drawn_now():
+        harness.get(server.port, Page("drawn", path, cookies))
+
+    return drawn_now
 
 
 def both(*befores):

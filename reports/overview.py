@@ -614,55 +614,132 @@ def kept_caseload(part, school_ids, changes, today) -> Caseload:
     when they were last counted, and those whose figures the clock has moved (Counted.until).
     Without `changes` (_last_changes()), counted now.
 
-    The history rows are looked along as month_figures looks (MONTHS_SETTLE): when a newer
-    row has been numbered, or an hour after the last look, from an hour before the last
-    look, past the rows already seen; and read before counting, so that every row seen is
-    in the counts."""
+    The rows not seen are found by their numbers (Seen): those numbered after the last
+    seen, and those numbered before it that were missing then (a transaction that had not
+    yet committed). So a look reads only the rows written since, however busy the hour."""
     now = timezone.now()
     if changes is None or not school_ids:
         return _caseload(part, school_ids, now, today)
     models = BY_SCHOOL[part]
     newest = _by_model(changes)
-    marks = tuple(newest[model] for model in models)
+    marks = tuple(newest[model] or 0 for model in models)
     key = by_school_key(part, school_ids, today)
     kept = cache.get(key)
+    looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
-        # Read before counting, so that every row seen is in the counts.
-        checked_at, seen, counted = now, _seen(_recent_rows(models, since=now), now), {}
+        # Every row of the last hour, read before counting: the rows missing among them
+        # are the ones to look for next time.
+        seen, counted = Seen.first(models, marks, now), {}
     else:
-        checked_at, checked_marks, seen, counted = kept
-        if marks != checked_marks or (now - checked_at).total_seconds() >= MONTHS_SETTLE:
-            rows = _recent_rows(models, since=checked_at)
-            changed = {school_id for row, (school_id, _) in rows.items() if row not in seen}
-            counted = {key: found for key, found in counted.items() if key not in changed}
-            checked_at, seen = now, _seen(rows, now)
-    due = {school_id for school_id in school_ids if school_id not in counted}
-    due |= {school_id for school_id, found in counted.items() if now >= found.until}
-    if due or checked_at == now:
+        seen, counted = kept
+        if looked:
+            seen, changed = seen.look(models, now)
+            counted = {pk: found for pk, found in counted.items() if pk not in changed}
+    due = {pk for pk in school_ids if pk not in counted}
+    due |= {pk for pk, found in counted.items() if now >= found.until}
+    if due or looked:
         counted = {**counted, **_count(part, sorted(due), now, today)}
-        cache.set(key, (checked_at, marks, seen, counted), BY_SCHOOL_KEPT_FOR)
-    return _together({school_id: counted[school_id] for school_id in school_ids})
+        cache.set(key, (seen, counted), BY_SCHOOL_KEPT_FOR)
+    return _together({pk: counted[pk] for pk in school_ids})
 
 
-def _recent_rows(models, *, since) -> dict:
-    """{(model, history row): (school, written at)} of the models' history rows written
-    since a moment less MONTHS_SETTLE, in one query: a step along each history's dates."""
-    settled = since - datetime.timedelta(seconds=MONTHS_SETTLE)
-    first, *more = (
-        model.history.filter(history_date__gte=settled)
-        .order_by()
-        .values_list(Value(i), "history_id", "school_id", "history_date")
-        for i, model in enumerate(models)
+# How many numbers below the first history row of the hour are looked for, at most, when a
+# part is first counted (numbers taken before it, by rows not yet committed or never).
+MISSING_BELOW = 1000
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a part kept school by school has seen of its models' history rows, one entry
+    per model: the highest row number seen, and the lower numbers missing when it was seen
+    (with when they were first found missing). A number is taken when a row is written, so
+    a row seen late, written in a transaction that committed after a look, is either
+    numbered after the highest seen or among the missing. One missing for over
+    MONTHS_SETTLE (an hour, longer than any transaction takes) was never committed and is
+    forgotten."""
+
+    highest: tuple  # per model
+    missing: tuple  # per model: {row number: first found missing at}
+
+    @classmethod
+    def first(cls, models, marks, now) -> "Seen":
+        """From the rows of the last hour: the missing are the numbers not found between
+        the newest row written before the hour and the highest."""
+        found = _rows_since(models, now - datetime.timedelta(seconds=MONTHS_SETTLE))
+        highest, missing = [], []
+        for mark, (rows, before) in zip(marks, found, strict=True):
+            top = max(mark, *rows) if rows else mark
+            # With no row in the hour, a row written in it and seen late is numbered after
+            # the highest. Below the hour's first row, at most MISSING_BELOW numbers.
+            low = max(min(before + 1, *rows), min(rows) - MISSING_BELOW) if rows else top + 1
+            highest.append(top)
+            missing.append({n: now for n in range(low, top + 1) if n not in rows})
+        return cls(tuple(highest), tuple(missing))
+
+    def looks_for(self, marks) -> bool:
+        """Whether a look may find rows not seen: a newer row numbered, or some missing."""
+        return marks != self.highest or any(self.missing)
+
+    def look(self, models, now) -> tuple["Seen", set]:
+        """(what is seen after a look for the rows not seen, the schools of those found)."""
+        found = _rows_after(models, self.highest, self.missing)
+        forget_before = now - datetime.timedelta(seconds=MONTHS_SETTLE)
+        highest, missing, schools = [], [], set()
+        for top, gaps, rows in zip(self.highest, self.missing, found, strict=True):
+            schools.update(rows.values())
+            new_top = max(top, *rows) if rows else top
+            still = {n: at for n, at in gaps.items() if n not in rows and at >= forget_before}
+            still.update({n: now for n in range(top + 1, new_top + 1) if n not in rows})
+            highest.append(new_top)
+            missing.append(still)
+        return Seen(tuple(highest), tuple(missing)), schools
+
+
+def _rows_since(models, moment) -> list[tuple[dict, int]]:
+    """[({row number: school}, the number of the newest row written before)] of each
+    model's history rows written since a moment, in one query: a step along each history's
+    dates (and one back from the moment, once for each model)."""
+    return _history_rows(
+        models,
+        [Q(history_date__gte=moment)] * len(models),
+        before=lambda model: Subquery(
+            model.history.filter(history_date__lt=moment)
+            .order_by("-history_date", "-history_id")
+            .values("history_id")[:1]
+        ),
     )
-    rows = first.union(*more, all=True) if more else first
-    return {(i, history_id): (school_id, at) for i, history_id, school_id, at in rows}
 
 
-def _seen(rows, now) -> frozenset:
-    """The rows to remember as seen: those a look from now on may find again (written since
-    now less MONTHS_SETTLE)."""
-    since = now - datetime.timedelta(seconds=MONTHS_SETTLE)
-    return frozenset(row for row, (_, at) in rows.items() if at >= since)
+def _rows_after(models, highest, missing) -> list[dict]:
+    """[{row number: school}] of each model's history rows numbered after its highest seen
+    or among its missing, in one query: a step along each history's numbers."""
+    return _history_rows(
+        models,
+        [
+            Q(history_id__gt=top) | Q(history_id__in=list(gaps))
+            for top, gaps in zip(highest, missing, strict=True)
+        ],
+    )
+
+
+def _history_rows(models, conditions, before=None) -> list:
+    """Each model's {row number: school} of its history rows meeting its condition, in one
+    query; with `before` (a subquery for each model, the same for each of its rows),
+    ({...}, its value or 0)."""
+    nothing = Value(None, output_field=IntegerField())
+    first, *more = (
+        model.history.filter(condition)
+        .order_by()
+        .values_list(Value(i), "history_id", "school_id", before(model) if before else nothing)
+        for i, (model, condition) in enumerate(zip(models, conditions, strict=True))
+    )
+    found, befores = [{} for _ in models], [0] * len(models)
+    # Unordered: a history's own ordering names a column the union does not select.
+    rows = first.union(*more, all=True).order_by() if more else first
+    for i, number, school_id, value in rows:
+        found[i][number] = school_id
+        befores[i] = value or 0
+    return list(zip(found, befores, strict=True)) if before else found
 
 
 class WithThePolice(NamedTuple):

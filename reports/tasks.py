@@ -12,13 +12,16 @@ from .access import can_see_overview
 
 @shared_task
 def count_overview_months() -> int:
-    """Count the earlier months of every overview's charts before anyone asks: each
-    sergeant's team's schools and each head teacher's school.
+    """Count the earlier months of every overview's charts, and the day's caseload, before
+    anyone asks: each sergeant's team's schools and each head teacher's school.
 
-    They are kept for the month (reports.overview.month_figures), so without this the first
-    page of a month for each scope counts all twelve months, the dearest page of all. Run
-    each night, it also counts again whatever the cache lost. Returns the scopes counted."""
-    months = overview.last_months(timezone.localdate())
+    The months are kept for the month (reports.overview.month_figures), so without this the
+    first page of a month for each scope counts all twelve months, the dearest page of all.
+    The caseload is kept school by school for the day (reports.overview.kept_caseload), so
+    the first page of each day would count every school's again. Run each night, it also
+    counts again whatever the cache lost. Returns the scopes counted."""
+    today = timezone.localdate()
+    months = overview.last_months(today)
     heads = Membership.objects.current().in_role(Role.HEAD)
     readers = User.objects.filter(is_active=True).filter(
         Q(officer__rank=Officer.Rank.SERGEANT) | Q(memberships__in=heads)
@@ -29,6 +32,9 @@ def count_overview_months() -> int:
         if can_see_overview(user)
     }
     scopes.discard(frozenset())
+    changes = overview._last_changes()
     for school_ids in scopes:
         overview.month_figures(sorted(school_ids), months)
+        for part in overview.BY_SCHOOL:
+            overview.kept_caseload(part, sorted(school_ids), changes, today)
     return len(scopes)

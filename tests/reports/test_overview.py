@@ -690,6 +690,90 @@ def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
     assert not reads(drawn.captured_queries, "agreements_partnership")
 
 
+def test_a_change_whose_history_row_is_seen_late_is_counted_when_it_shows(
+    client, records, sergeant, school_a, school_b, spoc_b, sspo_b, make_concern
+):
+    # A transaction that commits after a newer one: its history row is numbered before
+    # the newest seen. Its number was missing when the newer was seen, so it is looked for
+    # until it shows (or an hour has passed).
+    client.force_login(sergeant)
+    at_b = "2 shared concerns to acknowledge"  # school B's, as the records have them
+    assert at_b in client.get(PAGE).content.decode()
+    late = make_concern(
+        school=school_b,
+        reported_by=spoc_b,
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    share(late, by=spoc_b, to=sspo_b)
+    rows = list(Concern.history.filter(id=late.pk))
+    Concern.history.filter(id=late.pk).delete()  # not committed yet
+    newer = Concern.history.filter(school_id=school_a.pk).first()
+    newer.pk = None  # a newer row, at the other school
+    newer.save()
+    with CaptureQueriesContext(connection) as drawn:
+        assert at_b in client.get(PAGE).content.decode()
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_a.pk}
+    Concern.history.bulk_create(rows)  # committed now, numbered before the newest
+    # The figures as drawn are kept ten minutes; drawn again, the late row is found.
+    later = NOW + datetime.timedelta(seconds=team_figures.FIGURES_KEPT_FOR)
+    with time_machine.travel(later, tick=False):
+        client.force_login(sergeant)
+        with CaptureQueriesContext(connection) as drawn:
+            body = client.get(PAGE).content.decode()
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_b.pk}
+    assert "3 shared concerns to acknowledge" in body
+
+
+def test_a_row_not_committed_when_first_counted_is_counted_when_it_shows(
+    school_a, school_b, spoc_a, spoc_b, make_concern
+):
+    cache.clear()
+    late = make_concern(school=school_b, reported_by=spoc_b, status="shared", triaged_at=NOW)
+    make_concern(school=school_a, reported_by=spoc_a)  # numbered after it
+    rows = list(Concern.history.filter(id=late.pk))
+    Concern.history.filter(id=late.pk).delete()  # not committed yet
+    Concern.objects.filter(pk=late.pk).update(shared_at=None)  # as counted before it commits
+    schools = [school_a.pk, school_b.pk]
+
+    def waiting_at_b():
+        found = team_figures.kept_caseload(
+            "concerns", schools, team_figures._last_changes(), TODAY
+        )
+        return found.open.get((school_b.pk, "concerns"), 0)
+
+    assert waiting_at_b() == 0
+    seen, _ = cache.get(team_figures.by_school_key("concerns", schools, TODAY))
+    assert set(seen.missing[0]) >= {row.history_id for row in rows}
+    Concern.objects.filter(pk=late.pk).update(shared_at=NOW)
+    Concern.history.bulk_create(rows)  # committed now
+    with CaptureQueriesContext(connection) as counted:
+        assert waiting_at_b() == 1
+    assert schools_counted(counted.captured_queries, "incidents_concern") == {school_b.pk}
+
+
+def test_a_number_missing_for_an_hour_is_no_longer_looked_for(school_a):
+    # A row numbered but never committed (its transaction rolled back) leaves a number no
+    # row will fill: looked for an hour, then forgotten.
+    school_ids = [school_a.pk]
+    changes = team_figures._last_changes()
+    team_figures.kept_caseload("concerns", school_ids, changes, TODAY)
+    key = team_figures.by_school_key("concerns", school_ids, TODAY)
+    seen, counted = cache.get(key)
+    gap = seen.highest[0] + 1
+    behind = team_figures.Seen(
+        (seen.highest[0] + 2,), ({gap: NOW - datetime.timedelta(minutes=59)},)
+    )
+    cache.set(key, (behind, counted))
+    marks = (behind.highest[0],)
+    assert behind.looks_for(marks)
+    later, found = behind.look((Concern,), NOW)
+    assert later.missing == ({gap: NOW - datetime.timedelta(minutes=59)},) and not found
+    later, _ = behind.look((Concern,), NOW + datetime.timedelta(minutes=2))
+    assert later.missing == ({},) and not later.looks_for(marks)
+
+
 def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
     client, records, sergeant, school_a, django_assert_max_num_queries
 ):
@@ -1241,6 +1325,29 @@ def test_each_night_every_scopes_earlier_months_are_counted_before_anyone_asks(
         assert truancy_of(found) == per_month()
     cache.clear()  # as if the cache had lost them: counted anew, this time with May's
     assert truancy_of(team_figures.overview(sergeant)) == per_month(may=1)
+
+
+def test_each_night_every_scopes_caseload_is_counted_for_the_day_before_anyone_asks(
+    client, records, sergeant
+):
+    # Kept for the day, so the day's first page would count every school again.
+    school_ids = set(team_figures.scope_school_ids(sergeant))
+    night = at(2026, 11, 21, 0, 20)
+    with time_machine.travel(night, tick=False):
+        client.force_login(sergeant)
+        with CaptureQueriesContext(connection) as drawn:
+            client.get(PAGE)
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == school_ids
+    assert schools_counted(drawn.captured_queries, "incidents_incident") == school_ids
+    with time_machine.travel(night + datetime.timedelta(days=1), tick=False):
+        count_overview_months()
+    with time_machine.travel(night + datetime.timedelta(days=1, hours=7), tick=False):
+        client.force_login(sergeant)
+        with CaptureQueriesContext(connection) as drawn:
+            body = client.get(PAGE).content.decode()
+    assert "2 open incidents" in body
+    assert not counts_concerns(drawn.captured_queries)
+    assert not reads(drawn.captured_queries, "incidents_incident")
 
 
 def test_the_months_are_counted_each_night_from_beat(settings):
