@@ -609,21 +609,35 @@ def _together(counted) -> Caseload:
 
 
 def kept_caseload(part, school_ids, changes, today) -> Caseload:
-    """_caseload(part, ...), kept school by school for the schools and the day: counted
-    again are only the schools with a history row of the part's models (BY_SCHOOL) not seen
-    when they were last counted, and those whose figures the clock has moved (Counted.until).
-    Without `changes` (_last_changes()), counted now.
-
-    The rows not seen are found by their numbers (Seen): those numbered after the last
-    seen, and those numbered before it that were missing then (a transaction that had not
-    yet committed). So a look reads only the rows written since, however busy the hour."""
+    """_caseload(part, ...), kept school by school for the schools and the day (kept_by_school:
+    counted again are only the schools whose records changed, and those whose figures the
+    clock has moved, Counted.until). Without `changes` (_last_changes()), counted now."""
     now = timezone.now()
     if changes is None or not school_ids:
         return _caseload(part, school_ids, now, today)
-    models = BY_SCHOOL[part]
     newest = _by_model(changes)
-    marks = tuple(newest[model] or 0 for model in models)
-    key = by_school_key(part, school_ids, today)
+    models = BY_SCHOOL[part]
+    counted = kept_by_school(
+        by_school_key(part, school_ids, today),
+        models,
+        tuple(newest[model] or 0 for model in models),
+        school_ids,
+        lambda due: _count(part, due, now, today),
+        now,
+    )
+    return _together(counted)
+
+
+def kept_by_school(key, models, marks, school_ids, count, now) -> dict:
+    """{school: count([...])[school]}, kept under `key` school by school: count(schools)
+    gives each school's figures, each with the moment it must be counted again by the
+    clock alone (`until`). Counted again are only the schools with a history row of the
+    models not seen when they were last counted, and those whose moment has come.
+
+    marks: the newest history row of each model (_last_changes()). The rows not seen are
+    found by their numbers (Seen): those numbered after the highest seen, and those
+    numbered before it that were missing then (a transaction that had not yet committed).
+    So a look reads only the rows written since, however busy the hour."""
     kept = cache.get(key)
     looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
@@ -638,9 +652,9 @@ def kept_caseload(part, school_ids, changes, today) -> Caseload:
     due = {pk for pk in school_ids if pk not in counted}
     due |= {pk for pk, found in counted.items() if now >= found.until}
     if due or looked:
-        counted = {**counted, **_count(part, sorted(due), now, today)}
+        counted = {**counted, **count(sorted(due))}
         cache.set(key, (seen, counted), BY_SCHOOL_KEPT_FOR)
-    return _together({pk: counted[pk] for pk in school_ids})
+    return {pk: counted[pk] for pk in school_ids}
 
 
 # How many numbers below the first history row of the hour are looked for, at most, when a
@@ -832,7 +846,8 @@ def _caseload_query(part, school_ids, late, today):
 # The charts' figures -----------------------------------------------------------------------
 
 # Earlier months' figures are kept for the month, and counted again when a concern logged
-# before it changes (a late triage, a disposal); this month's are always counted afresh. A
+# before it changes (a late triage, a disposal); this month's counts are kept school by
+# school (_this_month) and its triage times always counted afresh. A
 # month's concerns and their categories never change once it is over; its triage times
 # change only when a concern logged then is triaged late. Every such change writes a history
 # row that carries the concern's logging moment, so it is found among the history rows
@@ -869,6 +884,45 @@ def _counts(school_ids, months, since) -> dict:
     }
 
 
+class MonthCounted(NamedTuple):
+    """One school's concerns logged this month, by category (_this_month)."""
+
+    until: datetime.datetime  # the month's end (its key names the month)
+    counts: dict  # {category: concerns logged}
+
+
+def _this_month(school_ids, months, newest_change, now) -> dict:
+    """{(this month, category): concerns logged} at the schools, kept school by school for
+    the month (kept_by_school): after a change only the schools whose concerns changed are
+    counted again. (The triage times' medians cannot be put together from each school's:
+    they are counted over all the schools, _triage.)"""
+    this = months[-1]
+    start = _start(this)
+    end = _start((this + datetime.timedelta(days=31)).replace(day=1))
+
+    def count(due):
+        found = {pk: {} for pk in due}
+        if due:
+            statement = _month_statement(Concern.objects.db, "by_school", len(due))
+            for school_id, category, n in statement.rows({"schools": due, "since": start}):
+                found[school_id][category] = n
+        return {pk: MonthCounted(end, counts) for pk, counts in found.items()}
+
+    counted = kept_by_school(
+        by_school_key("month", school_ids, this),
+        (Concern,),
+        (newest_change,),
+        school_ids,
+        count,
+        now,
+    )
+    total = {}
+    for found in counted.values():
+        for category, n in found.counts.items():
+            total[(this, category)] = total.get((this, category), 0) + n
+    return total
+
+
 def _triage(school_ids, months, since) -> dict:
     """{month logged: (concerns triaged, median hours from logging to triage)}."""
     statement = _month_statement(Concern.objects.db, "triage", len(school_ids))
@@ -902,6 +956,14 @@ def _logged_by_month(school_ids, starts, since, **more):
 def _month_statement(alias, what, schools: int) -> Prepared:
     def build(stand_in: StandIns):
         school_ids, since = stand_in.ids("schools", schools), stand_in.moment("since")
+        if what == "by_school":
+            return (
+                Concern.objects.filter(school_id__in=school_ids, recorded_at__gte=since)
+                .order_by()
+                .values("school_id", "category")
+                .annotate(count=Count("*"))
+                .values_list("school_id", "category", "count")
+            )
         starts = stand_in.moments("months", MONTHS)
         if what == "counts":
             return (
@@ -928,11 +990,12 @@ def months_key(school_ids, this_month) -> str:
 def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: the earlier months from the cache when it has
     them for these schools, those from the month of the earliest concern changed since it
-    was last looked at counted again, and this month counted now. Two queries, and a look
-    along the concerns' newest history rows after a change or every MONTHS_SETTLE seconds.
+    was last looked at counted again, and this month's triage times counted now (its counts
+    kept school by school, _this_month). Two queries, and a look along the concerns' newest
+    history rows after a change or every MONTHS_SETTLE seconds.
 
     newest_change: the concerns' newest history row (_last_changes()); if not given, the
-    look is made every time.
+    look is made every time, and this month counted now.
     """
     if not school_ids:
         return {}, {}
@@ -956,7 +1019,10 @@ def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
             seen, kept = frozenset(changes), None
     counts, triage = _before(months[first], counts, triage)
     since = _start(months[first])
-    counts.update(_counts(school_ids, months, since))
+    if first == this_month and newest_change is not None:
+        counts.update(_this_month(school_ids, months, newest_change, now))
+    else:
+        counts.update(_counts(school_ids, months, since))
     triage.update(_triage(school_ids, months, since))
     if kept is None:
         earlier = _before(months[this_month], counts, triage)

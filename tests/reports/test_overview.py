@@ -496,13 +496,45 @@ def test_earlier_months_are_kept_until_a_concern_logged_in_them_changes(
         assert truancy_of(team_figures.overview(sergeant)) == per_month(mar=1, may=2, nov=1)
 
 
+def test_this_months_counts_are_counted_again_only_at_the_school_whose_concerns_changed(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    def overview():  # as the page draws it: told the newest history rows
+        return team_figures.overview(sergeant, changes=team_figures._last_changes())
+
+    overview()
+    before = truancy_of(overview())
+    with CaptureQueriesContext(connection) as unchanged:
+        overview()
+    make_concern(
+        school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
+    )
+    with CaptureQueriesContext(connection) as changed:
+        found = overview()
+    assert truancy_of(found) == [*before[:-1], before[-1] + 1]
+
+    def counted_this_month(queries):
+        return [
+            query["sql"]
+            for query in queries
+            if 'FROM "incidents_concern"' in query["sql"] and '"category"' in query["sql"]
+        ]
+
+    assert not counted_this_month(unchanged.captured_queries)  # kept, at both schools
+    [this_month] = counted_this_month(changed.captured_queries)
+    assert f'"school_id" IN ({school_a.pk})' in this_month  # school A's alone
+
+
 def test_with_no_concern_history_yet_the_earlier_months_are_kept_without_looking(
     records, sergeant
 ):
     Concern.history.all().delete()  # as if every concern had been loaded without history
 
-    def looks(queries):
-        return any('"history_date" >=' in query["sql"] for query in queries)
+    def looks(queries):  # along the history of concerns logged before this month
+        return any(
+            '"history_date" >=' in query["sql"] and '"recorded_at" <' in query["sql"]
+            for query in queries
+        )
 
     with CaptureQueriesContext(connection) as first:
         team_figures.overview(sergeant, changes=team_figures._last_changes())
