@@ -305,8 +305,9 @@ def kept_key(what, user, school_ids, changes=None) -> str:
 
 
 def by_school_key(part, school_ids, today) -> str:
-    """The key of a part kept school by school (kept_caseload) for a set of schools and a
-    day: the figures are each school's own, so they name no person or role."""
+    """The key of what is kept school by school (kept_by_school: a part of the caseload, or
+    this month's counts) for a set of schools and a day (or month): the figures are each
+    school's own, so they name no person or role."""
     digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
     return f"{KEPT}:{part}:{today:%Y-%m-%d}:{digest}"
 
@@ -563,7 +564,7 @@ class Caseload(NamedTuple):
 class Counted(NamedTuple):
     """One school's open and overdue items of one part, as counted (kept_caseload)."""
 
-    until: datetime.datetime  # when it must be counted again, with no write: see _counted
+    until: datetime.datetime  # when it must be counted again, with no write: see _count
     open: dict  # {kind: open items}
     overdue: dict  # {kind: overdue items}
     overdue_from: datetime.datetime | None  # as Caseload's, for this school
@@ -847,14 +848,14 @@ def _caseload_query(part, school_ids, late, today):
 
 # Earlier months' figures are kept for the month, and counted again when a concern logged
 # before it changes (a late triage, a disposal); this month's counts are kept school by
-# school (_this_month) and its triage times always counted afresh. A
-# month's concerns and their categories never change once it is over; its triage times
-# change only when a concern logged then is triaged late. Every such change writes a history
-# row that carries the concern's logging moment, so it is found among the history rows
-# written since the figures were last checked. But a history row is numbered and dated when
-# it is written and seen only when its transaction ends: so the look goes back this long
-# (seconds) before the last check, longer than any transaction takes, past the rows already
-# seen then; and it is made at least this often even when no newer row has been numbered.
+# school (_this_month) and its triage times always counted afresh. A month's concerns and
+# their categories never change once it is over; its triage times change only when a
+# concern logged then is triaged late. Every such change writes a history row that carries
+# the concern's logging moment, so it is found among the history rows written since the
+# figures were last checked. But a history row is numbered and dated when it is written and
+# seen only when its transaction ends: so the look goes back this long (seconds) before the
+# last check, longer than any transaction takes, past the rows already seen then; and it is
+# made at least this often even when no newer row has been numbered.
 MONTHS_SETTLE = 3600
 # How long (seconds) the cache may hold them: the key names the month, so a month's figures
 # are not read once it is over.
