@@ -714,7 +714,7 @@ def _rows_since(models, moment) -> list[tuple[dict, int]]:
     """[({row number: school}, the number of the newest row written before)] of each
     model's history rows written since a moment, in one query: a step along each history's
     dates (and one back from the moment, once for each model)."""
-    return _history_rows(
+    rows = _history_query(
         models,
         [Q(history_date__gte=moment)] * len(models),
         before=lambda model: Subquery(
@@ -723,24 +723,47 @@ def _rows_since(models, moment) -> list[tuple[dict, int]]:
             .values("history_id")[:1]
         ),
     )
+    found, befores = [{} for _ in models], [0] * len(models)
+    for i, number, school_id, before in rows:
+        found[i][number] = school_id
+        befores[i] = before or 0
+    return list(zip(found, befores, strict=True))
 
 
 def _rows_after(models, highest, missing) -> list[dict]:
     """[{row number: school}] of each model's history rows numbered after its highest seen
-    or among its missing, in one query: a step along each history's numbers."""
-    return _history_rows(
-        models,
-        [
-            Q(history_id__gt=top) | Q(history_id__in=list(gaps))
-            for top, gaps in zip(highest, missing, strict=True)
-        ],
+    or among its missing, in one query (a step along each history's numbers), built once
+    per process for each number missing (ssp.statements): most looks find a row or two,
+    and building the query cost more than running it."""
+    missing = [sorted(gaps) for gaps in missing]
+    statement = _look_statement(
+        Concern.objects.db, tuple(models), tuple(len(gaps) for gaps in missing)
     )
+    values = {f"highest_{i}": top for i, top in enumerate(highest)}
+    values.update({f"missing_{i}": gaps for i, gaps in enumerate(missing) if gaps})
+    found = [{} for _ in models]
+    for i, number, school_id, _ in statement.rows(values):
+        found[i][number] = school_id
+    return found
 
 
-def _history_rows(models, conditions, before=None) -> list:
-    """Each model's {row number: school} of its history rows meeting its condition, in one
-    query; with `before` (a subquery for each model, the same for each of its rows),
-    ({...}, its value or 0)."""
+@functools.lru_cache(maxsize=256)
+def _look_statement(alias, models, missing: tuple) -> Prepared:
+    def build(stand_in: StandIns):
+        conditions = []
+        for i, count in enumerate(missing):
+            condition = Q(history_id__gt=stand_in.id(f"highest_{i}"))
+            if count:
+                condition |= Q(history_id__in=stand_in.ids(f"missing_{i}", count))
+            conditions.append(condition)
+        return _history_query(models, conditions)
+
+    return prepare(build, alias)
+
+
+def _history_query(models, conditions, before=None):
+    """(model's index, row number, school, before(model) or None) of each model's history
+    rows meeting its condition, as one query."""
     nothing = Value(None, output_field=IntegerField())
     first, *more = (
         model.history.filter(condition)
@@ -748,13 +771,8 @@ def _history_rows(models, conditions, before=None) -> list:
         .values_list(Value(i), "history_id", "school_id", before(model) if before else nothing)
         for i, (model, condition) in enumerate(zip(models, conditions, strict=True))
     )
-    found, befores = [{} for _ in models], [0] * len(models)
     # Unordered: a history's own ordering names a column the union does not select.
-    rows = first.union(*more, all=True).order_by() if more else first
-    for i, number, school_id, value in rows:
-        found[i][number] = school_id
-        befores[i] = value or 0
-    return list(zip(found, befores, strict=True)) if before else found
+    return first.union(*more, all=True).order_by() if more else first
 
 
 class WithThePolice(NamedTuple):
@@ -1054,8 +1072,23 @@ def _earlier_changes(*, since, before) -> dict:
     between schools must not be missed): a step along the history's dates, to the few rows
     of the last hour or so."""
     settled = since - datetime.timedelta(seconds=MONTHS_SETTLE)
-    rows = Concern.history.filter(history_date__gte=settled, recorded_at__lt=before)
-    return dict(rows.values_list("history_id", "recorded_at"))
+    statement = _earlier_changes_statement(Concern.objects.db)
+    return dict(statement.rows({"settled": settled, "before": before}))
+
+
+@functools.cache
+def _earlier_changes_statement(alias) -> Prepared:
+    """_earlier_changes' statement, built once per process: it is read after every change
+    to a concern, and building it cost more than running it."""
+
+    def build(stand_in: StandIns):
+        rows = Concern.history.filter(
+            history_date__gte=stand_in.moment("settled"),
+            recorded_at__lt=stand_in.moment("before"),
+        )
+        return rows.order_by().values_list("history_id", "recorded_at")
+
+    return prepare(build, alias)
 
 
 def concerns_by_category(counts, months) -> list[tuple[str, list[int], int]]:
