@@ -194,8 +194,8 @@ def forget(user, *things):
 
 def change(rng, *kinds):
     """Changes one record of each kind ("concern": one logged this month; "incident": an
-    open one) at a school chosen at random, saved as the portal saves it: its history row
-    is what the overview looks for."""
+    open one), chosen at random among the newest 500 (so at a school chosen at random),
+    saved as the portal saves it: its history row is what the overview looks for."""
 
     def change_now():
         from django.utils import timezone

@@ -308,8 +308,12 @@ def by_school_key(part, school_ids, today) -> str:
     """The key of what is kept school by school (kept_by_school: a part of the caseload, or
     this month's counts) for a set of schools and a day (or month): the figures are each
     school's own, so they name no person or role."""
-    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
-    return f"{KEPT}:{part}:{today:%Y-%m-%d}:{digest}"
+    return f"{KEPT}:{part}:{today:%Y-%m-%d}:{_schools_digest(school_ids)}"
+
+
+def _schools_digest(school_ids) -> str:
+    """A set of schools, as a key's last part."""
+    return hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
 
 
 def _by_model(changes) -> dict:
@@ -1002,8 +1006,7 @@ def _month_statement(alias, what, schools: int) -> Prepared:
 
 
 def months_key(school_ids, this_month) -> str:
-    digest = hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
-    return f"{KEPT}:months:{this_month:%Y-%m}:{digest}"
+    return f"{KEPT}:months:{this_month:%Y-%m}:{_schools_digest(school_ids)}"
 
 
 def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
