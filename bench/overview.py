@@ -48,6 +48,7 @@ COLD = "overview (sergeant), nothing kept"
 CHANGED = "overview (sergeant), after a change to all three"
 RECOUNTED = "overview (sergeant), every part counted afresh"
 CONCERNS = "overview (sergeant), after a change to a concern"
+TRIAGED = "overview (sergeant), after a concern is triaged"
 POLICE = "overview (sergeant), after a change to a police record"
 AGREEMENTS = "overview (sergeant), after a change to a partnership"
 REDRAWN = "overview (sergeant), drawn again from its kept parts"
@@ -107,6 +108,15 @@ def run(server, deadline) -> int:
             row=PARTNERSHIP,
             before=change(rng, "concern"),
         ),
+        # A concern logged this month, triaged (or its triage decision changed): this
+        # month's triage times are counted again too (most changes leave them as kept).
+        Page(
+            TRIAGED,
+            "/overview/",
+            sergeant_cookies,
+            row=PARTNERSHIP,
+            before=change(rng, "triage"),
+        ),
         Page(
             POLICE,
             "/overview/",
@@ -160,6 +170,7 @@ def run(server, deadline) -> int:
         RECOUNTED: None,  # reported: see the docstring
         CHANGED: WITHIN,
         CONCERNS: WITHIN,
+        TRIAGED: WITHIN,
         POLICE: WITHIN,
         AGREEMENTS: WITHIN,
         REDRAWN: WITHIN,
@@ -193,9 +204,11 @@ def forget(user, *things):
 
 
 def change(rng, *kinds):
-    """Changes one record of each kind ("concern": one logged this month; "incident": an
-    open one), chosen at random among the newest 500 (so at a school chosen at random),
-    saved as the portal saves it: its history row is what the overview looks for."""
+    """Changes one record of each kind ("concern": one logged this month; "triage": one
+    logged this month, triaged now; "incident": an open one), chosen at random among the
+    newest 500 (so at a school chosen at random), saved as the portal saves it: its history
+    row is what the overview looks for. ("concern" saves it as it is, as a share or an
+    acknowledgement leaves what the figures count.)"""
 
     def change_now():
         from django.utils import timezone
@@ -204,13 +217,17 @@ def change(rng, *kinds):
         from reports import overview as figures
 
         this_month = figures._start(figures.last_months(timezone.localdate())[-1])
+        logged = Concern.objects.filter(recorded_at__gte=this_month)
         found = {
-            "concern": Concern.objects.filter(recorded_at__gte=this_month),
+            "concern": logged,
+            "triage": logged,
             "incident": Incident.objects.filter(status=Incident.Status.OPEN),
         }
         for kind in kinds:
             pks = list(found[kind].order_by("-pk").values_list("pk", flat=True)[:500])
             record = found[kind].model.objects.get(pk=rng.choice(pks))
+            if kind == "triage":
+                record.triaged_at = timezone.now()
             record.save()
 
     return change_now

@@ -652,7 +652,8 @@ def kept_by_school(key, models, marks, school_ids, count, now) -> dict:
     else:
         seen, counted = kept
         if looked:
-            seen, changed = seen.look(models, now)
+            seen, schools = seen.look(models, now)
+            changed = set(schools)
             counted = {pk: found for pk, found in counted.items() if pk not in changed}
     due = {pk for pk in school_ids if pk not in counted}
     due |= {pk for pk, found in counted.items() if now >= found.until}
@@ -699,19 +700,23 @@ class Seen:
         """Whether a look may find rows not seen: a newer row numbered, or some missing."""
         return marks != self.highest or any(self.missing)
 
-    def look(self, models, now) -> tuple["Seen", set]:
-        """(what is seen after a look for the rows not seen, the schools of those found)."""
-        found = _rows_after(models, self.highest, self.missing)
+    def look(self, models, now, read=None) -> tuple["Seen", list]:
+        """(what is seen after a look for the rows not seen, what is read of those found).
+
+        read(models, highest, missing): {row number: what is read of it} of each model's
+        rows numbered after its highest or among its missing; by default, the row's school
+        (_rows_after)."""
+        found = (read or _rows_after)(models, self.highest, self.missing)
         forget_before = now - datetime.timedelta(seconds=MONTHS_SETTLE)
-        highest, missing, schools = [], [], set()
+        highest, missing, read_of = [], [], []
         for top, gaps, rows in zip(self.highest, self.missing, found, strict=True):
-            schools.update(rows.values())
+            read_of += rows.values()
             new_top = max(top, *rows) if rows else top
             still = {n: at for n, at in gaps.items() if n not in rows and at >= forget_before}
             still.update({n: now for n in range(top + 1, new_top + 1) if n not in rows})
             highest.append(new_top)
             missing.append(still)
-        return Seen(tuple(highest), tuple(missing)), schools
+        return Seen(tuple(highest), tuple(missing)), read_of
 
 
 def _rows_since(models, moment) -> list[tuple[dict, int]]:
@@ -870,7 +875,8 @@ def _caseload_query(part, school_ids, late, today):
 
 # Earlier months' figures are kept for the month, and counted again when a concern logged
 # before it changes (a late triage, a disposal); this month's counts are kept school by
-# school (_this_month) and its triage times always counted afresh. A month's concerns and
+# school (_this_month) and its triage times for the schools together, counted again when a
+# change moves them (_this_months_triage). A month's concerns and
 # their categories never change once it is over; its triage times change only when a
 # concern logged then is triaged late. Every such change writes a history row that carries
 # the concern's logging moment, so it is found among the history rows written since the
@@ -918,7 +924,7 @@ def _this_month(school_ids, months, newest_change, now) -> dict:
     """{(this month, category): concerns logged} at the schools, kept school by school for
     the month (kept_by_school): after a change only the schools whose concerns changed are
     counted again. (The triage times' medians cannot be put together from each school's:
-    they are counted over all the schools, _triage.)"""
+    they are kept for the schools together, _this_months_triage.)"""
     this = months[-1]
     start = _start(this)
     end = _start((this + datetime.timedelta(days=31)).replace(day=1))
@@ -944,6 +950,102 @@ def _this_month(school_ids, months, newest_change, now) -> dict:
         for category, n in found.counts.items():
             total[(this, category)] = total.get((this, category), 0) + n
     return total
+
+
+def _this_months_triage(school_ids, months, newest_change, now) -> dict:
+    """{this month: (concerns triaged, median hours)} at the schools (_triage), kept for the
+    month: counted again only when a concern's history row not seen before moves it, one
+    triaged or logged this month whose logging or triage moment or school changed
+    (_moves_triage). Most changes (a share, an acknowledgement, an outcome, a new concern
+    not yet triaged) leave it as it is. A median cannot be put together from each school's,
+    so it is kept for the set of schools, not school by school."""
+    this = months[-1]
+    start = _start(this)
+    key = by_school_key("triage", school_ids, this)
+    kept = cache.get(key)
+    marks = (newest_change,)
+    if kept is None:
+        seen, found = Seen.first((Concern,), marks, now), None  # read before counting
+    else:
+        seen, found = kept
+        if not seen.looks_for(marks):
+            return found
+        seen, changes = seen.look((Concern,), now, read=_triage_rows_after)
+        schools = set(school_ids)
+        if any(_moves_triage(change, schools, start) for change in changes):
+            found = None
+    if found is None:
+        found = _triage(school_ids, months, start)
+    cache.set(key, (seen, found), MONTHS_KEPT_FOR)
+    return found
+
+
+class TriageChange(NamedTuple):
+    """A concern's history row, as the triage times see it (_triage_rows_after)."""
+
+    kind: str  # the history row's type: "+" created, "~" changed, "-" deleted
+    now: tuple  # (school, logged at, triaged at)
+    before: tuple | None  # the same, from the concern's history row before; None if none
+
+
+def _moves_triage(change: TriageChange, school_ids: set, start) -> bool:
+    """Whether a concern's change moves the triage times of these schools since a moment:
+    it was counted in them before or after (triaged, logged since then, at one of the
+    schools) and its school, logging or triage moment changed, or it was deleted."""
+
+    def counted(values):
+        return (
+            values is not None
+            and values[0] in school_ids
+            and values[2] is not None
+            and values[1] >= start
+        )
+
+    now = None if change.kind == "-" else change.now
+    return now != change.before and (counted(change.before) or counted(now))
+
+
+def _triage_rows_after(models, highest, missing) -> list[dict]:
+    """_rows_after's rows of the concerns' history, each as a TriageChange: what its
+    concern's school, logging and triage moments were at that row and at the row before.
+    One query, built once per process for each number missing (ssp.statements)."""
+    (top,), (gaps,) = highest, missing
+    gaps = sorted(gaps)
+    statement = _triage_look_statement(Concern.objects.db, len(gaps))
+    found = {}
+    for number, kind, *values in statement.rows({"highest": top, "missing": gaps}):
+        before = tuple(values[3:]) if values[3:] != [None, None, None] else None
+        found[number] = TriageChange(kind, tuple(values[:3]), before)
+    return [found]
+
+
+TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at")
+
+
+@functools.lru_cache(maxsize=256)
+def _triage_look_statement(alias, missing: int) -> Prepared:
+    def build(stand_in: StandIns):
+        condition = Q(history_id__gt=stand_in.id("highest"))
+        if missing:
+            condition |= Q(history_id__in=stand_in.ids("missing", missing))
+        before = Concern.history.filter(
+            id=OuterRef("id"), history_id__lt=OuterRef("history_id")
+        ).order_by("-history_id")
+        return (
+            Concern.history.filter(condition)
+            .order_by()
+            .annotate(
+                **{f"before_{name}": Subquery(before.values(name)[:1]) for name in TRIAGE_FIELDS}
+            )
+            .values_list(
+                "history_id",
+                "history_type",
+                *TRIAGE_FIELDS,
+                *(f"before_{name}" for name in TRIAGE_FIELDS),
+            )
+        )
+
+    return prepare(build, alias)
 
 
 def _triage(school_ids, months, since) -> dict:
@@ -1012,9 +1114,10 @@ def months_key(school_ids, this_month) -> str:
 def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: the earlier months from the cache when it has
     them for these schools, those from the month of the earliest concern changed since it
-    was last looked at counted again, and this month's triage times counted now (its counts
-    kept school by school, _this_month). Two queries, and a look along the concerns' newest
-    history rows after a change or every MONTHS_SETTLE seconds.
+    was last looked at counted again, and this month's kept school by school (_this_month)
+    and its triage times for the schools together (_this_months_triage). After a change,
+    looks along the concerns' newest history rows (and one every MONTHS_SETTLE seconds),
+    and a count only of what the change moved.
 
     newest_change: the concerns' newest history row (_last_changes()); if not given, the
     look is made every time, and this month counted now.
@@ -1043,9 +1146,10 @@ def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     since = _start(months[first])
     if first == this_month and newest_change is not None:
         counts.update(_this_month(school_ids, months, newest_change, now))
+        triage.update(_this_months_triage(school_ids, months, newest_change, now))
     else:
         counts.update(_counts(school_ids, months, since))
-    triage.update(_triage(school_ids, months, since))
+        triage.update(_triage(school_ids, months, since))
     if kept is None:
         earlier = _before(months[this_month], counts, triage)
         cache.set(key, (now, newest_change, seen, *earlier), MONTHS_KEPT_FOR)

@@ -525,6 +525,110 @@ def test_this_months_counts_are_counted_again_only_at_the_school_whose_concerns_
     assert f'"school_id" IN ({school_a.pk})' in this_month  # school A's alone
 
 
+def counts_triage_times(queries) -> bool:
+    return any("PERCENTILE_CONT" in query["sql"] for query in queries)
+
+
+def test_this_months_triage_times_are_counted_again_only_when_a_change_moves_them(
+    records, sergeant, make_concern, school_a, school_e, staff_a
+):
+    def november(found):
+        return (found.triage[-1][1], found.triage[-1][2])
+
+    def drawn():  # as the page draws it, with what each query was
+        with CaptureQueriesContext(connection) as queries:
+            found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+        return november(found), counts_triage_times(queries.captured_queries)
+
+    def afresh():  # counted now, nothing kept
+        return november(team_figures.overview(sergeant))
+
+    assert drawn() == ((2, 12.5), True)  # the twelve months counted
+    assert drawn() == ((2, 12.5), True)  # this month's times counted on their own, then kept
+    assert drawn() == ((2, 12.5), False)
+    # Logged this month, not yet triaged: no triage time moves.
+    concern = make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(6))
+    assert drawn() == ((2, 12.5), False)
+    # Triaged after 3 hours: counted again.
+    concern.triaged_at, concern.status = NOW - hours(3), "in_school"
+    concern.save()
+    assert drawn() == ((3, 3.0), True)
+    assert afresh() == (3, 3.0)
+    # A change that leaves its moments and school as they were (here, saved as it is).
+    concern.save()
+    assert drawn() == ((3, 3.0), False)
+    # Triaged at another force's school this month: not these schools' times.
+    make_concern(
+        school=school_e,
+        reported_by=MembershipFactory(school=school_e).user,
+        recorded_at=NOW - hours(9),
+        triaged_at=NOW - hours(8),
+    )
+    assert drawn() == ((3, 3.0), False)
+    # Its triage moment corrected: counted again.
+    concern.triaged_at = NOW - hours(1)
+    concern.save()
+    assert drawn() == ((3, 5.0), True)
+    assert afresh() == (3, 5.0)
+
+
+@pytest.mark.parametrize(
+    "kind, now, before, moves",
+    [
+        ("+", ("A", "nov", None), None, False),  # logged, not triaged
+        ("+", ("A", "nov", "nov"), None, True),  # logged triaged
+        ("~", ("A", "nov", "nov"), ("A", "nov", None), True),  # triaged
+        ("~", ("A", "nov", "nov"), ("A", "nov", "nov"), False),  # other fields changed
+        ("~", ("A", "nov", "nov2"), ("A", "nov", "nov"), True),  # triage moment corrected
+        ("~", ("A", "oct", "nov"), ("A", "nov", "nov"), True),  # logging moment corrected
+        ("~", ("B", "nov", "nov"), ("A", "nov", "nov"), True),  # moved out of the schools
+        ("~", ("A", "nov", "nov"), ("Z", "nov", "nov"), True),  # moved into them
+        ("~", ("Z", "nov", "nov2"), ("Z", "nov", "nov"), False),  # another school's
+        ("~", ("A", "oct", "nov"), ("A", "oct", None), False),  # logged last month
+        ("~", ("A", "nov", None), ("A", "oct", None), False),  # not triaged, either way
+        ("-", ("A", "nov", "nov"), ("A", "nov", "nov"), True),  # deleted, triaged
+        ("-", ("A", "nov", None), ("A", "nov", None), False),  # deleted, not triaged
+    ],
+)
+def test_which_changes_move_this_months_triage_times(kind, now, before, moves):
+    moments = {
+        "oct": at(2026, 10, 31, 23),
+        "nov": at(2026, 11, 2),
+        "nov2": at(2026, 11, 3),
+        None: None,
+    }
+
+    def values(school, logged, triaged):
+        return (school, moments[logged], moments[triaged])
+
+    change = team_figures.TriageChange(kind, values(*now), values(*before) if before else None)
+    assert team_figures._moves_triage(change, {"A", "B"}, at(2026, 11, 1, 0)) is moves
+
+
+def test_a_triage_whose_history_row_is_seen_late_is_counted_when_it_shows(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    def november():
+        found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+        return (found.triage[-1][1], found.triage[-1][2])
+
+    november()
+    assert november() == (2, 12.5)  # this month's times kept
+    late = make_concern(
+        school=school_a, reported_by=staff_a, recorded_at=NOW - hours(4), triaged_at=NOW
+    )
+    rows = list(Concern.history.filter(id=late.pk))
+    Concern.history.filter(id=late.pk).delete()  # not committed yet
+    Concern.objects.filter(pk=late.pk).update(triaged_at=None)  # as counted before it commits
+    newer = Concern.history.filter(school_id=school_a.pk).first()
+    newer.pk = None  # a newer row: the late one's number is missing when it is seen
+    newer.save()
+    assert november() == (2, 12.5)
+    Concern.objects.filter(pk=late.pk).update(triaged_at=NOW)
+    Concern.history.bulk_create(rows)  # committed now, numbered before the newest
+    assert november() == (3, 4.0)
+
+
 def test_with_no_concern_history_yet_the_earlier_months_are_kept_without_looking(
     records, sergeant
 ):
