@@ -356,8 +356,9 @@ def overview(user, school_ids=None, changes=None) -> Overview:
     months = last_months(today)
     # The concerns' newest history row (0 if none yet): None would mean "not known".
     newest = (_by_model(changes)[Concern] or 0) if changes else None
-    counts, triage = month_figures(school_ids, months, newest)
-    rows, overdue_from = _partnership_rows(user, school_ids, today, changes)
+    looks = Looks()  # each part kept school by school looks along the concerns' history
+    counts, triage = month_figures(school_ids, months, newest, looks)
+    rows, overdue_from = _partnership_rows(user, school_ids, today, changes, looks)
     return Overview(
         rows=rows,
         months=months,
@@ -375,7 +376,7 @@ def partnership_rows(user, school_ids, today, changes=None) -> list[Row]:
 
 
 def _partnership_rows(
-    user, school_ids, today, changes=None
+    user, school_ids, today, changes=None, looks=None
 ) -> tuple[list[Row], datetime.datetime | None]:
     """The rows, and when the next shared concern counted as on time becomes overdue."""
     facts = kept_part(
@@ -387,7 +388,7 @@ def _partnership_rows(
     )
     open_, overdue, overdue_from = {}, {}, None
     for part in BY_SCHOOL:
-        found = kept_caseload(part, school_ids, changes, today)
+        found = kept_caseload(part, school_ids, changes, today, looks)
         open_.update(found.open)
         overdue.update(found.overdue)
         overdue_from = found.overdue_from or overdue_from
@@ -613,10 +614,11 @@ def _together(counted) -> Caseload:
     return Caseload(open_, overdue, min(first, default=None))
 
 
-def kept_caseload(part, school_ids, changes, today) -> Caseload:
+def kept_caseload(part, school_ids, changes, today, looks=None) -> Caseload:
     """_caseload(part, ...), kept school by school for the schools and the day (kept_by_school:
     counted again are only the schools whose records changed, and those whose figures the
-    clock has moved, Counted.until). Without `changes` (_last_changes()), counted now."""
+    clock has moved, Counted.until). Without `changes` (_last_changes()), counted now.
+    looks: the drawing's Looks, if other parts look along the same history."""
     now = timezone.now()
     if changes is None or not school_ids:
         return _caseload(part, school_ids, now, today)
@@ -629,11 +631,12 @@ def kept_caseload(part, school_ids, changes, today) -> Caseload:
         school_ids,
         lambda due: _count(part, due, now, today),
         now,
+        looks,
     )
     return _together(counted)
 
 
-def kept_by_school(key, models, marks, school_ids, count, now) -> dict:
+def kept_by_school(key, models, marks, school_ids, count, now, looks=None) -> dict:
     """{school: count([...])[school]}, kept under `key` school by school: count(schools)
     gives each school's figures, each with the moment it must be counted again by the
     clock alone (`until`). Counted again are only the schools with a history row of the
@@ -642,7 +645,8 @@ def kept_by_school(key, models, marks, school_ids, count, now) -> dict:
     marks: the newest history row of each model (_last_changes()). The rows not seen are
     found by their numbers (Seen): those numbered after the highest seen, and those
     numbered before it that were missing then (a transaction that had not yet committed).
-    So a look reads only the rows written since, however busy the hour."""
+    So a look reads only the rows written since, however busy the hour; through `looks`
+    (Looks), if given, once for every part of the drawing that looks from the same place."""
     kept = cache.get(key)
     looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
@@ -652,7 +656,7 @@ def kept_by_school(key, models, marks, school_ids, count, now) -> dict:
     else:
         seen, counted = kept
         if looked:
-            seen, schools = seen.look(models, now)
+            seen, schools = seen.look(models, now, looks.schools if looks else None)
             changed = set(schools)
             counted = {pk: found for pk, found in counted.items() if pk not in changed}
     due = {pk for pk in school_ids if pk not in counted}
@@ -717,6 +721,38 @@ class Seen:
             highest.append(new_top)
             missing.append(still)
         return Seen(tuple(highest), tuple(missing)), read_of
+
+
+class Looks:
+    """The rows one drawing has read along the concerns' history, so that the parts which
+    look along it from the same place (the caseload, this month's counts and its triage
+    times, each kept with its own Seen) read them once: one query where there were three,
+    after every change to a concern. A part that looks from further on (a home page drew
+    it since) is served from the rows read, when they cover its look; otherwise it reads
+    its own. Each row is read as a TriageChange, which names its school. Other models'
+    looks are read as they come (_rows_after)."""
+
+    def __init__(self):
+        self._read = []  # [(highest, missing numbers, {row number: TriageChange})]
+
+    def changes(self, models, highest, missing) -> list[dict]:
+        """_triage_rows_after(...), read once for this drawing."""
+        (top,), (gaps,) = highest, missing
+        for read_top, read_gaps, found in self._read:
+            if top >= read_top and all(n > read_top or n in read_gaps for n in gaps):
+                return [{n: c for n, c in found.items() if n > top or n in gaps}]
+        [found] = _triage_rows_after(models, highest, missing)
+        self._read.append((top, set(gaps), found))
+        return [found]
+
+    def schools(self, models, highest, missing) -> list[dict]:
+        """_rows_after(...): {row number: school} of each model."""
+        if tuple(models) != (Concern,):
+            return _rows_after(models, highest, missing)
+        return [
+            {n: c.now[0] for n, c in found.items()}
+            for found in self.changes(models, highest, missing)
+        ]
 
 
 def _rows_since(models, moment) -> list[tuple[dict, int]]:
@@ -920,7 +956,7 @@ class MonthCounted(NamedTuple):
     counts: dict  # {category: concerns logged}
 
 
-def _this_month(school_ids, months, newest_change, now) -> dict:
+def _this_month(school_ids, months, newest_change, now, looks=None) -> dict:
     """{(this month, category): concerns logged} at the schools, kept school by school for
     the month (kept_by_school): after a change only the schools whose concerns changed are
     counted again. (The triage times' medians cannot be put together from each school's:
@@ -944,6 +980,7 @@ def _this_month(school_ids, months, newest_change, now) -> dict:
         school_ids,
         count,
         now,
+        looks,
     )
     total = {}
     for found in counted.values():
@@ -952,7 +989,7 @@ def _this_month(school_ids, months, newest_change, now) -> dict:
     return total
 
 
-def _this_months_triage(school_ids, months, newest_change, now) -> dict:
+def _this_months_triage(school_ids, months, newest_change, now, looks=None) -> dict:
     """{this month: (concerns triaged, median hours)} at the schools (_triage), kept for the
     month: counted again only when a concern's history row not seen before moves it, one
     triaged or logged this month whose logging or triage moment or school changed
@@ -970,7 +1007,8 @@ def _this_months_triage(school_ids, months, newest_change, now) -> dict:
         seen, found = kept
         if not seen.looks_for(marks):
             return found
-        seen, changes = seen.look((Concern,), now, read=_triage_rows_after)
+        read = looks.changes if looks else _triage_rows_after
+        seen, changes = seen.look((Concern,), now, read)
         schools = set(school_ids)
         if any(_moves_triage(change, schools, start) for change in changes):
             found = None
@@ -1111,7 +1149,7 @@ def months_key(school_ids, this_month) -> str:
     return f"{KEPT}:months:{this_month:%Y-%m}:{_schools_digest(school_ids)}"
 
 
-def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
+def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: the earlier months from the cache when it has
     them for these schools, those from the month of the earliest concern changed since it
     was last looked at counted again, and this month's kept school by school (_this_month)
@@ -1120,7 +1158,7 @@ def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     and a count only of what the change moved.
 
     newest_change: the concerns' newest history row (_last_changes()); if not given, the
-    look is made every time, and this month counted now.
+    look is made every time, and this month counted now. looks: the drawing's Looks.
     """
     if not school_ids:
         return {}, {}
@@ -1145,8 +1183,9 @@ def month_figures(school_ids, months, newest_change=None) -> tuple[dict, dict]:
     counts, triage = _before(months[first], counts, triage)
     since = _start(months[first])
     if first == this_month and newest_change is not None:
-        counts.update(_this_month(school_ids, months, newest_change, now))
-        triage.update(_this_months_triage(school_ids, months, newest_change, now))
+        looks = looks or Looks()
+        counts.update(_this_month(school_ids, months, newest_change, now, looks))
+        triage.update(_this_months_triage(school_ids, months, newest_change, now, looks))
     else:
         counts.update(_counts(school_ids, months, since))
         triage.update(_triage(school_ids, months, since))

@@ -572,6 +572,49 @@ def test_this_months_triage_times_are_counted_again_only_when_a_change_moves_the
     assert afresh() == (3, 5.0)
 
 
+def test_after_a_change_to_a_concern_its_history_is_read_once_for_every_part(
+    client, records, sergeant, school_a, staff_a, make_concern
+):
+    def looks(queries):  # along the concerns' history, by row number
+        return [
+            query["sql"]
+            for query in queries
+            if 'FROM "incidents_historicalconcern"' in query["sql"]
+            and '"history_id" >' in query["sql"]
+        ]
+
+    client.force_login(sergeant)
+    client.get(PAGE)
+    client.get(PAGE)
+    make_concern(
+        school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(2)
+    )
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "Truancy" in body  # this month's counts counted again
+    # The caseload, this month's counts and its triage times each look: one read serves all.
+    assert len(looks(drawn.captured_queries)) == 1
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_a.pk}
+    # A home page moved the caseload's look on: the months' read, from further back,
+    # covers it.
+    school_ids = team_figures.scope_school_ids(sergeant)
+    make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(1))
+    team_figures.with_the_police(sergeant, school_ids)
+    make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(1))
+    with CaptureQueriesContext(connection) as drawn:
+        client.get(PAGE)
+    assert len(looks(drawn.captured_queries)) == 1
+    # The months' looks moved on alone: the caseload's, from further back, reads its own.
+    make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(1))
+    months = team_figures.last_months(TODAY)
+    newest = Concern.history.order_by("-history_id").first().history_id
+    team_figures.month_figures(school_ids, months, newest)
+    make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(1))
+    with CaptureQueriesContext(connection) as drawn:
+        client.get(PAGE)
+    assert len(looks(drawn.captured_queries)) == 2
+
+
 @pytest.mark.parametrize(
     "kind, now, before, moves",
     [
