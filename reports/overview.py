@@ -911,15 +911,15 @@ def _caseload_query(part, school_ids, late, today):
 
 # Earlier months' figures are kept for the month, and counted again when a concern logged
 # before it changes (a late triage, a disposal); this month's counts are kept school by
-# school (_this_month) and its triage times for the schools together, counted again when a
-# change moves them (_this_months_triage). A month's concerns and
-# their categories never change once it is over; its triage times change only when a
-# concern logged then is triaged late. Every such change writes a history row that carries
-# the concern's logging moment, so it is found among the history rows written since the
-# figures were last checked. But a history row is numbered and dated when it is written and
-# seen only when its transaction ends: so the look goes back this long (seconds) before the
-# last check, longer than any transaction takes, past the rows already seen then; and it is
-# made at least this often even when no newer row has been numbered.
+# school (_this_month), and its triage times for the schools together, counted again when a
+# change moves them (_this_months_triage). A month's concerns and their categories never
+# change once it is over; its triage times change only when a concern logged then is
+# triaged late. Every such change writes a history row that carries the concern's logging
+# moment, so it is found among the history rows written since the figures were last
+# checked. But a history row is numbered and dated when it is written and seen only when
+# its transaction ends: so the look goes back this long (seconds) before the last check,
+# longer than any transaction takes, past the rows already seen then; and it is made at
+# least this often even when no newer row has been numbered.
 MONTHS_SETTLE = 3600
 # How long (seconds) the cache may hold them: the key names the month, so a month's figures
 # are not read once it is over.
@@ -1039,8 +1039,8 @@ def _moves_triage(change: TriageChange, school_ids: set, start) -> bool:
             and values[1] >= start
         )
 
-    now = None if change.kind == "-" else change.now
-    return now != change.before and (counted(change.before) or counted(now))
+    after = None if change.kind == "-" else change.now
+    return after != change.before and (counted(change.before) or counted(after))
 
 
 def _triage_rows_after(models, highest, missing) -> list[dict]:
