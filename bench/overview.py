@@ -162,6 +162,7 @@ def run(server, deadline) -> int:
     seeded = 0
     for size in SIZES:
         seeded = records.grow_to(size, rng, cast, police, seeded=seeded, deadline=deadline)
+        with_their_history()
         describe(cast)
         harness.time_pages(server.port, pages, size, rows, deadline)
     harness.plans(pages[1:], SIZES[-1], slow, deadline)
@@ -213,24 +214,47 @@ def change(rng, *kinds):
     def change_now():
         from django.utils import timezone
 
-        from incidents.models import Concern, Incident
-        from reports import overview as figures
-
-        this_month = figures._start(figures.last_months(timezone.localdate())[-1])
-        logged = Concern.objects.filter(recorded_at__gte=this_month)
-        found = {
-            "concern": logged,
-            "triage": logged,
-            "incident": Incident.objects.filter(status=Incident.Status.OPEN),
-        }
         for kind in kinds:
-            pks = list(found[kind].order_by("-pk").values_list("pk", flat=True)[:500])
-            record = found[kind].model.objects.get(pk=rng.choice(pks))
+            found = changeable("concern" if kind == "triage" else kind)
+            pks = list(found.values_list("pk", flat=True))
+            record = found.model.objects.get(pk=rng.choice(pks))
             if kind == "triage":
                 record.triaged_at = timezone.now()
             record.save()
 
     return change_now
+
+
+def changeable(kind):
+    """The records change() picks from: the newest 500 concerns logged this month, or open
+    incidents."""
+    from django.utils import timezone
+
+    from incidents.models import Concern, Incident
+    from reports import overview as figures
+
+    if kind == "concern":
+        this_month = figures._start(figures.last_months(timezone.localdate())[-1])
+        found = Concern.objects.filter(recorded_at__gte=this_month)
+    else:
+        found = Incident.objects.filter(status=Incident.Status.OPEN)
+    return found.order_by("-pk")[:500]
+
+
+def with_their_history():
+    """Writes the history row the portal writes when a record is created for each record
+    change() may pick that has none. The seed writes its rows in bulk, without history;
+    a change to a record with no earlier row is read as its first (for the triage times, a
+    concern created triaged, which moves them)."""
+    for kind in ("concern", "incident"):
+        records = list(changeable(kind))
+        model = type(records[0]) if records else None
+        if model is None:
+            continue
+        have = set(
+            model.history.filter(id__in=[r.pk for r in records]).values_list("id", flat=True)
+        )
+        model.history.bulk_history_create([r for r in records if r.pk not in have])
 
 
 def drawn(server, path, cookies):
