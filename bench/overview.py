@@ -226,8 +226,8 @@ def change(rng, *kinds):
 
 
 def changeable(kind):
-    """The records change() picks from: the newest 500 concerns logged this month, or open
-    incidents."""
+    """The records change() picks from: the newest 500 concerns logged this month, or the
+    newest 500 open incidents."""
     from django.utils import timezone
 
     from incidents.models import Concern, Incident
@@ -248,9 +248,9 @@ def with_their_history():
     concern created triaged, which moves them)."""
     for kind in ("concern", "incident"):
         records = list(changeable(kind))
-        model = type(records[0]) if records else None
-        if model is None:
+        if not records:
             continue
+        model = type(records[0])
         have = set(
             model.history.filter(id__in=[r.pk for r in records]).values_list("id", flat=True)
         )
