@@ -795,15 +795,21 @@ def _rows_after(models, highest, missing) -> list[dict]:
 @functools.lru_cache(maxsize=256)
 def _look_statement(alias, models, missing: tuple) -> Prepared:
     def build(stand_in: StandIns):
-        conditions = []
-        for i, count in enumerate(missing):
-            condition = Q(history_id__gt=stand_in.id(f"highest_{i}"))
-            if count:
-                condition |= Q(history_id__in=stand_in.ids(f"missing_{i}", count))
-            conditions.append(condition)
+        conditions = [
+            _not_seen(stand_in, f"highest_{i}", f"missing_{i}", count)
+            for i, count in enumerate(missing)
+        ]
         return _history_query(models, conditions)
 
     return prepare(build, alias)
+
+
+def _not_seen(stand_in: StandIns, highest: str, missing: str, count: int) -> Q:
+    """History rows numbered after the highest seen, or among the `count` missing."""
+    condition = Q(history_id__gt=stand_in.id(highest))
+    if count:
+        condition |= Q(history_id__in=stand_in.ids(missing, count))
+    return condition
 
 
 def _history_query(models, conditions, before=None):
@@ -1063,9 +1069,7 @@ TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at")
 @functools.lru_cache(maxsize=256)
 def _triage_look_statement(alias, missing: int) -> Prepared:
     def build(stand_in: StandIns):
-        condition = Q(history_id__gt=stand_in.id("highest"))
-        if missing:
-            condition |= Q(history_id__in=stand_in.ids("missing", missing))
+        condition = _not_seen(stand_in, "highest", "missing", missing)
         before = Concern.history.filter(
             id=OuterRef("id"), history_id__lt=OuterRef("history_id")
         ).order_by("-history_id")
