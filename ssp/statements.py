@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -114,10 +115,43 @@ class Prepared:
 
     def rows(self, values: Mapping[str, object]) -> list[tuple]:
         """The statement's rows for these values, each value as the queryset would give it."""
-        with connections[self.alias].cursor() as cursor:
+        with _binding_on_the_server(connections[self.alias]) as cursor:
             cursor.execute(self.sql, self.bind(values))
             found = cursor.fetchall()
         return list(self.compiler.results_iter(results=[found], tuple_expected=True))
+
+
+def _binding_on_the_server(connection):
+    """A cursor that sends the statement and its values apart, where the backend can
+    (PostgreSQL through psycopg 3); the connection's own cursor elsewhere.
+
+    Django's cursors put the values into the statement's text, which psycopg quotes one by
+    one and PostgreSQL parses back: for the caseload's statement, with 110 values, about a
+    millisecond of a request. The tests run every statement prepared here this way on
+    PostgreSQL. The cursor is wrapped as the connection's own are, so execute_wrapper sees
+    it, and where queries are logged (the tests, DEBUG) it is logged with its values in
+    place, as theirs are."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql import base  # needs psycopg: PostgreSQL's alone
+
+    cursor_class = getattr(base, "ServerBindingCursor", None)  # psycopg 3's alone
+    if cursor_class is None:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = cursor_class(connection.connection)
+    if connection.queries_logged:
+        return _LoggedWithItsValues(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _LoggedWithItsValues(CursorDebugWrapper):
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def prepare(build: Callable[[StandIns], QuerySet], alias: str = "default") -> Prepared:

@@ -5,9 +5,12 @@ shape them by the stand-ins."""
 import datetime
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import JSONObject, TruncMonth
+from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Partnership, PartnershipEvent
 from schools.models import Pupil, School
@@ -67,6 +70,33 @@ def test_rows_come_as_the_queryset_gives_them(pupil_a):
     assert month == datetime.datetime(2026, 7, 1, tzinfo=LONDON)
     assert json == {"name": pupil_a.first_name, "born": pupil_a.date_of_birth.isoformat()}
     assert found is True
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_values_travel_apart_from_the_statement(school_a, pupil_a):
+    """The statement goes to PostgreSQL with placeholders and its values beside it (not
+    quoted into its text by the driver), yet is logged with its values in place, as the
+    connection's own cursors log theirs: the query log and the tests read it so."""
+    statement = prepare(
+        lambda stand_in: pupils_of(stand_in.ids("schools", 1), datetime.date(1990, 1, 1))
+    )
+    cursors = []
+
+    def keep_the_cursor(execute, sql, params, many, context):
+        cursors.append(context["cursor"].cursor)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep_the_cursor):
+        assert statement.rows({"schools": [school_a.pk]}) == [(pupil_a.pk,)]
+    [cursor] = cursors
+    if connection.vendor == "postgresql":
+        assert not isinstance(cursor, psycopg.ClientCursor)
+        assert b"$1" in cursor._query.query  # as sent: a placeholder, the value apart
+    with CaptureQueriesContext(connection) as captured:
+        assert statement.rows({"schools": [school_a.pk]}) == [(pupil_a.pk,)]
+    [logged] = captured.captured_queries
+    assert f"IN ({school_a.pk})" in logged["sql"]
+    assert "$1" not in logged["sql"]
 
 
 @pytest.mark.django_db
