@@ -19,7 +19,17 @@ from datetime import timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Value, Window
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils import timezone
 
@@ -92,7 +102,7 @@ class _Part:
         aggregates over every row read. The row number keeps the section's order through
         the UNION.
         """
-        shows = {path: path for path in self.shows}
+        shows = {path: _shown(self.queryset.model, path) for path in self.shows}
         # Each foreign key followed, so the related record can be built with its key.
         followed = {path.split("__")[0] for path in self.shows if "__" in path}
         shows.update({name: name for name in followed})
@@ -113,6 +123,18 @@ class _Part:
             )
             .values("section", "position", "total", "overdue_total", "shown")[:SHOWN]
         )
+
+
+def _shown(model, path: str):
+    """A field the page shows: the record's own, or a related record's read for the rows
+    shown alone (a lookup by key for each of the few rows, where a join would read the
+    related table for every row the counts go through)."""
+    name, _, rest = path.partition("__")
+    if not rest:
+        return F(name)
+    key = model._meta.get_field(name)
+    related = key.related_model._base_manager.filter(pk=OuterRef(key.attname))
+    return Subquery(related.order_by().values(rest))
 
 
 def _count(queryset: QuerySet) -> _CountedTo:

@@ -100,3 +100,28 @@ def test_the_head_teachers_overview_reads_only_their_schools_open_actions(
 ):
     _conferences_elsewhere(school_b, sspo_b)
     _assert_bounded(_plans_of_action_reads(client, head_a, "/overview/"))
+
+
+def _reads_of(plan, relation, in_subplan=False):
+    """(node, whether it is inside a subplan) for each node reading the relation."""
+    in_subplan = in_subplan or plan.get("Parent Relationship") in ("SubPlan", "InitPlan")
+    if plan.get("Relation Name") == relation:
+        yield plan, in_subplan
+    for child in plan.get("Plans", []):
+        yield from _reads_of(child, relation, in_subplan)
+
+
+@pytest.mark.django_db
+def test_the_caseload_reads_an_actions_conference_only_for_the_actions_it_shows(
+    client, conference_a, sspo_a
+):
+    """The section counts every open action of the schools but shows five: each shown
+    action's conference (for its link) is looked up by key, not joined for every action
+    counted (2 ms of the caseload's statement at a million concerns, issue 11)."""
+    _conferences_elsewhere(conference_a.school, sspo_a)
+    [plan] = _plans_of_action_reads(client, sspo_a, "/")
+    reads = list(_reads_of(plan, "referrals_conference"))
+    assert reads, json.dumps(plan, indent=1)
+    for node, in_subplan in reads:
+        assert in_subplan, json.dumps(plan, indent=1)
+        assert node["Index Name"] == "referrals_conference_pkey", json.dumps(plan, indent=1)
