@@ -553,7 +553,7 @@ def _sspos(school_ids, today) -> dict[int, list[str]]:
     """The names of each school's SSPOs now (reports.people: names only, no people's rows)."""
     return {
         school_id: [sspo.name for sspo in people.sspos]
-        for school_id, people in people_of(school_ids, today).items()
+        for school_id, people in people_of(school_ids, today, leads=False).items()
         if people.sspos
     }
 

@@ -33,13 +33,15 @@ class People(NamedTuple):
     leads: list[Lead]  # the SPOC before the deputy
 
 
-def people_of(school_ids, on: datetime.date) -> dict[int, People]:
-    """Each of these schools' people on the day (a school with none has empty lists)."""
+def people_of(school_ids, on: datetime.date, *, leads: bool = True) -> dict[int, People]:
+    """Each of these schools' people on the day (a school with none has empty lists); with
+    `leads=False` their SSPOs alone (the overview shows no SPOCs: half the rows unread)."""
     ids = sorted(school_ids)
     found = {school_id: People([], []) for school_id in ids}
     if not ids:
         return found
-    statement = prepared_for_schools(_people_query, Assignment.objects.db, len(ids))
+    query = _people_query if leads else _sspos_query
+    statement = prepared_for_schools(query, Assignment.objects.db, len(ids))
     rows = statement.rows({"schools": ids, "today": on})
     # (school, SSPO or not, first name, last name, collar number, designation, order...)
     for school_id, is_sspo, first, last, collar, designation, *_ in sorted(rows, key=_in_order):
@@ -58,8 +60,11 @@ def _in_order(row):
 
 
 def _people_query(school_ids, on):
-    text = {"output_field": CharField()}
-    sspos = (
+    return _sspos_query(school_ids, on).union(_leads_query(school_ids, on), all=True)
+
+
+def _sspos_query(school_ids, on):
+    return (
         Assignment.objects.current(on)
         .filter(school__in=school_ids)
         .values_list(
@@ -68,13 +73,16 @@ def _people_query(school_ids, on):
             "officer__user__first_name",
             "officer__user__last_name",
             "officer__collar_number",
-            Value("", **text),
+            Value("", output_field=CharField()),
             "starts_on",
             "pk",
         )
         .order_by()
     )
-    leads = (
+
+
+def _leads_query(school_ids, on):
+    return (
         Membership.objects.current(on)
         .filter(school__in=school_ids)
         .in_role(*SPOCS)
@@ -83,11 +91,10 @@ def _people_query(school_ids, on):
             Value(False, output_field=BooleanField()),
             "user__first_name",
             "user__last_name",
-            Value("", **text),
+            Value("", output_field=CharField()),
             "designation",
             Value(None, output_field=DateField()),
             "pk",
         )
         .order_by()
     )
-    return sspos.union(leads, all=True)

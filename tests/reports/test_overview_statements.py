@@ -5,9 +5,12 @@ built on another day (a rule that read the clock would have kept that day's)."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reports import overview as team_figures
+from reports.people import people_of
 from schools.models import person_values
 from ssp.scope import Scope, _current, scope_of
 from ssp.statements import prepared_for_schools
@@ -84,3 +87,20 @@ def test_the_sspos_names_are_those_holding_the_school_on_the_day(sspo_a, school_
     long_ago = today - datetime.timedelta(days=20 * 365)  # before the assignment started
     assert team_figures._sspos([school_a.pk], long_ago) == {}
     assert team_figures._sspos([], today) == {}
+
+
+def test_the_overviews_names_read_the_sspos_alone(sspo_a, spoc_a, school_a):
+    """The overview shows each partnership's SSPOs, not its SPOCs: their statement does not
+    read the schools' memberships, while the homes' (which show both) still do."""
+    prepared_for_schools.cache_clear()
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as captured:
+        assert team_figures._sspos([school_a.pk], today) == {school_a.pk: [sspo_a.get_full_name()]}
+    [read] = captured.captured_queries
+    assert "schools_membership" not in read["sql"]
+    with CaptureQueriesContext(connection) as captured:
+        [people] = people_of([school_a.pk], today).values()
+    assert [lead.name for lead in people.leads] == [spoc_a.get_full_name()]
+    assert [sspo.name for sspo in people.sspos] == [sspo_a.get_full_name()]
+    [read] = captured.captured_queries
+    assert "schools_membership" in read["sql"]
