@@ -716,9 +716,13 @@ class Enquiry(models.Model):
             # The SSPO's caseload: the open enquiries waiting for the police, by school and
             # the time of their last message, so the section reads only those of the
             # person's schools (reports/caseload.py) rather than walk every school's
-            # enquiries by date.
+            # enquiries by date. With what the section shows of them, so its rows come
+            # from the index alone: without, PostgreSQL walked enquiry_team_latest from the
+            # oldest, through the closed enquiries of every school (0.8 ms at a million
+            # concerns in the busier model, against 0.1).
             models.Index(
                 fields=["school", "last_message_at"],
+                include=["code", "subject"],
                 condition=Q(status="open", awaiting="police"),
                 name="enquiry_police_waiting",
             ),

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from incidents.models import Enquiry
 from referrals.models import Conference, ConferenceAction
 
 
@@ -41,6 +42,11 @@ def _conferences_elsewhere(school, by, count=60):
 
 
 def _plans_of_action_reads(client, user, url) -> list[dict]:
+    return _plans_of_reads(client, user, url, "referrals_conferenceaction", "referrals_conference")
+
+
+def _plans_of_reads(client, user, url, table, *others) -> list[dict]:
+    """The plans of the page's reads of the table (with statistics of it and the others)."""
     client.force_login(user)
     client.get(url)
     cache.clear()  # the overview keeps its rendered figures: read them afresh
@@ -49,13 +55,13 @@ def _plans_of_action_reads(client, user, url) -> list[dict]:
     reads = [
         q["sql"]
         for q in captured.captured_queries
-        if '"referrals_conferenceaction"' in q["sql"] and "SELECT" in q["sql"][:10]
+        if f'"{table}"' in q["sql"] and "SELECT" in q["sql"][:10]
     ]
-    assert reads, "the page reads conference actions"
+    assert reads, f"the page reads {table}"
     plans = []
     with transaction.atomic(), connection.cursor() as cursor:
         # With the statistics a live database keeps, as the planner would have them.
-        cursor.execute("ANALYZE referrals_conference, referrals_conferenceaction")
+        cursor.execute(f"ANALYZE {', '.join((table, *others))}")
         cursor.execute("SET LOCAL enable_seqscan = off")
         for sql in reads:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
@@ -125,3 +131,33 @@ def test_the_caseload_reads_an_actions_conference_only_for_the_actions_it_shows(
     for node, in_subplan in reads:
         assert in_subplan, json.dumps(plan, indent=1)
         assert node["Index Name"] == "referrals_conference_pkey", json.dumps(plan, indent=1)
+
+
+@pytest.mark.django_db
+def test_the_caseloads_enquiries_come_from_the_waiting_ones_index_alone(
+    client, school_a, school_b, sspo_a, spoc_a
+):
+    """The enquiries waiting for the police, oldest first: read from the index of the
+    waiting ones (which carries what the section shows), not by walking every school's
+    enquiries from the oldest, through all those long closed (issue 11)."""
+    now = timezone.now()
+    Enquiry.objects.bulk_create(
+        Enquiry(
+            school=school,
+            sspo=sspo_a,
+            about=Enquiry.About.GENERAL,
+            subject=f"Enquiry {n}",
+            opened_by=spoc_a,
+            last_message_at=now - datetime.timedelta(days=400 - n % 400),
+            status=Enquiry.Status.CLOSED if n >= 10 else Enquiry.Status.OPEN,
+            awaiting="police",
+        )
+        for school in (school_a, school_b)
+        for n in range(1000)
+    )
+    [plan] = _plans_of_reads(client, sspo_a, "/", "incidents_enquiry")
+    reads = [node for node, _ in _reads_of(plan, "incidents_enquiry")]
+    assert reads, json.dumps(plan, indent=1)
+    for node in reads:
+        assert node["Node Type"] == "Index Only Scan", json.dumps(plan, indent=1)
+        assert node["Index Name"] == "enquiry_police_waiting", json.dumps(plan, indent=1)
