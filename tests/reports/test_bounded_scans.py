@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidents.models import Enquiry
 from referrals.models import Conference, ConferenceAction
+from tests.factories import enquiries
 
 
 def _conferences_elsewhere(school, by, count=60):
@@ -141,20 +142,11 @@ def test_the_caseloads_enquiries_come_from_the_waiting_ones_index_alone(
     waiting ones (which carries what the section shows), not by walking every school's
     enquiries from the oldest, through all those long closed (issue 11)."""
     now = timezone.now()
-    Enquiry.objects.bulk_create(
-        Enquiry(
-            school=school,
-            sspo=sspo_a,
-            about=Enquiry.About.GENERAL,
-            subject=f"Enquiry {n}",
-            opened_by=spoc_a,
-            last_message_at=now - datetime.timedelta(days=400 - n % 400),
-            status=Enquiry.Status.CLOSED if n >= 10 else Enquiry.Status.OPEN,
-            awaiting="police",
-        )
-        for school in (school_a, school_b)
-        for n in range(1000)
-    )
+    for school in (school_a, school_b):
+        # Ten waiting for the police, the latest; 1,200 closed, back to long ago.
+        waited = [(f"Enquiry {n}", now - datetime.timedelta(days=400 - n)) for n in range(400)]
+        enquiries(school, sspo_a, spoc_a, waited[-10:])
+        enquiries(school, sspo_a, spoc_a, waited * 3, status=Enquiry.Status.CLOSED)
     [plan] = _plans_of_reads(client, sspo_a, "/", "incidents_enquiry")
     reads = [node for node, _ in _reads_of(plan, "incidents_enquiry")]
     assert reads, json.dumps(plan, indent=1)
