@@ -127,10 +127,11 @@ def _binding_on_the_server(connection):
 
     Django's cursors put the values into the statement's text, which psycopg quotes one by
     one and PostgreSQL parses back: for the caseload's statement, with 110 values, about a
-    millisecond of a request. The tests run every statement prepared here this way on
-    PostgreSQL. The cursor is wrapped as the connection's own are, so execute_wrapper sees
-    it, and where queries are logged (the tests, DEBUG) it is logged with its values in
-    place, as theirs are."""
+    millisecond of a request. Nothing is prepared on the server (each is sent as the unnamed
+    statement), so a connection pooler in transaction mode serves it as any other. The tests
+    run every statement prepared here this way on PostgreSQL. The cursor is wrapped as the
+    connection's own are, so execute_wrapper sees it, and where queries are logged (the
+    tests, DEBUG) it is logged with its values in place, as theirs are."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     from django.db.backends.postgresql import base  # needs psycopg: PostgreSQL's alone
@@ -149,6 +150,9 @@ def _binding_on_the_server(connection):
 
 
 class _LoggedWithItsValues(CursorDebugWrapper):
+    """Logs the statement with its values put in, where Django would log the placeholders
+    of a cursor that binds on the server."""
+
     def execute(self, sql, params=None):
         with self.debug_sql(self.db.ops.compose_sql(sql, params)):
             return CursorWrapper.execute(self, sql, params)
