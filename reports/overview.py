@@ -636,7 +636,7 @@ def kept_caseload(part, school_ids, changes, today, looks=None) -> Caseload:
     return _together(counted)
 
 
-def kept_by_school(key, models, marks, school_ids, count, now, looks=None) -> dict:
+def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=None) -> dict:
     """{school: count([...])[school]}, kept under `key` school by school: count(schools)
     gives each school's figures, each with the moment it must be counted again by the
     clock alone (`until`). Counted again are only the schools with a history row of the
@@ -646,7 +646,9 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None) -> di
     found by their numbers (Seen): those numbered after the highest seen, and those
     numbered before it that were missing then (a transaction that had not yet committed).
     So a look reads only the rows written since, however busy the hour; through `looks`
-    (Looks), if given, once for every part of the drawing that looks from the same place."""
+    (Looks), if given, once for every part of the drawing that looks from the same place.
+    read: what a look reads of each row (Seen.look), a school or the schools it changes;
+    by default the row's school."""
     kept = cache.get(key)
     looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
@@ -656,8 +658,10 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None) -> di
     else:
         seen, counted = kept
         if looked:
-            seen, schools = seen.look(models, now, looks.schools if looks else None)
-            changed = set(schools)
+            seen, schools = seen.look(models, now, read or (looks.schools if looks else None))
+            changed = {
+                pk for found in schools for pk in (found if isinstance(found, tuple) else (found,))
+            }
             counted = {pk: found for pk, found in counted.items() if pk not in changed}
     due = {pk for pk in school_ids if pk not in counted}
     due |= {pk for pk, found in counted.items() if now >= found.until}
@@ -744,6 +748,18 @@ class Looks:
         [found] = _triage_rows_after(models, highest, missing)
         self._read.append((top, set(gaps), found))
         return [found]
+
+    def months_schools(self, start):
+        """A read for Seen.look: {row number: the schools whose count of concerns logged
+        since `start` the row moves (_moves_month)}."""
+
+        def read(models, highest, missing):
+            return [
+                {n: _moves_month(c, start) for n, c in found.items()}
+                for found in self.changes(models, highest, missing)
+            ]
+
+        return read
 
     def schools(self, models, highest, missing) -> list[dict]:
         """_rows_after(...): {row number: school} of each model."""
@@ -964,9 +980,11 @@ class MonthCounted(NamedTuple):
 
 def _this_month(school_ids, months, newest_change, now, looks=None) -> dict:
     """{(this month, category): concerns logged} at the schools, kept school by school for
-    the month (kept_by_school): after a change only the schools whose concerns changed are
-    counted again. (The triage times' medians cannot be put together from each school's:
-    they are kept for the schools together, _this_months_triage.)"""
+    the month (kept_by_school): after a change only the schools whose counts it moves are
+    counted again (_moves_month: a concern logged this month created, deleted, or given
+    another category, school or logging moment). (The triage times' medians cannot be put
+    together from each school's: they are kept for the schools together,
+    _this_months_triage.)"""
     this = months[-1]
     start = _start(this)
     end = _start((this + datetime.timedelta(days=31)).replace(day=1))
@@ -987,6 +1005,7 @@ def _this_month(school_ids, months, newest_change, now, looks=None) -> dict:
         count,
         now,
         looks,
+        read=(looks or Looks()).months_schools(start),
     )
     total = {}
     for found in counted.values():
@@ -1028,7 +1047,7 @@ class TriageChange(NamedTuple):
     """A concern's history row, as the triage times see it (_triage_rows_after)."""
 
     kind: str  # the history row's type: "+" created, "~" changed, "-" deleted
-    now: tuple  # (school, logged at, triaged at)
+    now: tuple  # (school, logged at, triaged at, category)
     before: tuple | None  # the same, from the concern's history row before; None if none
 
 
@@ -1046,24 +1065,49 @@ def _moves_triage(change: TriageChange, school_ids: set, start) -> bool:
         )
 
     after = None if change.kind == "-" else change.now
-    return after != change.before and (counted(change.before) or counted(after))
+    moved = _fields(after, TRIAGE_MOVED_BY) != _fields(change.before, TRIAGE_MOVED_BY)
+    return moved and (counted(change.before) or counted(after))
+
+
+def _moves_month(change: TriageChange, start) -> tuple:
+    """The schools whose count of concerns logged since a moment a concern's change moves
+    (kept_by_school): those it was counted at before or after (logged since then) when its
+    school, logging moment or category changed, or it was created or deleted. Most changes
+    (a share, a triage, an acknowledgement, an outcome) move none."""
+    after = None if change.kind == "-" else change.now
+    if _fields(after, MONTH_MOVED_BY) == _fields(change.before, MONTH_MOVED_BY):
+        return ()
+    return tuple({values[0] for values in (change.before, after) if values and values[1] >= start})
+
+
+# What moves each kept figure, as positions in a TriageChange's values: the triage times
+# by the school and the logging and triage moments, the month's counts by the school, the
+# logging moment and the category.
+TRIAGE_MOVED_BY = (0, 1, 2)
+MONTH_MOVED_BY = (0, 1, 3)
+
+
+def _fields(values, positions):
+    return None if values is None else tuple(values[i] for i in positions)
 
 
 def _triage_rows_after(models, highest, missing) -> list[dict]:
     """_rows_after's rows of the concerns' history, each as a TriageChange: what its
-    concern's school, logging and triage moments were at that row and at the row before.
+    concern's school, logging and triage moments and category were at that row and at the
+    row before.
     One query, built once per process for each number missing (ssp.statements)."""
     (top,), (gaps,) = highest, missing
     gaps = sorted(gaps)
     statement = _triage_look_statement(Concern.objects.db, len(gaps))
     found = {}
+    width = len(TRIAGE_FIELDS)
     for number, kind, *values in statement.rows({"highest": top, "missing": gaps}):
-        before = tuple(values[3:]) if values[3:] != [None, None, None] else None
-        found[number] = TriageChange(kind, tuple(values[:3]), before)
+        now, before = tuple(values[:width]), tuple(values[width:])
+        found[number] = TriageChange(kind, now, None if before == (None,) * width else before)
     return [found]
 
 
-TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at")
+TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at", "category")
 
 
 @functools.lru_cache(maxsize=256)

@@ -506,7 +506,7 @@ def test_this_months_counts_are_counted_again_only_at_the_school_whose_concerns_
     before = truancy_of(overview())
     with CaptureQueriesContext(connection) as unchanged:
         overview()
-    make_concern(
+    concern = make_concern(
         school=school_a, reported_by=staff_a, category="truancy", recorded_at=NOW - hours(1)
     )
     with CaptureQueriesContext(connection) as changed:
@@ -523,6 +523,21 @@ def test_this_months_counts_are_counted_again_only_at_the_school_whose_concerns_
     assert not counted_this_month(unchanged.captured_queries)  # kept, at both schools
     [this_month] = counted_this_month(changed.captured_queries)
     assert f'"school_id" IN ({school_a.pk})' in this_month  # school A's alone
+    # A change that leaves the counts as they were (a triage) counts no school again.
+    concern.triaged_at = NOW
+    concern.save()
+    with CaptureQueriesContext(connection) as triaged:
+        found = overview()
+    assert not counted_this_month(triaged.captured_queries)
+    assert truancy_of(found) == [*before[:-1], before[-1] + 1]
+    # One that moves them (another category) counts its school again.
+    concern.category = "welfare"
+    concern.save()
+    with CaptureQueriesContext(connection) as recategorised:
+        found = overview()
+    [this_month] = counted_this_month(recategorised.captured_queries)
+    assert f'"school_id" IN ({school_a.pk})' in this_month
+    assert truancy_of(found) == before
 
 
 def counts_triage_times(queries) -> bool:
@@ -631,9 +646,39 @@ def test_after_a_change_to_a_concern_its_history_is_read_once_for_every_part(
         ("~", ("A", "nov", None), ("A", "oct", None), False),  # not triaged, either way
         ("-", ("A", "nov", "nov"), ("A", "nov", "nov"), True),  # deleted, triaged
         ("-", ("A", "nov", None), ("A", "nov", None), False),  # deleted, not triaged
+        ("~", ("A", "nov", "nov", "bullying"), ("A", "nov", "nov"), False),  # category
     ],
 )
 def test_which_changes_move_this_months_triage_times(kind, now, before, moves):
+    change = _change(kind, now, before)
+    assert team_figures._moves_triage(change, {"A", "B"}, at(2026, 11, 1, 0)) is moves
+
+
+@pytest.mark.parametrize(
+    "kind, now, before, schools",
+    [
+        ("+", ("A", "nov", None), None, {"A"}),  # logged this month
+        ("+", ("A", "oct", None), None, set()),  # logged last month
+        ("~", ("A", "nov", "nov"), ("A", "nov", None), set()),  # triaged
+        ("~", ("A", "nov", "nov"), ("A", "nov", "nov"), set()),  # shared, acknowledged...
+        ("~", ("A", "nov", None, "bullying"), ("A", "nov", None), {"A"}),  # category
+        ("~", ("A", "oct", None), ("A", "nov", None), {"A"}),  # logging moment, out of it
+        ("~", ("A", "nov", None), ("A", "oct", None), {"A"}),  # ... into it
+        ("~", ("B", "nov", None), ("A", "nov", None), {"A", "B"}),  # moved school
+        ("~", ("A", "oct", None, "bullying"), ("A", "oct", None), set()),  # last month's
+        ("-", ("A", "nov", None), ("A", "nov", None), {"A"}),  # deleted
+        ("-", ("A", "oct", None), ("A", "oct", None), set()),  # deleted, last month's
+    ],
+)
+def test_which_changes_move_this_months_counts(kind, now, before, schools):
+    """A school's count of this month's concerns, by category, is counted again only after
+    a change that moves it: most changes to a concern (a triage, a share, an outcome)
+    leave every school's as kept."""
+    change = _change(kind, now, before)
+    assert set(team_figures._moves_month(change, at(2026, 11, 1, 0))) == schools
+
+
+def _change(kind, now, before):
     moments = {
         "oct": at(2026, 10, 31, 23),
         "nov": at(2026, 11, 2),
@@ -641,11 +686,10 @@ def test_which_changes_move_this_months_triage_times(kind, now, before, moves):
         None: None,
     }
 
-    def values(school, logged, triaged):
-        return (school, moments[logged], moments[triaged])
+    def values(school, logged, triaged, category="welfare"):
+        return (school, moments[logged], moments[triaged], category)
 
-    change = team_figures.TriageChange(kind, values(*now), values(*before) if before else None)
-    assert team_figures._moves_triage(change, {"A", "B"}, at(2026, 11, 1, 0)) is moves
+    return team_figures.TriageChange(kind, values(*now), values(*before) if before else None)
 
 
 def test_a_triage_whose_history_row_is_seen_late_is_counted_when_it_shows(
