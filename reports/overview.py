@@ -1080,11 +1080,18 @@ def _moves_month(change: TriageChange, start) -> tuple:
     return tuple({values[0] for values in (change.before, after) if values and values[1] >= start})
 
 
+TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at", "category")
+
+
+def _positions(*names) -> tuple:
+    return tuple(TRIAGE_FIELDS.index(name) for name in names)
+
+
 # What moves each kept figure, as positions in a TriageChange's values: the triage times
 # by the school and the logging and triage moments, the month's counts by the school, the
 # logging moment and the category.
-TRIAGE_MOVED_BY = (0, 1, 2)
-MONTH_MOVED_BY = (0, 1, 3)
+TRIAGE_MOVED_BY = _positions("school_id", "recorded_at", "triaged_at")
+MONTH_MOVED_BY = _positions("school_id", "recorded_at", "category")
 
 
 def _fields(values, positions):
@@ -1105,9 +1112,6 @@ def _triage_rows_after(models, highest, missing) -> list[dict]:
         now, before = tuple(values[:width]), tuple(values[width:])
         found[number] = TriageChange(kind, now, None if before == (None,) * width else before)
     return [found]
-
-
-TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at", "category")
 
 
 @functools.lru_cache(maxsize=256)

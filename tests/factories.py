@@ -213,23 +213,3 @@ class PupilFactory(factory.django.DjangoModelFactory):
             + body
         )
     )
-
-
-def enquiries(school, sspo, opened_by, waited, **fields):
-    """General enquiries at the school, in bulk, one per entry of `waited` (each a pair of
-    its subject and the moment of its last message), waiting for the police unless
-    `fields` say otherwise."""
-    from incidents.models import Enquiry
-
-    return Enquiry.objects.bulk_create(
-        Enquiry(
-            school=school,
-            sspo=sspo,
-            about=Enquiry.About.GENERAL,
-            subject=subject,
-            opened_by=opened_by,
-            last_message_at=last_message_at,
-            **{"awaiting": "police", **fields},
-        )
-        for subject, last_message_at in waited
-    )

@@ -10,7 +10,6 @@ from incidents.services import (
 )
 from referrals.models import ConferenceAction
 from reports.caseload import COUNTED
-from tests.factories import enquiries as bulk_enquiries
 
 HOME = "/"
 
@@ -191,11 +190,18 @@ def test_enquiries_waiting_for_the_police_stop_counting_past_a_hundred(
     now = timezone.now()
 
     def enquiries(count, prefix, days_ago, **fields):
-        waited = (
-            (f"{prefix} {n:03d}", now - datetime.timedelta(days=days_ago, minutes=n))
+        return Enquiry.objects.bulk_create(
+            Enquiry(
+                school=school_a,
+                sspo=sspo_a,
+                about=Enquiry.About.GENERAL,
+                subject=f"{prefix} {n:03d}",
+                opened_by=spoc_a,
+                last_message_at=now - datetime.timedelta(days=days_ago, minutes=n),
+                **{"awaiting": "police", **fields},
+            )
             for n in range(count)
         )
-        return bulk_enquiries(school_a, sspo_a, spoc_a, waited, **fields)
 
     late = enquiries(COUNTED - 4, "Late", days_ago=4)  # waiting past the three days
     enquiries(2, "Recent", days_ago=1)
