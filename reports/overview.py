@@ -235,7 +235,9 @@ COUNTED = tuple(model for models in PARTS.values() for model in models)
 PARTS_KEPT_FOR = {"partnerships": 3600}
 # The concerns' and the police's parts are kept school by school (kept_caseload): after a
 # change only the schools whose records changed are counted again, found from the history
-# rows of these models (each carries its record's school; a record never changes school).
+# rows of these models (each carries its record's school). The portal moves no record
+# between schools; should a concern be moved, the drawing's look (Looks.schools) names the
+# school it was at before too, as this month's counts and triage times do.
 # What no history row marks, they do not count; the day, the clock and the history rows
 # seen late (MONTHS_SETTLE) bound the rest.
 BY_SCHOOL = {"concerns": (Concern,), "police": (Incident, Referral, ConferenceAction)}
@@ -243,7 +245,7 @@ BY_SCHOOL = {"concerns": (Concern,), "police": (Incident, Referral, ConferenceAc
 BY_SCHOOL_KEPT_FOR = 24 * 3600
 # The keys' prefix, with the form of what is kept under them: a new form gets new keys, so
 # a process never reads what an older release kept in another form.
-KEPT = "overview3"
+KEPT = "overview4"
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -651,8 +653,8 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=
     numbered before it that were missing then (a transaction that had not yet committed).
     So a look reads only the rows written since, however busy the hour; through `looks`
     (Looks), if given, once for every part of the drawing that looks from the same place.
-    read: what a look reads of each row (Seen.look), a school or the schools it changes;
-    by default the row's school."""
+    read: what a look reads of each row (Seen.look), the schools it changes; by default
+    the row's school (_rows_after)."""
     kept = cache.get(key)
     looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
@@ -663,9 +665,7 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=
         seen, counted = kept
         if looked:
             seen, schools = seen.look(models, now, read or (looks.schools if looks else None))
-            changed = {
-                pk for found in schools for pk in (found if isinstance(found, tuple) else (found,))
-            }
+            changed = {pk for found in schools for pk in found}
             counted = {pk: found for pk, found in counted.items() if pk not in changed}
     due = {pk for pk in school_ids if pk not in counted}
     due |= {pk for pk, found in counted.items() if now >= found.until}
@@ -718,7 +718,7 @@ class Seen:
 
         read(models, highest, missing): {row number: what is read of it} of each model's
         rows numbered after its highest or among its missing; by default, the row's school
-        (_rows_after)."""
+        as (school,) (_rows_after)."""
         found = (read or _rows_after)(models, self.highest, self.missing)
         forget_before = now - datetime.timedelta(seconds=MONTHS_SETTLE)
         highest, missing, read_of = [], [], []
@@ -767,13 +767,20 @@ class Looks:
         return read
 
     def schools(self, models, highest, missing) -> list[dict]:
-        """_rows_after(...): {row number: school} of each model."""
+        """_rows_after(...): {row number: the schools it changes} of each model; a
+        concern's, from what the drawing read, the school it was at before too."""
         if tuple(models) != (Concern,):
             return _rows_after(models, highest, missing)
         return [
-            {n: c.now[0] for n, c in found.items()}
+            {n: _schools_of(c) for n, c in found.items()}
             for found in self.changes(models, highest, missing)
         ]
+
+
+def _schools_of(change) -> tuple:
+    """The schools a concern's change (TriageChange) is at: its school, and the one it
+    was at before if it moved."""
+    return tuple({values[0] for values in (change.now, change.before) if values})
 
 
 def _rows_since(models, moment) -> list[tuple[dict, int]]:
@@ -797,8 +804,8 @@ def _rows_since(models, moment) -> list[tuple[dict, int]]:
 
 
 def _rows_after(models, highest, missing) -> list[dict]:
-    """[{row number: school}] of each model's history rows numbered after its highest seen
-    or among its missing, in one query (a step along each history's numbers), built once
+    """[{row number: (its school,)}] of each model's history rows numbered after its highest
+    seen or among its missing, in one query (a step along each history's numbers), built once
     per process for each number missing (ssp.statements): most looks find a row or two,
     and building the query cost more than running it."""
     missing = [sorted(gaps) for gaps in missing]
@@ -809,7 +816,7 @@ def _rows_after(models, highest, missing) -> list[dict]:
     values.update({f"missing_{i}": gaps for i, gaps in enumerate(missing) if gaps})
     found = [{} for _ in models]
     for i, number, school_id, _ in statement.rows(values):
-        found[i][number] = school_id
+        found[i][number] = (school_id,)
     return found
 
 

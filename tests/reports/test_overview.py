@@ -987,6 +987,35 @@ def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
     assert not reads(drawn.captured_queries, "agreements_partnership")
 
 
+def test_a_concern_moved_to_another_school_is_counted_again_at_both(
+    records, sergeant, school_a, school_b, staff_a, spoc_a, sspo_a, make_concern
+):
+    def open_concerns(found):
+        return {row.school.name: row.open.get("concerns", 0) for row in found.rows if row.in_team}
+
+    def drawn():  # as the page draws it, with the schools whose concerns were counted
+        with CaptureQueriesContext(connection) as queries:
+            found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+        return open_concerns(found), schools_counted(queries.captured_queries, "incidents_concern")
+
+    concern = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    share(concern, by=spoc_a, to=sspo_a)
+    before, _ = drawn()
+    concern.school = school_b  # as if logged at the wrong school, and corrected
+    concern.save()
+    after, counted = drawn()
+    assert counted == {school_a.pk, school_b.pk}
+    assert after[school_a.name] == before[school_a.name] - 1
+    assert after[school_b.name] == before[school_b.name] + 1
+    assert after == open_concerns(team_figures.overview(sergeant))  # as counted afresh
+
+
 def test_a_change_whose_history_row_is_seen_late_is_counted_when_it_shows(
     client, records, sergeant, school_a, school_b, spoc_b, sspo_b, make_concern
 ):
