@@ -3,10 +3,11 @@ SSPO's and the sergeant's concerns shared with them come in the same order, whol
 repeats, forwards and back, as one sort of everything they may see would give."""
 
 import datetime
+import json
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -331,3 +332,48 @@ def test_a_lead_of_one_school_walks_its_summaries_alone(
         .values_list("code", flat=True)
     )
     assert codes == [str(code) for code in expected] and len(codes) == 11
+
+
+def test_the_last_page_reads_each_school_from_its_own_index(
+    client, two_schools, school_c, staff_a
+):
+    """PostgreSQL estimates a row comparison by its first column alone: strictly past a
+    cursor among the concerns not at immediate risk, it expected no row, and read an SSPO's
+    last page from the index of every school's shared concerns (concern_team_risk), through
+    the other schools' rows. Each school is read from its own index, as on the first page."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    Concern.objects.bulk_create(  # shared at another school, older than the SSPO's
+        Concern(
+            reference=f"C-{n}",
+            school=school_c,
+            reported_by=staff_a,
+            category="welfare",
+            narrative="Bulk",
+            happened_at=now - datetime.timedelta(days=30),
+            recorded_at=now - datetime.timedelta(days=20, minutes=n),
+            location="in_school",
+            status="shared",
+            shared_at=now,
+        )
+        for n in range(3000)
+    )
+    client.force_login(two_schools)
+    _, pages = _walk_forward(client, "")
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(f"{SHARED}?{pages[-1][0]}").content.decode()
+    assert REFERENCE.findall(body) == pages[-1][1]
+    [read] = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_concern, incidents_share")  # as a live database
+        cursor.execute("EXPLAIN (FORMAT JSON) " + read)
+        plan = cursor.fetchone()[0]
+    plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+    indexes = {node.get("Index Name") for node in _nodes(plan)} - {None}
+    assert "concern_team_risk" not in indexes, json.dumps(plan, indent=1)
+    assert "concern_police_risk" in indexes, json.dumps(plan, indent=1)
+
+
+def _nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
