@@ -1238,9 +1238,10 @@ def _logged_by_month(school_ids, starts, since, **more):
     )
 
 
-# The two month statements (what is counted, and for how many schools), built once each.
-# COUNT(*), not of the id: every column they read is in the concern_overview index, so
-# PostgreSQL can answer from the index alone.
+# The month statements (what is counted or read, and for how many schools), built once each.
+# COUNT(*), not of the id: every column the counts read is in the concern_overview index, so
+# PostgreSQL can answer from the index alone. This month's times to triage, each with its
+# concern (Triaged), are read once a month for a set of schools, then kept.
 @functools.lru_cache(maxsize=256)
 def _month_statement(alias, what, schools: int) -> Prepared:
     def build(stand_in: StandIns):

@@ -251,8 +251,9 @@ def _beyond(sort: Sort, values: list, *, ahead: bool) -> tuple:
     column alone, so strictly past the cursor on a list's last page (`immediate_risk <
     false`) it expected no row. An SSPO's last page of shared concerns was then read from
     the index of every school's (concern_team_risk), through other schools' rows, not from
-    each school's own (0.57 ms against 0.22 at a million concerns). Taken non-strictly it
-    expects the rows on the cursor's side of the first column, as a first page does."""
+    each school's own. Taken non-strictly it expects the rows on the cursor's side of the
+    first column, as a first page does, and reads each school from its own index: the
+    statement ran in 1.6 to 1.9 ms against 2.2 to 2.7, at a million concerns (busier)."""
     keys = Tuple(*(F(name) for name in sort.fields))
     after = TupleLessThanOrEqual if sort.descending == ahead else TupleGreaterThanOrEqual
     return after(keys, values), ~Q(**{sort.fields[-1]: values[-1]})
