@@ -1079,8 +1079,11 @@ class Triaged:
         """Puts a concern in with its time to triage, in place of any it had; with none
         (no longer triaged, logged this month or at these schools, or deleted), leaves it
         out. Putting in what is already there changes nothing."""
-        if concern in self.concerns:
+        try:
             i = self.concerns.index(concern)
+        except ValueError:
+            pass  # not in it
+        else:
             del self.concerns[i], self.times[i]
         if taken is not None:
             i = bisect.bisect_right(self.times, taken)
@@ -1114,10 +1117,9 @@ def _counted_for_triage(values, school_ids, start) -> bool:
 def _time_to_triage(change, school_ids, start) -> int | None:
     """The microseconds from logging to triage of a change's concern after it, if it
     counts in these schools' triage times since a moment (_counted_for_triage)."""
-    after = None if change.kind == "-" else change.now
-    if not _counted_for_triage(after, school_ids, start):
+    if not _counted_for_triage(change.after, school_ids, start):
         return None
-    _, logged, triaged, *_ = after
+    _, logged, triaged, *_ = change.after
     return (triaged - logged) // MICROSECOND
 
 
@@ -1129,15 +1131,19 @@ class TriageChange(NamedTuple):
     before: tuple | None  # the same, from the concern's history row before; None if none
     concern: int | None = None  # the concern's id
 
+    @property
+    def after(self) -> tuple | None:
+        """What the concern is after the change: its values, or None once deleted."""
+        return None if self.kind == "-" else self.now
+
 
 def _moves_triage(change: TriageChange, school_ids: set, start) -> bool:
     """Whether a concern's change moves the triage times of these schools since a moment:
     it was counted in them before or after (_counted_for_triage) and its school, logging
     or triage moment changed, or it was deleted."""
-    after = None if change.kind == "-" else change.now
-    moved = _fields(after, TRIAGE_MOVED_BY) != _fields(change.before, TRIAGE_MOVED_BY)
+    moved = _fields(change.after, TRIAGE_MOVED_BY) != _fields(change.before, TRIAGE_MOVED_BY)
     return moved and any(
-        _counted_for_triage(values, school_ids, start) for values in (change.before, after)
+        _counted_for_triage(values, school_ids, start) for values in (change.before, change.after)
     )
 
 
@@ -1146,10 +1152,10 @@ def _moves_month(change: TriageChange, start) -> tuple:
     (kept_by_school): those it was counted at before or after (logged since then) when its
     school, logging moment or category changed, or it was created or deleted. Most changes
     (a share, a triage, an acknowledgement, an outcome) move none."""
-    after = None if change.kind == "-" else change.now
-    if _fields(after, MONTH_MOVED_BY) == _fields(change.before, MONTH_MOVED_BY):
+    if _fields(change.after, MONTH_MOVED_BY) == _fields(change.before, MONTH_MOVED_BY):
         return ()
-    return tuple({values[0] for values in (change.before, after) if values and values[1] >= start})
+    moved = (change.before, change.after)
+    return tuple({values[0] for values in moved if values and values[1] >= start})
 
 
 TRIAGE_FIELDS = ("school_id", "recorded_at", "triaged_at", "category")

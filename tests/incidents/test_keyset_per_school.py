@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.keyset_walk import link, walk, walk_by_school
+from tests.plans import nodes, plans_of
 
 SHARED = reverse("shared_with_me")
 REFERENCE = re.compile(r'href="/concerns/[0-9a-f-]{36}/">([^<]+)</a>')
@@ -363,17 +364,7 @@ def test_the_last_page_reads_each_school_from_its_own_index(
         body = client.get(f"{SHARED}?{pages[-1][0]}").content.decode()
     assert REFERENCE.findall(body) == pages[-1][1]
     [read] = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("ANALYZE incidents_concern, incidents_share")  # as a live database
-        cursor.execute("EXPLAIN (FORMAT JSON) " + read)
-        plan = cursor.fetchone()[0]
-    plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-    indexes = {node.get("Index Name") for node in _nodes(plan)} - {None}
+    [plan] = plans_of([read], ("incidents_concern", "incidents_share"))
+    indexes = {node.get("Index Name") for node in nodes(plan)} - {None}
     assert "concern_team_risk" not in indexes, json.dumps(plan, indent=1)
     assert "concern_police_risk" in indexes, json.dumps(plan, indent=1)
-
-
-def _nodes(plan):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from incidents.models import Enquiry
 from referrals.models import Conference, ConferenceAction
 from reports.caseload import _parts
 from ssp.scope import Scope, _current
+from tests.plans import nodes, plans_of
 
 
 def _conferences_elsewhere(school, by, count=60):
@@ -60,29 +61,14 @@ def _plans_of_reads(client, user, url, table, *others) -> list[dict]:
         if f'"{table}"' in q["sql"] and "SELECT" in q["sql"][:10]
     ]
     assert reads, f"the page reads {table}"
-    plans = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        # With the statistics a live database keeps, as the planner would have them.
-        cursor.execute(f"ANALYZE {', '.join((table, *others))}")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for sql in reads:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-            plan = cursor.fetchone()[0]
-            plans.append((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
-    return plans
-
-
-def _nodes(plan):
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
+    return plans_of(reads, (table, *others), without_seq_scans=True)
 
 
 def _assert_bounded(plans):
     """Every read of the two tables starts from an index condition (the person's schools,
     or their conferences), never from the whole table, in order or not."""
     for plan in plans:
-        for node in _nodes(plan):
+        for node in nodes(plan):
             if node.get("Relation Name") not in (
                 "referrals_conference",
                 "referrals_conferenceaction",
