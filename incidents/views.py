@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,7 +60,7 @@ from .models import (
     ConcernPupil,
     Share,
 )
-from .table_rows import concern_row, status_tag
+from .table_rows import concern_row, for_rows, status_tag
 from .uploads import MAX_BYTES
 
 PAGE_SIZE = 25
@@ -512,11 +512,6 @@ def concern_access_log(request, code):
     return render(request, "incidents/access_log.html", {"concern": concern, "page": page})
 
 
-def _with_pupils(queryset):
-    involved = ConcernPupil.objects.select_related("pupil").order_by("pupil__last_name")
-    return queryset.prefetch_related(Prefetch("involved", queryset=involved))
-
-
 # A child's name typed into the queue's filter: kept in the session, never in the URL, so it
 # stays out of server logs, browser history and Referer headers.
 TRIAGE_PUPIL_TERM = "triage_pupil_term"
@@ -573,7 +568,7 @@ def triage_queue(request):
             concerns = concerns.filter(Exists(named))
     page = keyset_page(
         request,
-        _with_pupils(concerns.select_related("reported_by")),  # the queue shows who logged it
+        for_rows(concerns, show_reporter=True),  # the queue shows who logged it
         sorts=CONCERN_SORTS,
         default="risk",
         per_page=PAGE_SIZE,
@@ -600,7 +595,7 @@ def my_concerns(request):
     user = request.user
     if not can_list_own_concerns(user):
         raise PermissionDenied
-    concerns = _with_pupils(Concern.objects.visible_to(user).filter(reported_by=user))
+    concerns = for_rows(Concern.objects.visible_to(user).filter(reported_by=user))
     page = keyset_page(request, concerns, sorts=MINE_SORTS, default="newest", per_page=PAGE_SIZE)
     rows = [concern_row(concern) for concern in page]
     return render(request, "incidents/my_concerns.html", {"page": page, "rows": rows})
@@ -610,7 +605,7 @@ def my_concerns(request):
 def shared_with_me(request):
     if not can_list_shared_concerns(request.user):
         raise PermissionDenied
-    concerns = _with_pupils(Concern.objects.visible_to(request.user).select_related("school"))
+    concerns = for_rows(Concern.objects.visible_to(request.user), show_school=True)
     page = keyset_page(
         request,
         concerns,
@@ -622,7 +617,7 @@ def shared_with_me(request):
     log_pupils_shown(
         request,
         action="list_shared_concerns",
-        pupil_codes=[link.pupil.code for concern in page for link in concern.involved.all()],
+        pupil_codes=[link.pupil.code for concern in page for link in concern.pupil_links],
         purpose=services.police_purpose(request.user, None),
     )
     rows = [concern_row(concern, show_school=True) for concern in page]

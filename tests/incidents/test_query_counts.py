@@ -87,3 +87,27 @@ def test_list_pages_stay_flat_from_10_to_10000_concerns(
     assert few <= MAX_QUERIES
     assert many == few
     assert filtered <= MAX_QUERIES
+
+
+@pytest.mark.parametrize(
+    "who, page",
+    [
+        ("spoc_a", "triage_queue"),
+        ("staff_a", "my_concerns"),
+        ("sspo_a", "shared_with_me"),
+    ],
+)
+def test_a_list_reads_what_its_rows_show_and_no_more(
+    request, client, school_a, staff_a, spoc_a, sspo_a, who, page
+):
+    # incidents.table_rows.for_rows: not a concern's narrative, nor a pupil's record.
+    pupils = PupilFactory.create_batch(3, school=school_a)
+    bulk_concerns(school_a, staff_a, 30, pupils, sspo_a)
+    client.force_login(request.getfixturevalue(who))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(page))
+    assert pupils[0].last_name in response.content.decode()  # the pupils are listed
+    read = " ".join(query["sql"] for query in captured.captured_queries)
+    assert '"incidents_concern"."reference"' in read
+    for column in ('"narrative"', '"device_location"', '"date_of_birth"', '"upn"'):
+        assert column not in read

@@ -6,7 +6,7 @@ import datetime
 from django.urls import reverse
 
 from incidents.models import Concern
-from incidents.table_rows import concern_row, status_tag
+from incidents.table_rows import concern_row, for_rows, status_tag
 from tests.factories import PupilFactory
 
 SUMMER = datetime.datetime(2026, 7, 1, 8, 30, tzinfo=datetime.UTC)  # 9:30 in London
@@ -25,7 +25,8 @@ def test_a_row_says_what_the_list_shows_of_a_concern(make_concern, school_a, sta
         immediate_risk=True,
     )
     Concern.objects.filter(pk=concern.pk).update(recorded_at=SUMMER)
-    concern = Concern.objects.select_related("reported_by", "school").get(pk=concern.pk)
+    listed = for_rows(Concern.objects.all(), show_school=True, show_reporter=True)
+    concern = listed.get(pk=concern.pk)
     row = concern_row(concern)
     url = reverse("concern_detail", args=[concern.code])
     assert f'<a class="govuk-link" href="{url}">{concern.reference}</a>' in row
@@ -57,6 +58,7 @@ def test_a_status_tag_is_coloured_by_status():
 def test_the_lists_and_the_concerns_page_show_the_rows_and_the_tag(
     client, concern_a, spoc_a, staff_a
 ):
+    concern_a = for_rows(Concern.objects.all(), show_reporter=True).get(pk=concern_a.pk)
     row = concern_row(concern_a, show_reporter=True)
     client.force_login(spoc_a)
     assert row in client.get(reverse("triage_queue")).content.decode()
