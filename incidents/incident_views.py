@@ -333,6 +333,8 @@ INCIDENT_SORTS = {
     "newest": Sort("Newest first", ("recorded_at", "pk")),
     "oldest": Sort("Oldest first", ("recorded_at", "pk"), descending=False),
 }
+# What the list shows of an incident, the sorts' keys among them.
+LISTED = ("code", "reference", "status", "category", "happened_at", "recorded_at")
 
 
 @login_required
@@ -340,11 +342,18 @@ def incident_list(request):
     user = request.user
     if not can_list_incidents(user):
         raise PermissionDenied
-    involved = IncidentPupil.objects.select_related("pupil").order_by("pupil__last_name")
+    # What a row shows and no more (as incidents.table_rows.for_rows reads concerns): not an
+    # incident's narrative and facts, nor a pupil's record beyond their name.
+    involved = (
+        IncidentPupil.objects.select_related("pupil")
+        .only("incident", "role", "pupil__code", "pupil__first_name", "pupil__last_name")
+        .order_by("pupil__last_name")
+    )
     incidents = (
         Incident.objects.visible_to(user)
         .select_related("school")
-        .prefetch_related(Prefetch("involved", queryset=involved))
+        .only(*LISTED, "school__name")
+        .prefetch_related(Prefetch("involved", queryset=involved, to_attr="pupil_links"))
     )
     page = keyset_page(
         request,
@@ -357,7 +366,7 @@ def incident_list(request):
     log_pupils_shown(
         request,
         action="list_incidents",
-        pupil_codes=[link.pupil.code for incident in page for link in incident.involved.all()],
+        pupil_codes=[link.pupil.code for incident in page for link in incident.pupil_links],
         purpose=services.incident_purpose(user),
     )
     return render(

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from incidents.models import IncidentPupil
 from incidents.services import enquiry_open, incident_send_summary
 from tests.factories import PupilFactory
 
@@ -48,3 +49,23 @@ def test_list_pages_stay_flat(request, client, make_incident, school_a, sspo_a, 
     many = queries_for(client, url)
     assert many == few
     assert many <= MAX_QUERIES
+
+
+def test_the_incident_list_reads_what_its_rows_show_and_no_more(
+    client, make_incident, school_a, sspo_a, spoc_a
+):
+    grow(3, make_incident=make_incident, school=school_a, sspo=sspo_a, spoc=spoc_a)
+    client.force_login(sspo_a)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("incident_list"))
+    pupil = IncidentPupil.objects.select_related("pupil").first().pupil
+    assert pupil.last_name in response.content.decode()  # the pupils are listed
+    read = " ".join(query["sql"] for query in captured.captured_queries)
+    assert '"incidents_incident"."reference"' in read
+    for column in (
+        '"incidents_incident"."narrative"',
+        '"incidents_incident"."outcome"',
+        '"schools_pupil"."date_of_birth"',
+        '"schools_pupil"."upn"',
+    ):
+        assert column not in read

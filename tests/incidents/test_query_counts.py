@@ -109,5 +109,10 @@ def test_a_list_reads_what_its_rows_show_and_no_more(
     assert pupils[0].last_name in response.content.decode()  # the pupils are listed
     read = " ".join(query["sql"] for query in captured.captured_queries)
     assert '"incidents_concern"."reference"' in read
-    for column in ('"narrative"', '"device_location"', '"date_of_birth"', '"upn"'):
+    for column in (
+        '"incidents_concern"."narrative"',
+        '"incidents_concern"."device_location"',
+        '"schools_pupil"."date_of_birth"',
+        '"schools_pupil"."upn"',
+    ):
         assert column not in read
