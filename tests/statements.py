@@ -1,17 +1,15 @@
-"""For tests that a page reads what it shows and no more: a list has no need of a narrative."""
+"""For tests of statements built once with stand-ins (ssp.statements)."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+import datetime
 
+import time_machine
 
-def page_and_statements(client, url) -> tuple[str, str]:
-    """The page's body, and every statement it ran as one string."""
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode(), " ".join(query["sql"] for query in captured.captured_queries)
+# Years from any test's day: a statement built then, by a rule that read the clock instead of
+# taking the day as a value, would keep this day where the request's belonged.
+ANOTHER_DAY = datetime.datetime(2031, 6, 1, 3, tzinfo=datetime.UTC)
 
 
-def columns_among(statements: str, *columns: str) -> list[str]:
-    """Those of `columns` ("table.column") the statements read."""
-    return [column for column in columns if '"{}"."{}"'.format(*column.split(".")) in statements]
+def built_on_another_day(build):
+    """build(), with the clock at ANOTHER_DAY."""
+    with time_machine.travel(ANOTHER_DAY, tick=False):
+        return build()

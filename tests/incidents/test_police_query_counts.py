@@ -8,7 +8,7 @@ from django.urls import reverse
 from incidents.models import IncidentPupil
 from incidents.services import enquiry_open, incident_send_summary
 from tests.factories import PupilFactory
-from tests.statements import columns_among, page_and_statements
+from tests.reads import columns_among, page_and_statements
 
 MAX_QUERIES = 12
 

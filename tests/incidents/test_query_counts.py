@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Concern, ConcernPupil, Share
 from tests.factories import PupilFactory
-from tests.statements import columns_among, page_and_statements
+from tests.reads import columns_among, page_and_statements
 
 MAX_QUERIES = 8  # issue 11: every list page in at most 8, flat as rows grow
 
