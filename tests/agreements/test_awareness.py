@@ -5,8 +5,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from agreements.models import AwarenessConfirmation, Document
 from agreements.services import document_version_publish
 from schools.models import Membership
 from tests.factories import DocumentFactory, MembershipFactory, PartnershipFactory, UserFactory
+from tests.reads import queries_for
 
 HOME = "/"
 PROMPT = "Read the SSP summary"
@@ -205,13 +204,6 @@ def test_a_school_without_a_partnership_has_nothing_to_sign(client, head_c):
 # Query counts
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
-
-
 def _add_staff(school, count, confirm_every=2):
     document = _protocol(school.force)
     for n in range(count):
@@ -229,7 +221,7 @@ def test_the_heads_pages_answer_in_the_same_number_of_queries_however_many_staff
     url = reverse("awareness_staff", args=[school_a.partnership.code]) if page == "list" else HOME
     client.force_login(head_a)
     _add_staff(school_a, 3)
-    few = _queries(client, url)
+    few = queries_for(client, url)
     _add_staff(school_a, 40)
     with django_assert_max_num_queries(few):
         response = client.get(url)
@@ -241,7 +233,7 @@ def test_the_staff_home_answers_in_the_same_number_of_queries_however_many_staff
 ):
     client.force_login(staff_a)
     _add_staff(school_a, 3)
-    few = _queries(client, HOME)
+    few = queries_for(client, HOME)
     _add_staff(school_a, 40)
     with django_assert_max_num_queries(few):
         client.get(HOME)

@@ -1,23 +1,14 @@
 """The incident, summary and enquiry lists answer in a fixed number of queries."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import IncidentPupil
 from incidents.services import enquiry_open, incident_send_summary
 from tests.factories import PupilFactory
-from tests.reads import columns_among, page_and_statements
+from tests.reads import columns_among, page_and_statements, queries_for
 
 MAX_QUERIES = 12
-
-
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 def grow(count, *, make_incident, school, sspo, spoc):

@@ -3,14 +3,12 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Concern, ConcernPupil, Share
 from tests.factories import PupilFactory
-from tests.reads import columns_among, page_and_statements
+from tests.reads import columns_among, page_and_statements, queries_for
 
 MAX_QUERIES = 8  # issue 11: every list page in at most 8, flat as rows grow
 
@@ -49,13 +47,6 @@ def bulk_concerns(school, reporter, count, pupils, sspo):
         for c in made
         if c.status == "shared"
     )
-
-
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,12 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Conference, ConferenceAction, Referral, Scheme
 from tests.factories import PupilFactory
+from tests.reads import queries_for
 
 MAX_QUERIES = 12
 
@@ -65,13 +64,6 @@ def build(school, sspo, scheme, pupils, count):
         )
         for n in range(count)
     )
-
-
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,7 @@
 the reader, as the incident form once showed its note on the facts' groups. Longer notes use
 {% comment %}. Checked on the templates themselves, as test_wide_tables.py checks tables."""
 
-from pathlib import Path
-
-from django.conf import settings
-
-TEMPLATES = Path(settings.BASE_DIR) / "templates"
+from tests.ssp.test_wide_tables import TEMPLATES
 
 
 def unclosed_comments():
