@@ -56,6 +56,7 @@ from ssp.statements import Prepared, StandIns, prepare
 
 from .aggregates import Median
 from .caseload import ACKNOWLEDGE_WITHIN
+from .models import EarlierMonths
 from .people import people_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -1296,9 +1297,11 @@ def months_key(school_ids, this_month) -> str:
 
 def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[dict, dict]:
     """The charts' figures for the 12 months: the earlier months from the cache when it has
-    them for these schools, those from the month of the earliest concern changed since it
-    was last looked at counted again, and this month's kept school by school (_this_month)
-    and its triage times for the schools together (_this_months_triage). After a change,
+    them for these schools (from the database, EarlierMonths, when the cache has lost them:
+    they are stored there whenever they are counted), those from the month of the earliest
+    concern changed since it was last looked at counted again, and this month's kept school
+    by school (_this_month) and its triage times for the schools together
+    (_this_months_triage). After a change,
     looks along the concerns' newest history rows (and one every MONTHS_SETTLE seconds),
     and a count only of what the change moved.
 
@@ -1312,6 +1315,10 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
     key = months_key(school_ids, months[this_month])
     now = timezone.now()
     kept = cache.get(key)
+    # Lost by the cache: from the database, where they were last counted (the night's count).
+    lost = kept is None
+    if lost:
+        kept = stored_months(school_ids, months[this_month])
     if kept is None:
         # Read before counting, as below, so every change seen is in the counts.
         seen = frozenset(_earlier_changes(since=now, before=before))
@@ -1335,9 +1342,48 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
         counts.update(_counts(school_ids, months, since))
         triage.update(_triage(school_ids, months, since))
     if kept is None:
-        earlier = _before(months[this_month], counts, triage)
-        cache.set(key, (now, newest_change, seen, *earlier), MONTHS_KEPT_FOR)
+        kept = (now, newest_change, seen, *_before(months[this_month], counts, triage))
+        store_months(school_ids, months[this_month], kept)
+        cache.set(key, kept, MONTHS_KEPT_FOR)
+    elif lost:
+        cache.set(key, kept, MONTHS_KEPT_FOR)
     return counts, triage
+
+
+def stored_months(school_ids, this_month) -> tuple | None:
+    """What month_figures keeps in the cache, as last stored in the database
+    (EarlierMonths), or None if never counted this month."""
+    row = EarlierMonths.objects.filter(
+        schools=_schools_digest(school_ids), month=this_month
+    ).first()
+    if row is None:
+        return None
+    counts = {
+        (datetime.date.fromisoformat(month), category): n for month, category, n in row.counts
+    }
+    triage = {datetime.date.fromisoformat(month): (n, median) for month, n, median in row.triage}
+    return row.checked_at, row.checked_change, frozenset(row.seen), counts, triage
+
+
+def store_months(school_ids, this_month, kept) -> None:
+    """Stores what month_figures keeps in the cache in the database too, in place of what
+    was stored for the same schools and month (one statement, however many ask at once)."""
+    checked_at, checked_change, seen, counts, triage = kept
+    row = EarlierMonths(
+        schools=_schools_digest(school_ids),
+        month=this_month,
+        checked_at=checked_at,
+        checked_change=checked_change,
+        seen=sorted(seen),
+        counts=[[month.isoformat(), category, n] for (month, category), n in counts.items()],
+        triage=[[month.isoformat(), n, median] for month, (n, median) in triage.items()],
+    )
+    EarlierMonths.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["schools", "month"],
+        update_fields=["checked_at", "checked_change", "seen", "counts", "triage"],
+    )
 
 
 def _before(month, counts, triage) -> tuple[dict, dict]:

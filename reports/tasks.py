@@ -8,6 +8,7 @@ from ssp.roles import Role
 
 from . import overview
 from .access import can_see_overview
+from .models import EarlierMonths
 
 
 @shared_task
@@ -15,8 +16,9 @@ def count_overview_months() -> int:
     """Count the earlier months of every overview's charts, and the day's caseload, before
     anyone asks: each sergeant's team's schools and each head teacher's school.
 
-    The months are kept for the month (reports.overview.month_figures), so without this the
-    first page of a month for each scope counts all twelve months, the dearest page of all.
+    The months are kept for the month (reports.overview.month_figures), in the cache and in
+    the database, so without this the first page of a month for each scope counts all
+    twelve months, the dearest page of all.
     The caseload is kept school by school for the day (reports.overview.kept_caseload), so
     the first page of each day would count every school's again. Run each night, it also
     counts again whatever the cache lost. Returns the scopes counted."""
@@ -32,6 +34,8 @@ def count_overview_months() -> int:
         if can_see_overview(user)
     }
     scopes.discard(frozenset())
+    # The earlier months of months that are over are read no more.
+    EarlierMonths.objects.filter(month__lt=months[-1]).delete()
     changes = overview._last_changes()
     for school_ids in scopes:
         overview.month_figures(sorted(school_ids), months)

@@ -24,6 +24,7 @@ from agreements.services import document_version_publish, signature_create
 from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
 from reports import overview as team_figures
+from reports.models import EarlierMonths
 from reports.tasks import count_overview_months
 from reports.views import OVERVIEW_PURPOSE
 from schools.services import assignment_create
@@ -455,6 +456,13 @@ def unmarked(concern):
     """As if no history row marked the concern (so it shows only when counted anew)."""
     Concern.history.filter(id=concern.pk).delete()
     return concern
+
+
+def nothing_kept():
+    """Empties everything the overview keeps: the cache, and the earlier months it stores
+    in the database as well."""
+    cache.clear()
+    EarlierMonths.objects.all().delete()
 
 
 def truancy_of(found):
@@ -1561,13 +1569,14 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     revoke_dsa(school_b.partnership)  # a "why not in force" to explain at both sizes
     client.force_login(sergeant)
     client.get(PAGE)
-    cache.clear()  # the figures are kept once drawn: count the page that draws them
+    nothing_kept()  # the figures are kept once drawn: count the page that draws them
     # Each part of the caseload looks along its records' history of the last hour before it
-    # counts: one query each.
-    with django_assert_max_num_queries(14) as few:
+    # counts: one query each. The earlier months are looked for in the database, then
+    # stored there once counted: one query each.
+    with django_assert_max_num_queries(16) as few:
         assert client.get(PAGE).status_code == 200
     grow(force, sergeant, make_concern, make_incident, make_referral, 8)
-    cache.clear()
+    nothing_kept()
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(PAGE).content.decode()
     assert body.count('<a class="govuk-link" href="/partnerships/') == 10
@@ -1587,11 +1596,12 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     revoke_dsa(school_a.partnership)  # the head's one partnership needs explaining: the most
     client.force_login(head_a)
     client.get(PAGE)
-    cache.clear()  # the figures are kept once drawn: count the page that draws them
+    nothing_kept()  # the figures are kept once drawn: count the page that draws them
     # The open concerns and the police's records are two reads, each kept on its own, each
     # after a look along its records' history of the last hour; the concerns' history rows
-    # of the last hour are read before the months are counted too.
-    with django_assert_max_num_queries(16) as few:
+    # of the last hour are read before the months are counted too, and the months looked
+    # for in the database before and stored there after.
+    with django_assert_max_num_queries(18) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
         for category in ("bullying", "welfare", "drugs"):
@@ -1601,7 +1611,7 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
                 category=category,
                 recorded_at=at(2026, month, 4),
             )
-    cache.clear()
+    nothing_kept()
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(PAGE).content.decode()
     assert "Revoked on 20 November 2026" in body
@@ -1624,11 +1634,13 @@ def test_the_exports_make_a_fixed_number_of_queries_too(
     counts = {}
     for name, url in CSVS.items():
         client.get(url)
-        with django_assert_max_num_queries(12) as few:
+        nothing_kept()  # the team's months counted afresh, as for a scope new this month
+        with django_assert_max_num_queries(13) as few:
             client.get(url)
         counts[name] = len(few.captured_queries)
     grow(force, sergeant, make_concern, make_incident, make_referral, 6)
     for name, url in CSVS.items():
+        nothing_kept()
         with django_assert_max_num_queries(counts[name]):
             assert len(csv_rows(client.get(url))) > 1
 
@@ -1649,8 +1661,64 @@ def test_each_night_every_scopes_earlier_months_are_counted_before_anyone_asks(
     for person in (sergeant, head_a):
         found = team_figures.overview(person, changes=team_figures._last_changes())
         assert truancy_of(found) == per_month()
-    cache.clear()  # as if the cache had lost them: counted anew, this time with May's
+    nothing_kept()  # counted anew, this time with May's
     assert truancy_of(team_figures.overview(sergeant)) == per_month(may=1)
+
+
+def counts_earlier_months(queries) -> bool:
+    """Whether the months were counted by the month each concern was logged in."""
+    return any("CASE WHEN" in query["sql"] for query in queries)
+
+
+def test_earlier_months_the_cache_lost_are_read_from_the_database_not_counted_again(
+    records, sergeant, head_a, make_concern, school_a, school_b, staff_a
+):
+    count_overview_months()
+    # A concern of May no history row marks: it shows only if the months are counted again.
+    unmarked(
+        make_concern(
+            school=school_a, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5)
+        )
+    )
+    before = {person: team_figures.overview(person).categories for person in (sergeant, head_a)}
+    cache.clear()  # as if the cache had been restarted
+    for person in (sergeant, head_a):
+        with CaptureQueriesContext(connection) as drawn:
+            found = team_figures.overview(person, changes=team_figures._last_changes())
+        # Each scope reads its own: the head teacher's school's alone, the team's.
+        assert found.categories == before[person]
+        assert truancy_of(found) == per_month()
+        assert not counts_earlier_months(drawn.captured_queries)
+        # Kept in the cache again: the next page does not read the database.
+        with CaptureQueriesContext(connection) as again:
+            team_figures.overview(person, changes=team_figures._last_changes())
+        assert not any("reports_earliermonths" in q["sql"] for q in again.captured_queries)
+    # A change to a concern of an earlier month after the night's count is still seen: the
+    # look along the history goes on from where the stored months were checked.
+    cache.clear()
+    make_concern(
+        school=school_b, reported_by=staff_a, category="truancy", recorded_at=at(2026, 3, 5)
+    )
+    with CaptureQueriesContext(connection) as drawn:
+        found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+    assert truancy_of(found) == per_month(mar=1, may=1)  # from March: May's counted too
+    assert counts_earlier_months(drawn.captured_queries)
+    # Stored as counted again, so the cache losing them again reads March too.
+    cache.clear()
+    found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+    assert truancy_of(found) == per_month(mar=1, may=1)
+
+
+def test_the_stored_months_of_a_month_that_is_over_are_deleted_each_night(records, sergeant):
+    count_overview_months()
+    assert set(EarlierMonths.objects.values_list("month", flat=True)) == {
+        datetime.date(2026, 11, 1)
+    }
+    with time_machine.travel(at(2026, 12, 1, 0, 20), tick=False):
+        count_overview_months()
+    assert set(EarlierMonths.objects.values_list("month", flat=True)) == {
+        datetime.date(2026, 12, 1)
+    }
 
 
 def test_each_night_every_scopes_caseload_is_counted_for_the_day_before_anyone_asks(
