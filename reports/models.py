@@ -31,3 +31,24 @@ class EarlierMonths(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.schools[:12]}"
+
+
+class KeptCounts(models.Model):
+    """What the overview counts school by school for a set of schools (each part of the open
+    caseload for the day, this month's counts by category), as last counted, with what had
+    been seen of the history then (reports.overview.kept_by_school): held here as well as
+    in the cache, so that a cache which loses them does not make the next page count every
+    school's open records again, only those changed since. Counts only: they name no one.
+    Deleted by the night's count once expired."""
+
+    # The cache's key (reports.overview.by_school_key): the part, the day or month, and
+    # the set of schools.
+    key = models.CharField(max_length=120, unique=True)
+    # Read no more after this: as long as the cache holds it.
+    until = models.DateTimeField()
+    # reports.overview.Seen, and {school: its counts}, as JSON (reports.overview._stored).
+    seen = models.JSONField()
+    counted = models.JSONField()
+
+    def __str__(self):
+        return self.key

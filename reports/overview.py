@@ -56,7 +56,7 @@ from ssp.statements import Prepared, StandIns, prepare
 
 from .aggregates import Median
 from .caseload import ACKNOWLEDGE_WITHIN
-from .models import EarlierMonths
+from .models import EarlierMonths, KeptCounts
 from .people import people_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -395,7 +395,7 @@ def _partnership_rows(
     )
     open_, overdue, overdue_from = {}, {}, None
     for part in BY_SCHOOL:
-        found = kept_caseload(part, school_ids, changes, today, looks)
+        found = kept_caseload(part, school_ids, changes, today, looks, stored=True)
         open_.update(found.open)
         overdue.update(found.overdue)
         overdue_from = found.overdue_from or overdue_from
@@ -621,11 +621,13 @@ def _together(counted) -> Caseload:
     return Caseload(open_, overdue, min(first, default=None))
 
 
-def kept_caseload(part, school_ids, changes, today, looks=None) -> Caseload:
+def kept_caseload(part, school_ids, changes, today, looks=None, stored=False) -> Caseload:
     """_caseload(part, ...), kept school by school for the schools and the day (kept_by_school:
     counted again are only the schools whose records changed, and those whose figures the
     clock has moved, Counted.until). Without `changes` (_last_changes()), counted now.
-    looks: the drawing's Looks, if other parts look along the same history."""
+    looks: the drawing's Looks, if other parts look along the same history. stored: read
+    from and stored in the database too (the overview's; a home page's one or two schools
+    are counted again at less than the cost of a write)."""
     now = timezone.now()
     if changes is None or not school_ids:
         return _caseload(part, school_ids, now, today)
@@ -639,15 +641,22 @@ def kept_caseload(part, school_ids, changes, today, looks=None) -> Caseload:
         lambda due: _count(part, due, now, today),
         now,
         looks,
+        stored=stored,
     )
     return _together(counted)
 
 
-def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=None) -> dict:
+def kept_by_school(
+    key, models, marks, school_ids, count, now, looks=None, read=None, stored=False
+) -> dict:
     """{school: count([...])[school]}, kept under `key` school by school: count(schools)
     gives each school's figures, each with the moment it must be counted again by the
     clock alone (`until`). Counted again are only the schools with a history row of the
-    models not seen when they were last counted, and those whose moment has come.
+    models not seen when they were last counted, and those whose moment has come. Kept in
+    the cache; with `stored`, stored in the database too whenever a school is counted
+    (KeptCounts), to be read from there when the cache has lost it: what was seen is stored
+    with the counts, so the look goes on from there and counts again only the schools
+    changed since.
 
     marks: the newest history row of each model (_last_changes()). The rows not seen are
     found by their numbers (Seen): those numbered after the highest seen, and those
@@ -657,6 +666,10 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=
     read: what a look reads of each row (Seen.look), the schools it changes; by default
     the row's school (_rows_after)."""
     kept = cache.get(key)
+    # Lost by the cache: from the database, as last counted (KeptCounts).
+    lost = kept is None
+    if lost and stored:
+        kept = stored_counts(key, now)
     looked = kept is None or kept[0].looks_for(marks)
     if kept is None:
         # Every row of the last hour, read before counting: the rows missing among them
@@ -670,10 +683,67 @@ def kept_by_school(key, models, marks, school_ids, count, now, looks=None, read=
             counted = {pk: found for pk, found in counted.items() if pk not in changed}
     due = {pk for pk in school_ids if pk not in counted}
     due |= {pk for pk, found in counted.items() if now >= found.until}
-    if due or looked:
+    if due:
         counted = {**counted, **count(sorted(due))}
+        if stored:
+            store_counts(key, seen, counted, now)
+    if due or looked or lost:
         cache.set(key, (seen, counted), BY_SCHOOL_KEPT_FOR)
     return {pk: counted[pk] for pk in school_ids}
+
+
+def stored_counts(key, now) -> tuple | None:
+    """(Seen, {school: its counts}) as kept_by_school last stored them under a key, or None
+    if not stored or expired. Every moment stored is a string, and nothing else is."""
+    row = KeptCounts.objects.filter(key=key, until__gt=now).first()
+    if row is None:
+        return None
+
+    def moment(value):
+        return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    seen = Seen(
+        tuple(row.seen["highest"]),
+        tuple(
+            {n: moment(at) for at, numbers in gaps.items() for n in numbers}
+            for gaps in row.seen["missing"]
+        ),
+    )
+    counted = {}
+    for school_id, (kind, *values) in row.counted.items():
+        counted[int(school_id)] = STORED[kind](*map(moment, values))
+    return seen, counted
+
+
+def store_counts(key, seen, counted, now) -> None:
+    """Stores what kept_by_school keeps under a key in the database too, in place of what
+    was stored under it (one statement, however many ask at once), for as long as the
+    cache may hold it."""
+
+    def value(v):
+        return v.isoformat() if isinstance(v, datetime.datetime) else v
+
+    def by_moment(gaps):  # {moment first missing: [numbers]}: most are found at once
+        found = {}
+        for n, at in gaps.items():
+            found.setdefault(value(at), []).append(n)
+        return found
+
+    row = KeptCounts(
+        key=key,
+        until=now + datetime.timedelta(seconds=BY_SCHOOL_KEPT_FOR),
+        seen={
+            "highest": list(seen.highest),
+            "missing": [by_moment(gaps) for gaps in seen.missing],
+        },
+        counted={pk: [type(found).__name__, *map(value, found)] for pk, found in counted.items()},
+    )
+    KeptCounts.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["until", "seen", "counted"],
+    )
 
 
 # How many numbers below the first history row of the hour are looked for, at most, when a
@@ -991,6 +1061,10 @@ class MonthCounted(NamedTuple):
     counts: dict  # {category: concerns logged}
 
 
+# What kept_by_school keeps, as stored in the database (KeptCounts), by the name of its type.
+STORED = {"Counted": Counted, "MonthCounted": MonthCounted}
+
+
 def _this_month(school_ids, months, newest_change, now, looks=None) -> dict:
     """{(this month, category): concerns logged} at the schools, kept school by school for
     the month (kept_by_school): after a change only the schools whose counts it moves are
@@ -1019,6 +1093,7 @@ def _this_month(school_ids, months, newest_change, now, looks=None) -> dict:
         now,
         looks,
         read=(looks or Looks()).months_schools(start),
+        stored=True,
     )
     total = {}
     for found in counted.values():

@@ -8,7 +8,7 @@ from ssp.roles import Role
 
 from . import overview
 from .access import can_see_overview
-from .models import EarlierMonths
+from .models import EarlierMonths, KeptCounts
 
 
 @shared_task
@@ -34,11 +34,13 @@ def count_overview_months() -> int:
         if can_see_overview(user)
     }
     scopes.discard(frozenset())
-    # The earlier months of months that are over are read no more.
+    # The earlier months of months that are over, and counts kept for a day that is over,
+    # are read no more.
     EarlierMonths.objects.filter(month__lt=months[-1]).delete()
+    KeptCounts.objects.filter(until__lte=timezone.now()).delete()
     changes = overview._last_changes()
     for school_ids in scopes:
         overview.month_figures(sorted(school_ids), months)
         for part in overview.BY_SCHOOL:
-            overview.kept_caseload(part, sorted(school_ids), changes, today)
+            overview.kept_caseload(part, sorted(school_ids), changes, today, stored=True)
     return len(scopes)

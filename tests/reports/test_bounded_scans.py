@@ -10,7 +10,6 @@ import datetime
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -20,6 +19,7 @@ from referrals.models import Conference, ConferenceAction
 from reports.caseload import _parts
 from ssp.scope import Scope, _current
 from tests.plans import nodes, plans_of
+from tests.reports.kept import nothing_kept
 
 
 def _conferences_elsewhere(school, by, count=60):
@@ -52,7 +52,7 @@ def _plans_of_reads(client, user, url, table, *others) -> list[dict]:
     """The plans of the page's reads of the table (with statistics of it and the others)."""
     client.force_login(user)
     client.get(url)
-    cache.clear()  # the overview keeps its rendered figures: read them afresh
+    nothing_kept()  # the overview keeps its rendered figures and counts: read them afresh
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     reads = [

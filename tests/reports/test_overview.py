@@ -24,7 +24,7 @@ from agreements.services import document_version_publish, signature_create
 from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
 from reports import overview as team_figures
-from reports.models import EarlierMonths
+from reports.models import EarlierMonths, KeptCounts
 from reports.tasks import count_overview_months
 from reports.views import OVERVIEW_PURPOSE
 from schools.services import assignment_create
@@ -41,6 +41,7 @@ from tests.factories import (
     revoke_dsa,
     step_up,
 )
+from tests.reports.kept import nothing_kept
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)
@@ -456,13 +457,6 @@ def unmarked(concern):
     """As if no history row marked the concern (so it shows only when counted anew)."""
     Concern.history.filter(id=concern.pk).delete()
     return concern
-
-
-def nothing_kept():
-    """Empties everything the overview keeps: the cache, and the earlier months it stores
-    in the database as well."""
-    cache.clear()
-    EarlierMonths.objects.all().delete()
 
 
 def truancy_of(found):
@@ -959,7 +953,9 @@ def test_after_a_new_incident_only_the_police_records_are_counted_again(
     client.force_login(sergeant)
     client.get(PAGE)
     make_incident(school=school_a)
-    with django_assert_max_num_queries(12) as drawn:
+    # With what was counted again stored in the database too: the police's records, and
+    # this month's counts, kept school by school from the second drawing.
+    with django_assert_max_num_queries(14) as drawn:
         body = client.get(PAGE).content.decode()
     assert "3 open incidents" in body  # counted again
     assert "In force until" in body and "Amber" in body  # the partnerships' facts, as kept
@@ -993,6 +989,62 @@ def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
     assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_a.pk}
     assert not reads(drawn.captured_queries, "incidents_incident")
     assert not reads(drawn.captured_queries, "agreements_partnership")
+
+
+def test_a_caseload_the_cache_lost_is_read_from_the_database_and_only_changes_counted(
+    client, records, sergeant, school_a, staff_a, spoc_a, sspo_a, make_concern
+):
+    client.force_login(sergeant)
+    first = client.get(PAGE).content.decode()
+    assert "1 shared concern to acknowledge" in first and "2 open incidents" in first
+    cache.clear()  # as if the cache had been restarted
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert figures_of(body) == figures_of(first)
+    assert not counts_concerns(drawn.captured_queries)  # as stored: no school counted
+    assert not reads(drawn.captured_queries, "incidents_incident")
+    # A concern shared at school A, then the cache lost again: the look along the history
+    # goes on from what was stored, and counts school A's again, alone.
+    concern = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        category="welfare",
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    share(concern, by=spoc_a, to=sspo_a)
+    cache.clear()
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "2 shared concerns to acknowledge" in body
+    assert schools_counted(drawn.captured_queries, "incidents_concern") == {school_a.pk}
+    assert not reads(drawn.captured_queries, "incidents_incident")
+    # Stored as counted again: lost once more, nothing is counted.
+    cache.clear()
+    with CaptureQueriesContext(connection) as drawn:
+        assert "2 shared concerns to acknowledge" in client.get(PAGE).content.decode()
+    assert not counts_concerns(drawn.captured_queries)
+
+
+def test_stored_counts_come_back_as_they_were_kept(records, sergeant):
+    school_ids = team_figures.scope_school_ids(sergeant)
+    for _ in range(2):  # this month's counts are kept school by school once the rest are
+        team_figures.overview(sergeant, changes=team_figures._last_changes())
+    keys = [
+        *(team_figures.by_school_key(part, school_ids, TODAY) for part in team_figures.BY_SCHOOL),
+        team_figures.by_school_key("month", school_ids, datetime.date(2026, 11, 1)),
+    ]
+    for key in keys:
+        kept = cache.get(key)
+        assert kept is not None and kept[1]  # counted, school by school
+        assert team_figures.stored_counts(key, timezone.now()) == kept
+    # Not read once expired, and deleted by the night's count.
+    later = timezone.now() + datetime.timedelta(seconds=team_figures.BY_SCHOOL_KEPT_FOR)
+    assert team_figures.stored_counts(keys[0], later) is None
+    with time_machine.travel(later, tick=False):
+        count_overview_months()
+    assert not KeptCounts.objects.filter(key__in=keys).exists()
 
 
 def test_a_concern_moved_to_another_school_is_counted_again_at_both(
@@ -1122,7 +1174,9 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
         end=datetime.date(2026, 11, 19),
         rating="green",
     )
-    with django_assert_max_num_queries(12) as drawn:
+    # This month's counts, kept school by school from the second drawing, looked for in
+    # the database and stored there.
+    with django_assert_max_num_queries(14) as drawn:
         body = client.get(PAGE).content.decode()
     assert "Autumn 2026" in body  # the new review, read again
     assert "2 open incidents" in body  # the caseload, as kept
@@ -1571,9 +1625,9 @@ def test_the_page_makes_the_same_few_queries_however_much_there_is(
     client.get(PAGE)
     nothing_kept()  # the figures are kept once drawn: count the page that draws them
     # Each part of the caseload looks along its records' history of the last hour before it
-    # counts: one query each. The earlier months are looked for in the database, then
-    # stored there once counted: one query each.
-    with django_assert_max_num_queries(16) as few:
+    # counts: one query each. The earlier months and each part of the caseload are looked
+    # for in the database, then stored there once counted: two queries each.
+    with django_assert_max_num_queries(20) as few:
         assert client.get(PAGE).status_code == 200
     grow(force, sergeant, make_concern, make_incident, make_referral, 8)
     nothing_kept()
@@ -1599,9 +1653,9 @@ def test_the_head_teachers_page_makes_a_fixed_number_of_queries_too(
     nothing_kept()  # the figures are kept once drawn: count the page that draws them
     # The open concerns and the police's records are two reads, each kept on its own, each
     # after a look along its records' history of the last hour; the concerns' history rows
-    # of the last hour are read before the months are counted too, and the months looked
-    # for in the database before and stored there after.
-    with django_assert_max_num_queries(18) as few:
+    # of the last hour are read before the months are counted too; the months and each
+    # part are looked for in the database before and stored there after.
+    with django_assert_max_num_queries(22) as few:
         assert client.get(PAGE).status_code == 200
     for month in range(1, 12):
         for category in ("bullying", "welfare", "drugs"):
