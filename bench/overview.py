@@ -81,7 +81,7 @@ def run(server, deadline) -> int:
         # First its figures are drawn with nothing kept, as after the cache has lost them:
         # the earlier months and each school's counts read from the database, where they
         # were last stored (reports.models), and only the schools changed since counted;
-        # then with nothing stored there either, as for a set of schools new this month
+        # then with nothing stored there either, as for a set of schools new that day
         # before the night's count (the twelve months and every school's caseload
         # counted); then the same page as the next request finds it, from the cache.
         Page(COLD, "/overview/", sergeant_cookies, row=PARTNERSHIP, before=forget(sergeant)),

@@ -46,7 +46,7 @@ class KeptCounts(models.Model):
     key = models.CharField(max_length=120, unique=True)
     # Read no more after this: as long as the cache holds it.
     until = models.DateTimeField()
-    # reports.overview.Seen, and {school: its counts}, as JSON (reports.overview._stored).
+    # reports.overview.Seen, and {school: its counts}, as JSON (reports.overview.store_counts).
     seen = models.JSONField()
     counted = models.JSONField()
 

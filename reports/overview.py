@@ -1376,9 +1376,8 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
     they are stored there whenever they are counted), those from the month of the earliest
     concern changed since it was last looked at counted again, and this month's kept school
     by school (_this_month) and its triage times for the schools together
-    (_this_months_triage). After a change,
-    looks along the concerns' newest history rows (and one every MONTHS_SETTLE seconds),
-    and a count only of what the change moved.
+    (_this_months_triage). After a change, looks along the concerns' newest history rows
+    (and one every MONTHS_SETTLE seconds), and a count only of what the change moved.
 
     newest_change: the concerns' newest history row (_last_changes()); if not given, the
     look is made every time, and this month counted now. looks: the drawing's Looks.
