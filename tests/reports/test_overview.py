@@ -90,6 +90,20 @@ def school_e(other_sergeant):
     return school
 
 
+def shared_on_time(make_concern, school, staff, spoc, sspo):
+    """A concern of welfare logged 5 hours ago, triaged an hour later and shared: open with
+    the police, not yet overdue."""
+    concern = make_concern(
+        school=school,
+        reported_by=staff,
+        category="welfare",
+        status="shared",
+        recorded_at=NOW - hours(5),
+        triaged_at=NOW - hours(4),
+    )
+    return share(concern, by=spoc, to=sspo)
+
+
 def share(concern, *, by, to):
     """As incidents.services.concern_triage shares a concern: its Share, and its shared_at."""
     made = Share.objects.create(
@@ -373,15 +387,7 @@ def test_the_sergeants_home_keeps_its_count_until_a_concern_changes(
         body = client.get(reverse("home")).content.decode()
     assert ": 3 to acknowledge or act on, " in body
     assert not counts_concerns(kept.captured_queries)
-    concern = make_concern(
-        school=school_a,
-        reported_by=staff_a,
-        category="welfare",
-        status="shared",
-        recorded_at=NOW - hours(5),
-        triaged_at=NOW - hours(4),
-    )
-    share(concern, by=spoc_a, to=sspo_a)
+    shared_on_time(make_concern, school_a, staff_a, spoc_a, sspo_a)
     with CaptureQueriesContext(connection) as drawn:
         body = client.get(reverse("home")).content.decode()
     assert ": 4 to acknowledge or act on, " in body
@@ -971,15 +977,7 @@ def test_after_a_concern_is_shared_only_the_concerns_are_counted_again(
 ):
     client.force_login(sergeant)
     assert "1 shared concern to acknowledge" in client.get(PAGE).content.decode()
-    concern = make_concern(
-        school=school_a,
-        reported_by=staff_a,
-        category="welfare",
-        status="shared",
-        recorded_at=NOW - hours(5),
-        triaged_at=NOW - hours(4),
-    )
-    share(concern, by=spoc_a, to=sspo_a)
+    shared_on_time(make_concern, school_a, staff_a, spoc_a, sspo_a)
     with CaptureQueriesContext(connection) as drawn:
         body = client.get(PAGE).content.decode()
     assert "2 shared concerns to acknowledge" in body  # counted again
@@ -1005,15 +1003,7 @@ def test_a_caseload_the_cache_lost_is_read_from_the_database_and_only_changes_co
     assert not reads(drawn.captured_queries, "incidents_incident")
     # A concern shared at school A, then the cache lost again: the look along the history
     # goes on from what was stored, and counts school A's again, alone.
-    concern = make_concern(
-        school=school_a,
-        reported_by=staff_a,
-        category="welfare",
-        status="shared",
-        recorded_at=NOW - hours(5),
-        triaged_at=NOW - hours(4),
-    )
-    share(concern, by=spoc_a, to=sspo_a)
+    shared_on_time(make_concern, school_a, staff_a, spoc_a, sspo_a)
     cache.clear()
     with CaptureQueriesContext(connection) as drawn:
         body = client.get(PAGE).content.decode()
