@@ -246,7 +246,7 @@ BY_SCHOOL = {"concerns": (Concern,), "police": (Incident, Referral, ConferenceAc
 BY_SCHOOL_KEPT_FOR = 24 * 3600
 # The keys' prefix, with the form of what is kept under them: a new form gets new keys, so
 # a process never reads what an older release kept in another form.
-KEPT = "overview4"
+KEPT = "overview5"
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -653,10 +653,10 @@ def kept_by_school(
     gives each school's figures, each with the moment it must be counted again by the
     clock alone (`until`). Counted again are only the schools with a history row of the
     models not seen when they were last counted, and those whose moment has come. Kept in
-    the cache; with `stored`, stored in the database too whenever a school is counted
-    (KeptCounts), to be read from there when the cache has lost it: what was seen is stored
-    with the counts, so the look goes on from there and counts again only the schools
-    changed since.
+    the cache, with whether it is stored; with `stored`, stored in the database too
+    whenever a school is counted (KeptCounts) or it is not stored yet (a home page counted
+    it), to be read from there when the cache has lost it: what was seen is stored with the
+    counts, so the look goes on from there and counts again only the schools changed since.
 
     marks: the newest history row of each model (_last_changes()). The rows not seen are
     found by their numbers (Seen): those numbered after the highest seen, and those
@@ -674,9 +674,9 @@ def kept_by_school(
     if kept is None:
         # Every row of the last hour, read before counting: the rows missing among them
         # are the ones to look for next time.
-        seen, counted = Seen.first(models, marks, now), {}
+        seen, counted, in_store = Seen.first(models, marks, now), {}, False
     else:
-        seen, counted = kept
+        seen, counted, in_store = kept
         if looked:
             seen, schools = seen.look(models, now, read or (looks.schools if looks else None))
             changed = {pk for found in schools for pk in found}
@@ -685,16 +685,21 @@ def kept_by_school(
     due |= {pk for pk, found in counted.items() if now >= found.until}
     if due:
         counted = {**counted, **count(sorted(due))}
-        if stored:
-            store_counts(key, seen, counted, now)
-    if due or looked or lost:
-        cache.set(key, (seen, counted), BY_SCHOOL_KEPT_FOR)
+        in_store = False
+    # What a home page counted (it does not store) is stored by the next overview.
+    to_store = stored and not in_store
+    if to_store:
+        store_counts(key, seen, counted, now)
+        in_store = True
+    if due or looked or lost or to_store:
+        cache.set(key, (seen, counted, in_store), BY_SCHOOL_KEPT_FOR)
     return {pk: counted[pk] for pk in school_ids}
 
 
 def stored_counts(key, now) -> tuple | None:
-    """(Seen, {school: its counts}) as kept_by_school last stored them under a key, or None
-    if not stored or expired. Every moment stored is a string, and nothing else is."""
+    """(Seen, {school: its counts}, True: as stored) as kept_by_school last stored them
+    under a key, or None if not stored or expired. Every moment stored is a string, and
+    nothing else is."""
     row = KeptCounts.objects.filter(key=key, until__gt=now).first()
     if row is None:
         return None
@@ -712,7 +717,7 @@ def stored_counts(key, now) -> tuple | None:
     counted = {}
     for school_id, (kind, *values) in row.counted.items():
         counted[int(school_id)] = STORED[kind](*map(moment, values))
-    return seen, counted
+    return seen, counted, True
 
 
 def store_counts(key, seen, counted, now) -> None:

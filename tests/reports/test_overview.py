@@ -1017,6 +1017,21 @@ def test_a_caseload_the_cache_lost_is_read_from_the_database_and_only_changes_co
     assert not counts_concerns(drawn.captured_queries)
 
 
+def test_what_the_home_page_counted_is_stored_by_the_next_overview(client, records, sergeant):
+    client.force_login(sergeant)
+    key = team_figures.by_school_key("concerns", team_figures.scope_school_ids(sergeant), TODAY)
+    client.get(reverse("home"))  # counts the team's concerns with the police: not stored
+    assert not KeptCounts.objects.filter(key=key).exists()
+    with CaptureQueriesContext(connection) as drawn:
+        client.get(PAGE)
+    assert not counts_concerns(drawn.captured_queries)  # as the home kept them
+    assert KeptCounts.objects.filter(key=key).exists()  # and stored now
+    cache.clear()
+    with CaptureQueriesContext(connection) as drawn:
+        assert "1 shared concern to acknowledge" in client.get(PAGE).content.decode()
+    assert not counts_concerns(drawn.captured_queries)
+
+
 def test_stored_counts_come_back_as_they_were_kept(records, sergeant):
     school_ids = team_figures.scope_school_ids(sergeant)
     for _ in range(2):  # this month's counts are kept school by school once the rest are
@@ -1120,7 +1135,7 @@ def test_a_row_not_committed_when_first_counted_is_counted_when_it_shows(
         return found.open.get((school_b.pk, "concerns"), 0)
 
     assert waiting_at_b() == 0
-    seen, _ = cache.get(team_figures.by_school_key("concerns", schools, TODAY))
+    seen, _, _ = cache.get(team_figures.by_school_key("concerns", schools, TODAY))
     assert set(seen.missing[0]) >= {row.history_id for row in rows}
     Concern.objects.filter(pk=late.pk).update(shared_at=NOW)
     Concern.history.bulk_create(rows)  # committed now
@@ -1136,12 +1151,12 @@ def test_a_number_missing_for_an_hour_is_no_longer_looked_for(school_a):
     changes = team_figures._last_changes()
     team_figures.kept_caseload("concerns", school_ids, changes, TODAY)
     key = team_figures.by_school_key("concerns", school_ids, TODAY)
-    seen, counted = cache.get(key)
+    seen, counted, stored = cache.get(key)
     gap = seen.highest[0] + 1
     behind = team_figures.Seen(
         (seen.highest[0] + 2,), ({gap: NOW - datetime.timedelta(minutes=59)},)
     )
-    cache.set(key, (behind, counted))
+    cache.set(key, (behind, counted, stored))
     marks = (behind.highest[0],)
     assert behind.looks_for(marks)
     later, found = behind.look((Concern,), NOW)
