@@ -10,7 +10,7 @@ class EarlierMonths(models.Model):
     has lost them. Counts and median hours only: they name no one. A month's row is
     deleted once the month is over (reports.tasks.count_overview_months)."""
 
-    # The set of schools, as the cache's keys name it (reports.overview._schools_digest).
+    # The set of schools, as the cache's keys name it (reports.overview.schools_digest).
     schools = models.CharField(max_length=64)
     # The charts' last month: the figures are of the eleven before it.
     month = models.DateField()

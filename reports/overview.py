@@ -315,10 +315,10 @@ def by_school_key(part, school_ids, today) -> str:
     """The key of what is kept school by school (kept_by_school: a part of the caseload, or
     this month's counts) for a set of schools and a day (or month): the figures are each
     school's own, so they name no person or role."""
-    return f"{KEPT}:{part}:{today:%Y-%m-%d}:{_schools_digest(school_ids)}"
+    return f"{KEPT}:{part}:{today:%Y-%m-%d}:{schools_digest(school_ids)}"
 
 
-def _schools_digest(school_ids) -> str:
+def schools_digest(school_ids) -> str:
     """A set of schools, as a key's last part."""
     return hashlib.sha256(",".join(map(str, sorted(school_ids))).encode()).hexdigest()
 
@@ -1372,7 +1372,7 @@ def _month_statement(alias, what, schools: int) -> Prepared:
 
 
 def months_key(school_ids, this_month) -> str:
-    return f"{KEPT}:months:{this_month:%Y-%m}:{_schools_digest(school_ids)}"
+    return f"{KEPT}:months:{this_month:%Y-%m}:{schools_digest(school_ids)}"
 
 
 def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[dict, dict]:
@@ -1433,7 +1433,7 @@ def stored_months(school_ids, this_month) -> tuple | None:
     """What month_figures keeps in the cache, as last stored in the database
     (EarlierMonths), or None if never counted this month."""
     row = EarlierMonths.objects.filter(
-        schools=_schools_digest(school_ids), month=this_month
+        schools=schools_digest(school_ids), month=this_month
     ).first()
     if row is None:
         return None
@@ -1449,7 +1449,7 @@ def store_months(school_ids, this_month, kept) -> None:
     was stored for the same schools and month (one statement, however many ask at once)."""
     checked_at, checked_change, seen, counts, triage = kept
     row = EarlierMonths(
-        schools=_schools_digest(school_ids),
+        schools=schools_digest(school_ids),
         month=this_month,
         checked_at=checked_at,
         checked_change=checked_change,

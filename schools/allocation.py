@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils.text import slugify
 
+from reports.tasks import count_new_scopes_when_committed
 from ssp.notifications import notify
 from ssp.scope import fresh_scope
 from ssp.submissions import once_per_form
@@ -308,6 +309,9 @@ def officer_assign(
     assignment = assignment_create(
         officer=officer, school=school, starts_on=starts_on, ends_on=ends_on, by=by
     )
+    # From today, the team's schools change: the overview of the new set of schools is
+    # counted before the sergeant opens it (a later start's, in the night it begins).
+    count_new_scopes_when_committed()
     tell_the_school(school, "A Safer Schools Police Officer has been assigned to your school")
     notify(
         recipients=[officer.user],

@@ -221,6 +221,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=20),
         "options": {"expires": 3600 * 6},
     },
+    # A set of schools new since the night's count (a team's or a head teacher's schools
+    # changed, or changed at midnight by an assignment's dates) is counted within minutes,
+    # not by the person who first opens its overview; a run missed is dropped.
+    "count-new-overview-scopes": {
+        "task": "reports.tasks.count_new_overview_scopes",
+        "schedule": 600.0,
+        "options": {"expires": 600},
+    },
     # Records whose review date has passed go on their owners' review list (records/).
     "retention-review": {
         "task": "records.tasks.retention_sweep",

@@ -256,3 +256,17 @@ def retention_rules(db):
     from django.apps import apps
 
     import_module("records.migrations.0002_retention_review").seed(apps, None)
+
+
+@pytest.fixture
+def tasks_run_eagerly():
+    """As in the demo, which has no broker or worker: tasks run eagerly, the broker is
+    kombu's in-memory transport (ssp/settings.py without REDIS_URL)."""
+    from ssp.celery import app
+
+    broker = app.conf.broker_url
+    app.conf.update(task_always_eager=True, broker_url="memory://")
+    app._pool = app.amqp._producer_pool = None
+    yield
+    app.conf.update(task_always_eager=False, broker_url=broker)
+    app._pool = app.amqp._producer_pool = None

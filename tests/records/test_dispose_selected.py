@@ -159,20 +159,6 @@ def test_one_code_not_theirs_refuses_the_lot(signed_in, head_a, head_b, three, s
     assert not ReviewDecision.objects.exists()
 
 
-@pytest.fixture
-def tasks_run_eagerly():
-    """As in the demo, which has no broker or worker: tasks run eagerly, the broker is
-    kombu's in-memory transport (ssp/settings.py without REDIS_URL)."""
-    from ssp.celery import app
-
-    broker = app.conf.broker_url
-    app.conf.update(task_always_eager=True, broker_url="memory://")
-    app._pool = app.amqp._producer_pool = None
-    yield
-    app.conf.update(task_always_eager=False, broker_url=broker)
-    app._pool = app.amqp._producer_pool = None
-
-
 def test_with_tasks_run_eagerly_the_disposal_runs_at_once(
     signed_in, head_a, three, tasks_run_eagerly, django_capture_on_commit_callbacks
 ):

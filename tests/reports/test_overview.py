@@ -25,8 +25,9 @@ from incidents.models import Concern, Share
 from referrals.models import Conference, ConferenceAction
 from reports import overview as team_figures
 from reports.models import EarlierMonths, KeptCounts
-from reports.tasks import count_overview_months
+from reports.tasks import count_new_overview_scopes, count_overview_months
 from reports.views import OVERVIEW_PURPOSE
+from schools.allocation import officer_assign
 from schools.services import assignment_create
 from ssp.models import AccessLog
 from tests.factories import (
@@ -1807,3 +1808,64 @@ def test_the_months_are_counted_each_night_from_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["count-overview-months"]
     assert entry["task"] == "reports.tasks.count_overview_months"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {20})
+
+
+def test_a_new_set_of_schools_is_counted_ahead_once_the_sergeant_assigns_an_officer(
+    client,
+    records,
+    sergeant,
+    force,
+    staff_a,
+    make_concern,
+    tasks_run_eagerly,
+    django_capture_on_commit_callbacks,
+):
+    count_overview_months()  # the night's count
+    fernhill = PartnershipFactory(school__force=force, school__name="Fernhill Academy").school
+    make_concern(
+        school=fernhill, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5)
+    )
+    officer = OfficerFactory(team=sergeant.officer.team)
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_assign(school=fernhill, officer=officer, by=sergeant)
+    school_ids = team_figures.scope_school_ids(sergeant)
+    assert fernhill.pk in school_ids
+    # Counted and stored for the team's new set of schools once the assignment committed.
+    assert EarlierMonths.objects.filter(schools=team_figures.schools_digest(school_ids)).exists()
+    keys = [team_figures.by_school_key(part, school_ids, TODAY) for part in team_figures.BY_SCHOOL]
+    assert KeptCounts.objects.filter(key__in=keys).count() == 2
+    # So the sergeant's first page after it counts neither the months nor any school.
+    client.force_login(sergeant)
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "Fernhill Academy" in body
+    assert not counts_earlier_months(drawn.captured_queries)
+    assert not counts_concerns(drawn.captured_queries)
+    assert not reads(drawn.captured_queries, "incidents_incident")
+    found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+    assert truancy_of(found) == per_month(may=1)  # Fernhill's, counted ahead
+
+
+def test_only_sets_of_schools_not_counted_for_the_day_are_counted_ahead(
+    request, records, sergeant, head_a
+):
+    count_overview_months()  # the night's count: the two teams' and the head teacher's
+    with CaptureQueriesContext(connection) as looked:
+        assert count_new_overview_scopes() == 0
+    assert not counts_earlier_months(looked.captured_queries)
+    assert not counts_concerns(looked.captured_queries)
+    # A new head teacher at school B: their school's figures, and only those, are new.
+    head_b = request.getfixturevalue("head_b")
+    assert count_new_overview_scopes() == 1
+    school_ids = team_figures.scope_school_ids(head_b)
+    assert EarlierMonths.objects.filter(schools=team_figures.schools_digest(school_ids)).exists()
+    assert count_new_overview_scopes() == 0
+    # A new day, before the night's count: every scope's caseload is counted for the day.
+    with time_machine.travel(NOW + datetime.timedelta(days=1), tick=False):
+        assert count_new_overview_scopes() == 4
+
+
+def test_new_sets_of_schools_are_counted_every_ten_minutes_from_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["count-new-overview-scopes"]
+    assert entry["task"] == "reports.tasks.count_new_overview_scopes"
+    assert entry["schedule"] == 600
