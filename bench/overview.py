@@ -195,7 +195,6 @@ def run(server, deadline) -> int:
     harness.plans(pages[1:], SIZES[-1], slow, deadline)
     targets = {
         COLD: None,  # reported: see the docstring
-        NEW_SCOPE: None,  # reported: see the docstring
         COUNTED_AHEAD: WITHIN,
         RECOUNTED: None,  # reported: see the docstring
         CHANGED: WITHIN,
