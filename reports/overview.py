@@ -366,6 +366,7 @@ def overview(user, school_ids=None, changes=None) -> Overview:
     looks = Looks()  # each part kept school by school looks along the concerns' history
     counts, triage = month_figures(school_ids, months, newest, looks)
     rows, overdue_from = _partnership_rows(user, school_ids, today, changes, looks)
+    looks.store_all()
     return Overview(
         rows=rows,
         months=months,
@@ -689,7 +690,7 @@ def kept_by_school(
     # What a home page counted (it does not store) is stored by the next overview.
     to_store = stored and not in_store
     if to_store:
-        store_counts(key, seen, counted, now)
+        store_counts(key, seen, counted, now, looks)
         in_store = True
     if due or looked or lost or to_store:
         cache.set(key, (seen, counted, in_store), BY_SCHOOL_KEPT_FOR)
@@ -720,10 +721,10 @@ def stored_counts(key, now) -> tuple | None:
     return seen, counted, True
 
 
-def store_counts(key, seen, counted, now) -> None:
+def store_counts(key, seen, counted, now, looks=None) -> None:
     """Stores what kept_by_school keeps under a key in the database too, in place of what
-    was stored under it (one statement, however many ask at once), for as long as the
-    cache may hold it."""
+    was stored under it, for as long as the cache may hold it: with the drawing's other
+    parts when `looks` (the drawing's Looks) is given (Looks.store_all), else now."""
 
     def value(v):
         return v.isoformat() if isinstance(v, datetime.datetime) else v
@@ -743,8 +744,18 @@ def store_counts(key, seen, counted, now) -> None:
         },
         counted={pk: [type(found).__name__, *map(value, found)] for pk, found in counted.items()},
     )
+    if looks is None:
+        _store([row])
+    else:
+        looks.stored[key] = row
+
+
+def _store(rows) -> None:
+    """KeptCounts rows in place of those stored under the same keys: one statement,
+    however many ask at once, in the keys' order (two drawings upserting the same rows in
+    another order could wait on each other)."""
     KeptCounts.objects.bulk_create(
-        [row],
+        sorted(rows, key=lambda row: row.key),
         update_conflicts=True,
         unique_fields=["key"],
         update_fields=["until", "seen", "counted"],
@@ -815,10 +826,20 @@ class Looks:
     after every change to a concern. A part that looks from further on (a home page drew
     it since) is served from the rows read, when they cover its look; otherwise it reads
     its own. Each row is read as a TriageChange, which names its school. Other models'
-    looks are read as they come (_rows_after)."""
+    looks are read as they come (_rows_after).
+
+    What the drawing's parts counted is stored with it too, in one statement at its end
+    (store_all): one where a change to all three parts made two."""
 
     def __init__(self):
         self._read = []  # [(highest, missing numbers, {row number: TriageChange})]
+        self.stored = {}  # {key: KeptCounts row}, to store (store_counts)
+
+    def store_all(self) -> None:
+        """Stores what the drawing's parts counted (store_counts), in one statement."""
+        if self.stored:
+            _store(self.stored.values())
+            self.stored = {}
 
     def changes(self, models, highest, missing) -> list[dict]:
         """_triage_rows_after(...), read once for this drawing."""
@@ -1414,9 +1435,11 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
     counts, triage = _before(months[first], counts, triage)
     since = _start(months[first])
     if first == this_month and newest_change is not None:
-        looks = looks or Looks()
-        counts.update(_this_month(school_ids, months, newest_change, now, looks))
-        triage.update(_this_months_triage(school_ids, months, newest_change, now, looks))
+        drawing = looks or Looks()
+        counts.update(_this_month(school_ids, months, newest_change, now, drawing))
+        triage.update(_this_months_triage(school_ids, months, newest_change, now, drawing))
+        if looks is None:
+            drawing.store_all()
     else:
         counts.update(_counts(school_ids, months, since))
         triage.update(_triage(school_ids, months, since))

@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.db.models import Q
@@ -12,6 +14,8 @@ from ssp.roles import Role
 from . import overview
 from .access import can_see_overview
 from .models import EarlierMonths, KeptCounts
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -75,7 +79,12 @@ def count_new_scopes_when_committed() -> None:
     """Once the transaction changing a team's schools commits, hand the counting of the new
     set of schools to a worker (count_new_overview_scopes). Should the broker not take it,
     the next run a few minutes later counts them."""
-    transaction.on_commit(lambda: hand_to_worker(count_new_overview_scopes, []), robust=True)
+
+    def hand_over():
+        if not hand_to_worker(count_new_overview_scopes, []):
+            logger.warning("Broker unavailable; new sets of schools wait for the next count")
+
+    transaction.on_commit(hand_over, robust=True)
 
 
 def _scopes() -> set[frozenset]:
@@ -112,5 +121,6 @@ def _count(scopes) -> int:
             overview.month_figures(school_ids, months, newest, looks)
         for part in overview.BY_SCHOOL:
             overview.kept_caseload(part, school_ids, changes, today, looks, stored=True)
+        looks.store_all()
         counted += 1
     return counted

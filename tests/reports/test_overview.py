@@ -43,6 +43,7 @@ from tests.factories import (
     step_up,
 )
 from tests.reports.kept import nothing_kept
+from tests.ssp.test_outbox import celery_broker, free_port
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)
@@ -1018,6 +1019,27 @@ def test_a_caseload_the_cache_lost_is_read_from_the_database_and_only_changes_co
     assert not counts_concerns(drawn.captured_queries)
 
 
+def test_what_a_drawing_counted_again_is_stored_in_one_statement(
+    client, records, sergeant, school_a, staff_a, spoc_a, sspo_a, make_concern, make_incident
+):
+    client.force_login(sergeant)
+    for _ in range(2):  # this month's counts are kept school by school once the rest are
+        client.get(PAGE)
+    shared_on_time(make_concern, school_a, staff_a, spoc_a, sspo_a)
+    make_incident(school=school_a)
+    with CaptureQueriesContext(connection) as drawn:
+        body = client.get(PAGE).content.decode()
+    assert "2 shared concerns to acknowledge" in body and "3 open incidents" in body
+    stores = [q for q in drawn.captured_queries if 'INTO "reports_keptcounts"' in q["sql"]]
+    assert len(stores) == 1  # the concerns, the police's records and this month's counts
+    # All three as counted again: lost by the cache, nothing is counted.
+    cache.clear()
+    with CaptureQueriesContext(connection) as drawn:
+        assert figures_of(client.get(PAGE).content.decode()) == figures_of(body)
+    assert not counts_concerns(drawn.captured_queries)
+    assert not reads(drawn.captured_queries, "incidents_incident")
+
+
 def test_what_the_home_page_counted_is_stored_by_the_next_overview(client, records, sergeant):
     client.force_login(sergeant)
     key = team_figures.by_school_key("concerns", team_figures.scope_school_ids(sergeant), TODAY)
@@ -1844,6 +1866,23 @@ def test_a_new_set_of_schools_is_counted_ahead_once_the_sergeant_assigns_an_offi
     assert not reads(drawn.captured_queries, "incidents_incident")
     found = team_figures.overview(sergeant, changes=team_figures._last_changes())
     assert truancy_of(found) == per_month(may=1)  # Fernhill's, counted ahead
+
+
+def test_with_the_broker_down_the_assignment_stands_and_the_next_count_finds_its_schools(
+    records, sergeant, force, caplog, django_capture_on_commit_callbacks
+):
+    count_overview_months()
+    fernhill = PartnershipFactory(school__force=force, school__name="Fernhill Academy").school
+    officer = OfficerFactory(team=sergeant.officer.team)
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    with celery_broker(down), django_capture_on_commit_callbacks(execute=True):
+        assignment = officer_assign(school=fernhill, officer=officer, by=sergeant)
+    assignment.refresh_from_db()  # committed, whatever the broker
+    assert "new sets of schools wait for the next count" in caplog.text
+    digest = team_figures.schools_digest(team_figures.scope_school_ids(sergeant))
+    assert not EarlierMonths.objects.filter(schools=digest).exists()
+    assert count_new_overview_scopes() == 1  # the next run, from beat
+    assert EarlierMonths.objects.filter(schools=digest).exists()
 
 
 def test_only_sets_of_schools_not_counted_for_the_day_are_counted_ahead(
