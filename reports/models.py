@@ -35,11 +35,13 @@ class EarlierMonths(models.Model):
 
 class KeptCounts(models.Model):
     """What the overview counts school by school for a set of schools (each part of the open
-    caseload for the day, this month's counts by category), as last counted, with what had
-    been seen of the history then (reports.overview.kept_by_school): held here as well as
-    in the cache, so that a cache which loses them does not make the next page count every
-    school's open records again, only those changed since. Counts only: they name no one.
-    Deleted by the night's count once expired."""
+    caseload for the day, this month's counts by category), and this month's triage times
+    for the set of schools, as last counted, with what had been seen of the history then
+    (reports.overview.kept_by_school, _this_months_triage): held here as well as in the
+    cache, so that a cache which loses them does not make the next page count every
+    school's open records (or the month's concerns) again, only those changed since.
+    Counts, and concerns' numbers with their times to triage: they name no one. Deleted
+    by the night's count once expired."""
 
     # The cache's key (reports.overview.by_school_key): the part, the day or month, and
     # the set of schools.
@@ -49,6 +51,9 @@ class KeptCounts(models.Model):
     # reports.overview.Seen, and {school: its counts}, as JSON (reports.overview.store_counts).
     seen = models.JSONField()
     counted = models.JSONField()
+    # This month's triage times for the set of schools (reports.overview.store_triage):
+    # each concern's number and its time to triage, as packed arrays of numbers.
+    packed = models.BinaryField(null=True)
 
     def __str__(self):
         return self.key

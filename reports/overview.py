@@ -246,7 +246,7 @@ BY_SCHOOL = {"concerns": (Concern,), "police": (Incident, Referral, ConferenceAc
 BY_SCHOOL_KEPT_FOR = 24 * 3600
 # The keys' prefix, with the form of what is kept under them: a new form gets new keys, so
 # a process never reads what an older release kept in another form.
-KEPT = "overview5"
+KEPT = "overview6"
 
 
 def kept_figures(user, school_ids, draw) -> SafeString:
@@ -704,50 +704,63 @@ def stored_counts(key, now) -> tuple | None:
     row = KeptCounts.objects.filter(key=key, until__gt=now).first()
     if row is None:
         return None
-
-    def moment(value):
-        return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-    seen = Seen(
-        tuple(row.seen["highest"]),
-        tuple(
-            {n: moment(at) for at, numbers in gaps.items() for n in numbers}
-            for gaps in row.seen["missing"]
-        ),
-    )
     counted = {}
     for school_id, (kind, *values) in row.counted.items():
-        counted[int(school_id)] = STORED[kind](*map(moment, values))
-    return seen, counted, True
+        counted[int(school_id)] = STORED[kind](*map(_moment, values))
+    return _seen_of(row.seen), counted, True
 
 
 def store_counts(key, seen, counted, now, looks=None) -> None:
     """Stores what kept_by_school keeps under a key in the database too, in place of what
     was stored under it, for as long as the cache may hold it: with the drawing's other
     parts when `looks` (the drawing's Looks) is given (Looks.store_all), else now."""
-
-    def value(v):
-        return v.isoformat() if isinstance(v, datetime.datetime) else v
-
-    def by_moment(gaps):  # {moment first missing: [numbers]}: most are found at once
-        found = {}
-        for n, at in gaps.items():
-            found.setdefault(value(at), []).append(n)
-        return found
-
-    row = KeptCounts(
-        key=key,
-        until=now + datetime.timedelta(seconds=BY_SCHOOL_KEPT_FOR),
-        seen={
-            "highest": list(seen.highest),
-            "missing": [by_moment(gaps) for gaps in seen.missing],
-        },
-        counted={pk: [type(found).__name__, *map(value, found)] for pk, found in counted.items()},
+    counted = {pk: [type(found).__name__, *map(_text, found)] for pk, found in counted.items()}
+    _store_later(
+        KeptCounts(key=key, seen=_seen_text(seen), counted=counted), BY_SCHOOL_KEPT_FOR, now, looks
     )
+
+
+def _store_later(row, kept_for, now, looks) -> None:
+    """Stores a row for kept_for seconds: with the drawing's other parts when `looks`
+    is given (Looks.store_all), else now."""
+    row.until = now + datetime.timedelta(seconds=kept_for)
     if looks is None:
         _store([row])
     else:
-        looks.stored[key] = row
+        looks.stored[row.key] = row
+
+
+def _text(value):
+    """A moment as stored (a string); anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
+
+
+def _moment(value):
+    """A moment from what is stored (every moment stored is a string, nothing else is)."""
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _seen_text(seen) -> dict:
+    """A Seen, as stored: the missing numbers grouped by the moment each was first found
+    missing (most are found at once)."""
+    missing = []
+    for gaps in seen.missing:
+        found = {}
+        for n, at in gaps.items():
+            found.setdefault(_text(at), []).append(n)
+        missing.append(found)
+    return {"highest": list(seen.highest), "missing": missing}
+
+
+def _seen_of(stored) -> "Seen":
+    """_seen_text's Seen."""
+    return Seen(
+        tuple(stored["highest"]),
+        tuple(
+            {n: _moment(at) for at, numbers in gaps.items() for n in numbers}
+            for gaps in stored["missing"]
+        ),
+    )
 
 
 def _store(rows) -> None:
@@ -758,7 +771,7 @@ def _store(rows) -> None:
         sorted(rows, key=lambda row: row.key),
         update_conflicts=True,
         unique_fields=["key"],
-        update_fields=["until", "seen", "counted"],
+        update_fields=["until", "seen", "counted", "packed"],
     )
 
 
@@ -1140,13 +1153,19 @@ def _this_months_triage(school_ids, months, newest_change, now, looks=None) -> d
     key = by_school_key("triage", school_ids, this)
     kept = cache.get(key)
     marks = (newest_change,)
+    # Lost by the cache: from the database, as last stored (KeptCounts).
+    lost = kept is None
+    if lost:
+        kept = stored_triage(key, now)
     if kept is None:
         # Read before counting: a change seen again later is put in as it already is.
-        seen = Seen.first((Concern,), marks, now)
+        seen, stored_at = Seen.first((Concern,), marks, now), None
         found = Triaged.counted(school_ids, start)
     else:
-        seen, found = kept
+        seen, found, stored_at = kept
         if not seen.looks_for(marks):
+            if lost:
+                cache.set(key, kept, MONTHS_KEPT_FOR)
             return found.figures(this)
         read = looks.changes if looks else _triage_rows_after
         seen, changes = seen.look((Concern,), now, read)
@@ -1154,8 +1173,45 @@ def _this_months_triage(school_ids, months, newest_change, now, looks=None) -> d
         for change in changes:  # in the order they were written
             if _moves_triage(change, schools, start):
                 found.put(change.concern, _time_to_triage(change, schools, start))
-    cache.set(key, (seen, found), MONTHS_KEPT_FOR)
+    # Stored when counted, and at most hourly after (each concern of the month, so large):
+    # read back, the look goes on from what was seen when stored.
+    if _store_due(stored_at, now):
+        store_triage(key, seen, found, now, looks)
+        stored_at = now
+    cache.set(key, (seen, found, stored_at), MONTHS_KEPT_FOR)
     return found.figures(this)
+
+
+def _store_due(stored_at, now) -> bool:
+    """Whether what is kept is stored again: never stored, or stored over an hour ago."""
+    return stored_at is None or (now - stored_at).total_seconds() >= MONTHS_SETTLE
+
+
+def stored_triage(key, now) -> tuple | None:
+    """(Seen, Triaged, when stored) as _this_months_triage last stored them, or None."""
+    row = KeptCounts.objects.filter(key=key, until__gt=now).first()
+    if row is None or row.packed is None:
+        return None
+    packed = bytes(row.packed)
+    half = len(packed) // 2
+    found = Triaged()
+    found.concerns.frombytes(packed[:half])
+    found.times.frombytes(packed[half:])
+    return _seen_of(row.seen), found, _moment(row.counted["stored_at"])
+
+
+def store_triage(key, seen, found, now, looks=None) -> None:
+    """Stores this month's triage times as _this_months_triage keeps them, in place of
+    what was stored under the key, for as long as the cache may hold them: the concerns'
+    numbers and their times to triage as two arrays of 8-byte numbers, one after the
+    other (no names: numbers only), read back whole in one step (stored_triage)."""
+    row = KeptCounts(
+        key=key,
+        seen=_seen_text(seen),
+        counted={"stored_at": _text(now), "triaged": len(found.times)},
+        packed=found.concerns.tobytes() + found.times.tobytes(),
+    )
+    _store_later(row, MONTHS_KEPT_FOR, now, looks)
 
 
 @dataclass
@@ -1422,9 +1478,9 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
     if kept is None:
         # Read before counting, as below, so every change seen is in the counts.
         seen = frozenset(_earlier_changes(since=now, before=before))
-        counts, triage, first = {}, {}, 0
+        counts, triage, first, stored_at = {}, {}, 0, None
     else:
-        checked_at, checked_change, seen, counts, triage = kept
+        checked_at, checked_change, seen, counts, triage, stored_at = kept
         first = this_month  # this month's counted; the earlier ones as kept
         age = (now - checked_at).total_seconds()
         if newest_change is None or newest_change != checked_change or age >= MONTHS_SETTLE:
@@ -1444,8 +1500,13 @@ def month_figures(school_ids, months, newest_change=None, looks=None) -> tuple[d
         counts.update(_counts(school_ids, months, since))
         triage.update(_triage(school_ids, months, since))
     if kept is None:
-        kept = (now, newest_change, seen, *_before(months[this_month], counts, triage))
-        store_months(school_ids, months[this_month], kept)
+        # Stored when the earlier months are counted, and at most hourly after a look that
+        # counted none: read back, the look goes on from the moment they were stored.
+        store = first < this_month or _store_due(stored_at, now)
+        stored_at = now if store else stored_at
+        kept = (now, newest_change, seen, *_before(months[this_month], counts, triage), stored_at)
+        if store:
+            store_months(school_ids, months[this_month], kept)
         cache.set(key, kept, MONTHS_KEPT_FOR)
     elif lost:
         cache.set(key, kept, MONTHS_KEPT_FOR)
@@ -1464,13 +1525,14 @@ def stored_months(school_ids, this_month) -> tuple | None:
         (datetime.date.fromisoformat(month), category): n for month, category, n in row.counts
     }
     triage = {datetime.date.fromisoformat(month): (n, median) for month, n, median in row.triage}
-    return row.checked_at, row.checked_change, frozenset(row.seen), counts, triage
+    seen = frozenset(row.seen)
+    return row.checked_at, row.checked_change, seen, counts, triage, row.checked_at
 
 
 def store_months(school_ids, this_month, kept) -> None:
     """Stores what month_figures keeps in the cache in the database too, in place of what
     was stored for the same schools and month (one statement, however many ask at once)."""
-    checked_at, checked_change, seen, counts, triage = kept
+    checked_at, checked_change, seen, counts, triage, _stored_at = kept
     row = EarlierMonths(
         schools=schools_digest(school_ids),
         month=this_month,

@@ -656,6 +656,45 @@ def test_after_a_change_to_a_concern_its_history_is_read_once_for_every_part(
     assert len(looks(drawn.captured_queries)) == 2
 
 
+def test_this_months_triage_times_the_cache_lost_are_read_from_the_database(
+    records, sergeant, make_concern, school_a, staff_a
+):
+    def drawn():  # as the page draws it, and whether the times were counted
+        with CaptureQueriesContext(connection) as queries:
+            found = team_figures.overview(sergeant, changes=team_figures._last_changes())
+        november = (found.triage[-1][1], found.triage[-1][2])
+        return november, counts_triage_times(queries.captured_queries)
+
+    key = team_figures.by_school_key(
+        "triage", team_figures.scope_school_ids(sergeant), datetime.date(2026, 11, 1)
+    )
+    assert drawn() == ((2, 12.5), True)  # the twelve months counted
+    assert drawn() == ((2, 12.5), True)  # this month's times on their own, and stored
+    cache.clear()  # as if the cache had been restarted
+    assert drawn() == ((2, 12.5), False)  # read back, not counted
+    # Triaged after 3 hours since: the look goes on from what was seen when stored.
+    concern = make_concern(
+        school=school_a,
+        reported_by=staff_a,
+        recorded_at=NOW - hours(6),
+        triaged_at=NOW - hours(3),
+        status="in_school",
+    )
+    assert drawn() == ((3, 3.0), False)
+    cache.clear()
+    assert drawn() == ((3, 3.0), False)
+    # Stored again at most hourly (each concern of the month: large): an hour on, a drawing
+    # after a change stores what it keeps.
+    assert KeptCounts.objects.get(key=key).counted["triaged"] == 2
+    with time_machine.travel(NOW + hours(1), tick=False):
+        concern.triaged_at = NOW - hours(2)  # four hours after it was logged
+        concern.save()
+        assert drawn() == ((3, 4.0), False)
+        assert KeptCounts.objects.get(key=key).counted["triaged"] == 3
+        cache.clear()
+        assert drawn() == ((3, 4.0), False)
+
+
 @pytest.mark.parametrize(
     "kind, now, before, moves",
     [
@@ -768,11 +807,12 @@ def test_a_triage_already_counted_when_it_is_seen_is_not_counted_twice(
     key = team_figures.by_school_key("triage", school_ids, TODAY.replace(day=1))
     november()
     assert november() == (2, 12.5)  # this month's times kept
-    seen, _ = cache.get(key)
+    seen, _, stored_at = cache.get(key)
     make_concern(school=school_a, reported_by=staff_a, recorded_at=NOW - hours(4), triaged_at=NOW)
     # Read from the concerns with the triage in, but kept as seen before it: as when its
     # row is written between the look before the first count and the count.
-    cache.set(key, (seen, team_figures.Triaged.counted(school_ids, at(2026, 11, 1, 0))))
+    counted = team_figures.Triaged.counted(school_ids, at(2026, 11, 1, 0))
+    cache.set(key, (seen, counted, stored_at))
     assert november() == (3, 4.0)
 
 
@@ -835,9 +875,9 @@ def test_a_change_seen_after_a_newer_one_is_counted_within_the_settling_time(
     # As if its history row had been numbered before the newest the figures were checked
     # against, and its transaction had ended only after that check.
     key = team_figures.months_key(school_ids, months[-1])
-    checked_at, _, seen, counts, triage = cache.get(key)
+    checked_at, _, seen, counts, triage, stored_at = cache.get(key)
     newest = Concern.history.order_by("-history_id").first().history_id
-    cache.set(key, (checked_at, newest, seen, counts, triage))
+    cache.set(key, (checked_at, newest, seen, counts, triage, stored_at))
     assert truancy_of(overview()) == per_month()
     later = NOW + datetime.timedelta(seconds=team_figures.MONTHS_SETTLE)
     with time_machine.travel(later, tick=False):
@@ -1032,6 +1072,9 @@ def test_what_a_drawing_counted_again_is_stored_in_one_statement(
     assert "2 shared concerns to acknowledge" in body and "3 open incidents" in body
     stores = [q for q in drawn.captured_queries if 'INTO "reports_keptcounts"' in q["sql"]]
     assert len(stores) == 1  # the concerns, the police's records and this month's counts
+    # The earlier months, looked at again but counted as they were, are stored at most
+    # hourly: read back, the look goes on from when they were stored.
+    assert not any('INTO "reports_earliermonths"' in q["sql"] for q in drawn.captured_queries)
     # All three as counted again: lost by the cache, nothing is counted.
     cache.clear()
     with CaptureQueriesContext(connection) as drawn:
@@ -1202,9 +1245,9 @@ def test_after_a_change_to_a_partnership_only_its_facts_are_read_again(
         end=datetime.date(2026, 11, 19),
         rating="green",
     )
-    # This month's counts, kept school by school from the second drawing, looked for in
-    # the database and stored there.
-    with django_assert_max_num_queries(14) as drawn:
+    # This month's counts, kept school by school from the second drawing, and its triage
+    # times, each looked for in the database, then stored there (in one statement).
+    with django_assert_max_num_queries(15) as drawn:
         body = client.get(PAGE).content.decode()
     assert "Autumn 2026" in body  # the new review, read again
     assert "2 open incidents" in body  # the caseload, as kept
