@@ -701,13 +701,18 @@ def stored_counts(key, now) -> tuple | None:
     """(Seen, {school: its counts}, True: as stored) as kept_by_school last stored them
     under a key, or None if not stored or expired. Every moment stored is a string, and
     nothing else is."""
-    row = KeptCounts.objects.filter(key=key, until__gt=now).first()
+    row = _stored_row(key, now)
     if row is None:
         return None
     counted = {}
     for school_id, (kind, *values) in row.counted.items():
         counted[int(school_id)] = STORED[kind](*map(_moment, values))
     return _seen_of(row.seen), counted, True
+
+
+def _stored_row(key, now) -> KeptCounts | None:
+    """The KeptCounts row stored under a key, unless it has expired."""
+    return KeptCounts.objects.filter(key=key, until__gt=now).first()
 
 
 def store_counts(key, seen, counted, now, looks=None) -> None:
@@ -1182,14 +1187,20 @@ def _this_months_triage(school_ids, months, newest_change, now, looks=None) -> d
     return found.figures(this)
 
 
+# How often (seconds), at most, what is stored only to outlive the cache (the earlier
+# months, this month's triage times) is stored again when nothing was counted afresh.
+STORED_AGAIN_AFTER = 3600
+
+
 def _store_due(stored_at, now) -> bool:
-    """Whether what is kept is stored again: never stored, or stored over an hour ago."""
-    return stored_at is None or (now - stored_at).total_seconds() >= MONTHS_SETTLE
+    """Whether what is kept is stored again: never stored, or stored STORED_AGAIN_AFTER
+    seconds ago or more."""
+    return stored_at is None or (now - stored_at).total_seconds() >= STORED_AGAIN_AFTER
 
 
 def stored_triage(key, now) -> tuple | None:
     """(Seen, Triaged, when stored) as _this_months_triage last stored them, or None."""
-    row = KeptCounts.objects.filter(key=key, until__gt=now).first()
+    row = _stored_row(key, now)
     if row is None or row.packed is None:
         return None
     packed = bytes(row.packed)

@@ -1875,6 +1875,13 @@ def test_the_months_are_counted_each_night_from_beat(settings):
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {20})
 
 
+def new_school_and_officer(force, sergeant):
+    """A partnered school of the force no officer holds, and a new officer of the sergeant's
+    team to assign to it."""
+    school = PartnershipFactory(school__force=force, school__name="Fernhill Academy").school
+    return school, OfficerFactory(team=sergeant.officer.team)
+
+
 def test_a_new_set_of_schools_is_counted_ahead_once_the_sergeant_assigns_an_officer(
     client,
     records,
@@ -1886,11 +1893,10 @@ def test_a_new_set_of_schools_is_counted_ahead_once_the_sergeant_assigns_an_offi
     django_capture_on_commit_callbacks,
 ):
     count_overview_months()  # the night's count
-    fernhill = PartnershipFactory(school__force=force, school__name="Fernhill Academy").school
+    fernhill, officer = new_school_and_officer(force, sergeant)
     make_concern(
         school=fernhill, reported_by=staff_a, category="truancy", recorded_at=at(2026, 5, 5)
     )
-    officer = OfficerFactory(team=sergeant.officer.team)
     with django_capture_on_commit_callbacks(execute=True):
         officer_assign(school=fernhill, officer=officer, by=sergeant)
     school_ids = team_figures.scope_school_ids(sergeant)
@@ -1915,8 +1921,7 @@ def test_with_the_broker_down_the_assignment_stands_and_the_next_count_finds_its
     records, sergeant, force, caplog, django_capture_on_commit_callbacks
 ):
     count_overview_months()
-    fernhill = PartnershipFactory(school__force=force, school__name="Fernhill Academy").school
-    officer = OfficerFactory(team=sergeant.officer.team)
+    fernhill, officer = new_school_and_officer(force, sergeant)
     down = f"redis://127.0.0.1:{free_port()}/0"
     with celery_broker(down), django_capture_on_commit_callbacks(execute=True):
         assignment = officer_assign(school=fernhill, officer=officer, by=sergeant)
